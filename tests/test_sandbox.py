@@ -99,17 +99,20 @@ def _leftovers() -> list[str]:
 def _confined_run(level: str, script: str, args: list[str], limits: dict[str, Any], slot: int = 0) -> dict[str, Any]:
     base = _scratch()
     workdir = base / "work"
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result = _run(level, script, *args, workdir=workdir, limits=Limits(**limits), slot=slot)
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {
-        "result": dataclasses.asdict(result),
-        "files": {path.name: path.stat().st_size for path in workdir.iterdir()},
-        "leftovers": _leftovers(),
-        "uid_left": sandbox._uid_processes(sandbox.UID_BASE + slot) if AS_ROOT else [],
-        "rss_growth_kib": rss_after - rss_before,
-        "workdir": str(workdir),
-    }
+    try:
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result = _run(level, script, *args, workdir=workdir, limits=Limits(**limits), slot=slot)
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return {
+            "result": dataclasses.asdict(result),
+            "files": {path.name: path.stat().st_size for path in workdir.iterdir()},
+            "leftovers": _leftovers(),
+            "uid_left": sandbox._uid_processes(sandbox.UID_BASE + slot) if AS_ROOT else [],
+            "rss_growth_kib": rss_after - rss_before,
+            "workdir": str(workdir),
+        }
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _confined_kill_all(level: str) -> dict[str, Any]:
@@ -122,15 +125,20 @@ def _confined_kill_all(level: str) -> dict[str, Any]:
 
     thread = threading.Thread(target=victim)
     thread.start()
-    time.sleep(0.4)
-    outcome["killer"] = _run(level, "kill_all.py", workdir=base / "killer", slot=2, limits=Limits(wall_seconds=20))
-    thread.join()
-    return {
-        "victim": dataclasses.asdict(outcome["victim"]),
-        "killer": dataclasses.asdict(outcome["killer"]),
-        "victim_files": sorted(path.name for path in (base / "victim").iterdir()),
-        "leftovers": _leftovers(),
-    }
+    try:
+        time.sleep(0.4)
+        outcome["killer"] = _run(level, "kill_all.py", workdir=base / "killer", slot=2, limits=Limits(wall_seconds=20))
+    finally:
+        thread.join()
+    try:
+        return {
+            "victim": dataclasses.asdict(outcome["victim"]),
+            "killer": dataclasses.asdict(outcome["killer"]),
+            "victim_files": sorted(path.name for path in (base / "victim").iterdir()),
+            "leftovers": _leftovers(),
+        }
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _confined_write_outside(level: str, tag: str) -> dict[str, Any]:
@@ -148,11 +156,14 @@ def _confined_write_outside(level: str, tag: str) -> dict[str, Any]:
         f"{REPO}/{tag}",
         f"{workdir}/{tag}",  # the one place that must work
     ]
-    result = _run(level, "write_outside.py", *targets, workdir=workdir)
-    on_host = [path for path in targets if os.path.exists(path)]
-    for path in on_host:
-        if not path.startswith(str(workdir)):
-            os.unlink(path)  # a sandbox bug must not leave litter behind
+    try:
+        result = _run(level, "write_outside.py", *targets, workdir=workdir)
+    finally:
+        on_host = [path for path in targets if os.path.exists(path)]
+        for path in on_host:
+            if not path.startswith(str(workdir)):
+                os.unlink(path)  # a sandbox bug must not leave litter behind
+        shutil.rmtree(base, ignore_errors=True)
     return {"result": dataclasses.asdict(result), "on_host": on_host, "workdir": str(workdir)}
 
 
