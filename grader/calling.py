@@ -1,0 +1,500 @@
+"""The untrusted side of a check: import a learner's module and call one of its functions.
+
+Both runners use this module: pytest calls it in-process, the grader's sandboxed worker calls it
+where only the standard library and NumPy exist. So it imports nothing else, and it turns
+whatever the learner's code does (returns, raises, warns, mutates its inputs) into an
+``Outcome`` made of plain data that the trusted side can judge without running learner code.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import json
+import sys
+import time
+import types
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Exercises in teaching order. The folder name is the exercise id; the module is named after it.
+EXERCISES: tuple[str, ...] = (
+    "01_neuron",
+    "02_sigmoid",
+    "03_feedforward",
+    "04_parameters",
+    "05_backprop",
+    "06_convolution",
+    "07_pooling",
+    "08_training",
+)
+
+# Libraries that would hand a learner the answer: the exercises are to be written with NumPy.
+FORBIDDEN_LIBRARIES: tuple[str, ...] = ("torch", "tensorflow", "jax", "scipy", "sklearn", "keras")
+
+NOTEBOOK_METADATA_KEY = "nnkata"
+
+
+def module_name(exercise: str) -> str:
+    """``"02_sigmoid"`` -> ``"sigmoid"``."""
+    return exercise.split("_", 1)[1]
+
+
+# ----------------------------------------------------------------------------------------------
+# What a call is made of
+
+
+@dataclass(frozen=True)
+class SeededGenerator:
+    """Stands for ``numpy.random.default_rng(seed)``, built fresh on the learner's side."""
+
+    seed: int
+
+
+@dataclass(frozen=True)
+class KnownFunction:
+    """Stands for one of the trusted scalar functions below (a learner's code may call it)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class MnistData:
+    """Stands for MNIST training data, loaded on the learner's side instead of being shipped.
+
+    ``part`` is ``"images"`` (float64 ``(N, 784)`` in [0, 1]) or ``"labels"`` (int64 ``(N,)``);
+    ``limit`` keeps only the first examples.
+    """
+
+    part: str
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a learner's function: ``function(*args, **kwargs)``."""
+
+    function: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """A short, readable rendering such as ``sigmoid(z=array(3, 4) float64)``."""
+        parts = [describe_value(a) for a in self.args]
+        parts += [f"{k}={describe_value(v)}" for k, v in self.kwargs.items()]
+        return f"{self.function}({', '.join(parts)})"
+
+
+def describe_value(value: Any) -> str:
+    """A one-look summary of an argument: shapes and dtypes for arrays, values for numbers."""
+    if isinstance(value, np.ndarray):
+        if value.size <= 4 and value.ndim <= 1:
+            shown = ", ".join(f"{x:.4g}" if value.dtype.kind == "f" else str(x) for x in value.tolist())
+            return f"np.array([{shown}], dtype={value.dtype})"
+        return f"array{value.shape} {value.dtype}"
+    if isinstance(value, (list, tuple)):
+        inner = ", ".join(describe_value(v) for v in value)
+        return f"[{inner}]" if isinstance(value, list) else f"({inner}{',' if len(value) == 1 else ''})"
+    if isinstance(value, SeededGenerator):
+        return f"np.random.default_rng({value.seed})"
+    if isinstance(value, KnownFunction):
+        return value.name
+    if isinstance(value, MnistData):
+        return f"mnist_train_{value.part}" + (f"[:{value.limit}]" if value.limit else "")
+    if isinstance(value, float):
+        return repr(value)
+    return repr(value)
+
+
+# Trusted scalar functions for ``numerical_gradient``: smooth, with gradients torch can compute.
+def _sum_of_squares(x: np.ndarray) -> float:
+    return float(np.sum(np.asarray(x, dtype=np.float64) ** 2))
+
+
+def _sin_times_square(x: np.ndarray) -> float:
+    x = np.asarray(x, dtype=np.float64)
+    return float(np.sum(np.sin(x) * x**2))
+
+
+def _log_sum_exp(x: np.ndarray) -> float:
+    x = np.asarray(x, dtype=np.float64)
+    top = np.max(x)
+    return float(top + np.log(np.sum(np.exp(x - top))))
+
+
+KNOWN_FUNCTIONS = {
+    "sum_of_squares": _sum_of_squares,
+    "sin_times_square": _sin_times_square,
+    "log_sum_exp": _log_sum_exp,
+}
+
+
+def materialize(value: Any, mnist_loader: Any = None) -> Any:
+    """Turn the stand-ins in an argument into real objects, copying arrays.
+
+    Copies mean the learner's function gets arrays nobody else holds, so we can tell afterwards
+    whether it modified its inputs.
+    """
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [materialize(v, mnist_loader) for v in value]
+    if isinstance(value, tuple):
+        return tuple(materialize(v, mnist_loader) for v in value)
+    if isinstance(value, SeededGenerator):
+        return np.random.default_rng(value.seed)
+    if isinstance(value, KnownFunction):
+        return KNOWN_FUNCTIONS[value.name]
+    if isinstance(value, MnistData):
+        if mnist_loader is None:
+            raise RuntimeError("this call needs MNIST, but no loader was given")
+        return mnist_loader(value)
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# What came back
+
+
+# Outcome statuses. Everything except "ok" means the learner's function gave no usable value.
+OK = "ok"
+NOT_IMPLEMENTED = "not_implemented"
+RAISED = "raised"
+MISSING = "missing"
+IMPORT_FAILED = "import_failed"
+FORBIDDEN_IMPORT = "forbidden_import"
+NOT_PLAIN = "not_plain"
+NO_RESULT = "no_result"  # the worker died or hit a limit before answering
+
+
+@dataclass
+class Outcome:
+    """What one call did, as plain data (safe to send across a process boundary)."""
+
+    status: str
+    value: Any = None
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+    mutated: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    source: str = ""  # where the learner's code came from, e.g. "exercises/02_sigmoid/sigmoid.py"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+class NotPlainError(TypeError):
+    """A returned object is not a number, a numeric array, or a list/tuple of those."""
+
+
+def to_plain(value: Any, where: str = "the result") -> Any:
+    """Copy a returned value into plain data, rejecting anything else.
+
+    Plain means: bool, int, float, numeric ``np.ndarray`` (never object arrays), NumPy scalars
+    (turned into Python numbers) and lists/tuples of plain values. Subclasses of ndarray and of
+    the numeric types are rebuilt as the base type, so no learner-defined method survives.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise NotPlainError(f"{where} is an array of dtype {value.dtype}; expected numbers")
+        return np.array(value, dtype=value.dtype, copy=True, subok=False)
+    if isinstance(value, (list, tuple)):
+        items = [to_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if isinstance(value, tuple) else items
+    if value is None:
+        raise NotPlainError(f"{where} is None: did you forget a `return`?")
+    raise NotPlainError(f"{where} is a {type(value).__name__}; expected a number or a NumPy array")
+
+
+def _snapshot(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, (list, tuple)):
+        return [_snapshot(v) for v in value]
+    return None
+
+
+def _changed(before: Any, after: Any) -> bool:
+    if isinstance(before, np.ndarray):
+        return not (
+            isinstance(after, np.ndarray)
+            and after.shape == before.shape
+            and np.array_equal(after, before, equal_nan=before.dtype.kind == "f")
+        )
+    if isinstance(before, list):
+        return (
+            not isinstance(after, (list, tuple))
+            or len(after) != len(before)
+            or any(_changed(b, a) for b, a in zip(before, after))
+        )
+    return False
+
+
+def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mnist_loader: Any = None) -> Outcome:
+    """Call ``module.<call.function>`` and describe what happened as an ``Outcome``."""
+    function = getattr(module, call.function, None) if module is not None else None
+    if not callable(function):
+        return Outcome(
+            MISSING,
+            message=f"{source or 'your module'} has no function `{call.function}`: "
+            "check its name and that it is defined at the top level (not inside another function).",
+            source=source,
+        )
+    args = materialize(call.args, mnist_loader)
+    kwargs = {k: materialize(v, mnist_loader) for k, v in call.kwargs.items()}
+    before = [_snapshot(a) for a in args] + [_snapshot(v) for v in kwargs.values()]
+    names = [f"argument {i + 1}" for i in range(len(args))] + [f"`{k}`" for k in kwargs]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(all="warn"):
+            start = time.perf_counter()
+            try:
+                value = function(*args, **kwargs)
+            except NotImplementedError as error:
+                return Outcome(NOT_IMPLEMENTED, message=str(error), seconds=time.perf_counter() - start, source=source)
+            except Exception as error:
+                return Outcome(
+                    RAISED,
+                    message=_describe_exception(error, function),
+                    seconds=time.perf_counter() - start,
+                    source=source,
+                )
+            seconds = time.perf_counter() - start
+    after = list(args) + list(kwargs.values())
+    mutated = [n for n, b, a in zip(names, before, after) if b is not None and _changed(b, a)]
+    messages = [f"{w.category.__name__}: {w.message}" for w in caught][:5]
+    try:
+        plain = to_plain(value)
+    except NotPlainError as error:
+        return Outcome(
+            NOT_PLAIN, message=str(error), warnings=messages, mutated=mutated, seconds=seconds, source=source
+        )
+    return Outcome(OK, value=plain, warnings=messages, mutated=mutated, seconds=seconds, source=source)
+
+
+def _describe_exception(error: BaseException, function: Any) -> str:
+    """``ValueError: shapes (3,) and (4,) not aligned (line 12 of neuron.py)``."""
+    text = f"{type(error).__name__}: {error}"
+    tb = error.__traceback__
+    last = None
+    while tb is not None:
+        last = tb
+        tb = tb.tb_next
+    if last is not None:
+        code = last.tb_frame.f_code
+        text += f" (line {last.tb_lineno} of {Path(code.co_filename).name}, in {code.co_name})"
+    if len(text) > 600:
+        text = text[:600] + " ..."
+    return text
+
+
+# ----------------------------------------------------------------------------------------------
+# Where the learner's code comes from: a module file, or the code cells of a notebook
+
+
+@dataclass(frozen=True)
+class LearnerSource:
+    """The source text of one exercise's module and where it came from."""
+
+    exercise: str
+    text: str
+    origin: Path  # the .py or .ipynb it was read from
+    from_notebook: bool = False
+
+
+def notebook_code(path: Path) -> str:
+    """The learner's code in a notebook: its code cells in order, minus nnkata's setup and tests.
+
+    IPython magics (``%timeit``) and shell escapes (``!pip``) are dropped: they are not Python.
+    Reads the JSON directly (not with nbformat) so the sandbox needs nothing but the stdlib.
+    """
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        cells = notebook["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path} is not a readable Jupyter notebook ({error})") from error
+    chunks = []
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        if cell.get("metadata", {}).get(NOTEBOOK_METADATA_KEY, {}).get("role") in ("setup", "tests"):
+            continue
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        chunks.append(strip_magics(text))
+    return "\n\n".join(chunks) + "\n"
+
+
+def strip_magics(text: str) -> str:
+    """Comment out lines that are IPython syntax rather than Python."""
+    lines = text.splitlines()
+    if lines and lines[0].lstrip().startswith("%%"):
+        return ""  # a cell magic makes the whole cell non-Python
+    return "\n".join("# (jupyter) " + line if line.lstrip().startswith(("%", "!")) else line for line in lines)
+
+
+def _notebook_stub_hash(path: Path) -> str | None:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return None
+    return meta.get(NOTEBOOK_METADATA_KEY, {}).get("stub_sha256")
+
+
+def find_source(impl_root: Path, exercise: str) -> LearnerSource | None:
+    """Locate an exercise's code under ``impl_root``.
+
+    The ``.py`` module wins, except when it is still the untouched stub and the exercise's
+    notebook (as generated by ``release``, which records the stub's hash) holds the learner's
+    work: then the notebook's code is used.
+    """
+    import hashlib
+
+    name = module_name(exercise)
+    folder = impl_root / exercise
+    module_path = folder / f"{name}.py"
+    notebook_path = folder / f"{name}.ipynb"
+    if module_path.is_file():
+        text = module_path.read_text(encoding="utf-8")
+        if notebook_path.is_file():
+            stub_hash = _notebook_stub_hash(notebook_path)
+            untouched = stub_hash == hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if untouched:
+                try:
+                    code = notebook_code(notebook_path)
+                except ValueError:
+                    code = None
+                if code is not None and code.strip() != text.strip():
+                    return LearnerSource(exercise, code, notebook_path, from_notebook=True)
+        return LearnerSource(exercise, text, module_path)
+    if notebook_path.is_file():
+        return LearnerSource(exercise, notebook_code(notebook_path), notebook_path, from_notebook=True)
+    return None
+
+
+class LearnerImportError(Exception):
+    """The learner's module could not be loaded; the message says why, kindly."""
+
+
+def forbidden_imports(text: str) -> list[str]:
+    """Top-level names of forbidden libraries that the source imports."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        found += [n.split(".")[0] for n in names if n.split(".")[0] in FORBIDDEN_LIBRARIES]
+    return sorted(set(found))
+
+
+class LearnerModules:
+    """Loads the modules of one implementation tree (``exercises/`` or any copy of its layout).
+
+    Modules are created from source under their plain names (``sigmoid``), so that
+    ``from sigmoid import sigmoid`` inside a later exercise finds the learner's own module,
+    whether it came from a ``.py`` file or from a notebook.
+    """
+
+    def __init__(self, impl_root: Path, display_root: Path | None = None) -> None:
+        self.impl_root = Path(impl_root)
+        self.display_root = display_root
+        self._sources: dict[str, LearnerSource | None] = {}
+        self._fresh = False
+
+    def source(self, exercise: str) -> LearnerSource | None:
+        if exercise not in self._sources:
+            self._sources[exercise] = find_source(self.impl_root, exercise)
+        return self._sources[exercise]
+
+    def display(self, path: Path) -> str:
+        """A path as the user would type it (relative to the display root when possible)."""
+        root = self.display_root
+        if root is not None:
+            try:
+                return str(path.resolve().relative_to(root.resolve()))
+            except ValueError:
+                pass
+        return str(path)
+
+    def load(self, exercise: str) -> types.ModuleType:
+        """Import an exercise's module (and, through the import system, the ones it imports)."""
+        if not self._fresh:
+            # Modules left by an earlier tree (or an earlier run in this process) must not be
+            # reused: `from sigmoid import sigmoid` has to see this tree's sigmoid.
+            for other in EXERCISES:
+                sys.modules.pop(module_name(other), None)
+            self._fresh = True
+        self._install_finder()
+        name = module_name(exercise)
+        try:
+            return importlib.import_module(name)
+        except LearnerImportError:
+            raise
+        except ModuleNotFoundError as error:
+            if error.name and error.name.split(".")[0] in FORBIDDEN_LIBRARIES:
+                raise LearnerImportError(
+                    f"{error.name} is not available here: the exercises are written with NumPy only."
+                ) from None
+            raise LearnerImportError(f"importing {name} failed: {error}") from None
+        except SyntaxError as error:
+            raise LearnerImportError(
+                f"{Path(error.filename or name).name} line {error.lineno}: {error.msg}. "
+                "Python could not read the file; fix that line first."
+            ) from None
+        except Exception as error:
+            raise LearnerImportError(f"importing {name} raised {_describe_exception(error, None)}") from None
+
+    def _install_finder(self) -> None:
+        for finder in sys.meta_path:
+            if isinstance(finder, _ExerciseFinder):
+                finder.modules = self
+                return
+        sys.meta_path.insert(0, _ExerciseFinder(self))
+
+
+class _ExerciseFinder:
+    """A meta-path finder that serves exercise modules from a ``LearnerModules`` tree."""
+
+    def __init__(self, modules: LearnerModules) -> None:
+        self.modules = modules
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        exercise = next((e for e in EXERCISES if module_name(e) == fullname), None)
+        if exercise is None:
+            return None
+        source = self.modules.source(exercise)
+        if source is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, _SourceLoader(source, self.modules))
+
+
+class _SourceLoader:
+    def __init__(self, source: LearnerSource, modules: LearnerModules) -> None:
+        self.source = source
+        self.modules = modules
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        origin = str(self.source.origin)
+        module.__file__ = origin
+        code = compile(self.source.text, origin, "exec", dont_inherit=True)
+        exec(code, module.__dict__)

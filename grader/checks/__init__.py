@@ -1,0 +1,122 @@
+"""The one definition of every check. Both runners (pytest, the grader) use only what is here.
+
+A check is a function ``cases(rng) -> list[Case]`` registered with ``@check``. It runs entirely
+on the trusted side: it draws inputs, asks PyTorch for the answer, and packs into each ``Case``
+the ``Call`` to make (plain data, the only thing the learner's side ever sees), the expected
+value, and how to judge what comes back. The runners make the calls and hand the outcomes to
+``Case.judge``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.calling import EXERCISES, Call, Outcome, module_name
+from grader.compare import FLOAT64, Diagnosis, Mistake, Tolerance, judge_value
+
+Judge = Callable[["Case", list[Outcome]], "Diagnosis | None"]
+
+
+@dataclass
+class Case:
+    """One situation to try: the call(s) to make and how to judge the outcome(s).
+
+    By default the single call's result is compared with ``expected`` within ``tolerance``,
+    naming a ``mistakes`` entry when the result reproduces it. A case that needs more (several
+    calls, a statistical test, an accuracy threshold) gives its own ``judge``.
+    """
+
+    call: Call
+    expected: Any = None
+    tolerance: Tolerance = FLOAT64
+    mistakes: list[Mistake] = field(default_factory=list)
+    warning_advice: str | None = None
+    more_calls: tuple[Call, ...] = ()
+    judge: Judge | None = None
+    needs_mnist: bool = False
+
+    @property
+    def calls(self) -> list[Call]:
+        return [self.call, *self.more_calls]
+
+    def verdict(self, outcomes: list[Outcome]) -> Diagnosis | None:
+        if self.judge is not None:
+            return self.judge(self, outcomes)
+        return judge_value(
+            self.expected,
+            outcomes[0],
+            self.call.function,
+            self.tolerance,
+            self.mistakes,
+            warning_advice=self.warning_advice,
+        )
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named property of one exercise, e.g. ``01_neuron::layer_weighted_sums_matches_torch``."""
+
+    exercise: str
+    name: str
+    function: str  # the learner's function this check is about
+    summary: str
+    make_cases: Callable[[np.random.Generator], list[Case]]
+
+    @property
+    def id(self) -> str:
+        return f"{self.exercise}::{self.name}"
+
+    def cases(self, seed: int = 0) -> list[Case]:
+        """The cases drawn for ``seed``; the same seed always gives the same cases."""
+        return self.make_cases(np.random.default_rng([seed, zlib.crc32(self.id.encode())]))
+
+
+_REGISTRY: dict[str, Check] = {}
+
+
+def check(exercise: str, function: str) -> Callable[[Callable[[np.random.Generator], list[Case]]], Callable]:
+    """Register ``cases(rng)`` as a check of ``function`` in ``exercise``.
+
+    The check is named after the decorated function; its summary is the docstring's first line.
+    """
+
+    def register(make_cases: Callable[[np.random.Generator], list[Case]]) -> Callable:
+        summary = (make_cases.__doc__ or "").strip().splitlines()[0] if make_cases.__doc__ else make_cases.__name__
+        entry = Check(exercise, make_cases.__name__, function, summary, make_cases)
+        _REGISTRY[entry.id] = entry
+        return make_cases
+
+    return register
+
+
+def _load(exercise: str) -> None:
+    importlib.import_module(f"grader.checks.{module_name(exercise)}")
+
+
+def _load_all() -> None:
+    for exercise in EXERCISES:
+        _load(exercise)
+
+
+def all_checks() -> list[Check]:
+    """Every check, in exercise order and, within an exercise, in definition order."""
+    _load_all()
+    return sorted(_REGISTRY.values(), key=lambda c: EXERCISES.index(c.exercise))
+
+
+def checks_of(exercise: str) -> list[Check]:
+    return [c for c in all_checks() if c.exercise == exercise]
+
+
+def get_check(exercise: str, name: str) -> Check:
+    _load(exercise)
+    try:
+        return _REGISTRY[f"{exercise}::{name}"]
+    except KeyError:
+        raise KeyError(f"no check named {name!r} in exercise {exercise}") from None

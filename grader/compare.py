@@ -1,0 +1,249 @@
+"""Judging an outcome against PyTorch's answer, and saying what went wrong like a teacher would.
+
+The order of questions is the order a person debugging would ask them: did it run, is the
+result the right kind of thing, the right shape, the right dtype, finite, close enough; and if
+not, does it match a mistake we know (transposed weights, missing bias, ...)?
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.calling import (
+    FORBIDDEN_IMPORT,
+    IMPORT_FAILED,
+    MISSING,
+    NO_RESULT,
+    NOT_IMPLEMENTED,
+    NOT_PLAIN,
+    RAISED,
+    Call,
+    Outcome,
+)
+
+
+@dataclass
+class Diagnosis:
+    """Why a check failed: a headline, the evidence, and the likely mistake if we recognise it."""
+
+    headline: str
+    details: list[str] = field(default_factory=list)
+    likely_mistake: str = ""
+    not_started: bool = False  # the function is still the stub
+    credit: float = 0.0  # partial credit in [0, 1) for checks that grade on a scale
+
+    def render(self, call: Call | None = None) -> str:
+        lines = [self.headline]
+        if call is not None and not self.not_started:
+            lines.append(f"  called:   {call.describe()}")
+        lines += [f"  {line}" for line in self.details]
+        if self.likely_mistake:
+            lines.append(f"  likely mistake: {self.likely_mistake}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer for one case, computed on the trusted side, and what to say about it."""
+
+    value: Any
+    message: str
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Values pass when ``|got - expected| <= atol + rtol * |expected|`` elementwise."""
+
+    rtol: float = 1e-10
+    atol: float = 1e-12
+
+    def __str__(self) -> str:
+        return f"rtol {self.rtol:g}, atol {self.atol:g}"
+
+
+# Float64 inputs leave only rounding differences between NumPy and PyTorch.
+FLOAT64 = Tolerance(rtol=1e-10, atol=1e-12)
+# Float32 inputs: a few units in the last place, accumulated over sums of a few hundred terms.
+FLOAT32 = Tolerance(rtol=1e-5, atol=1e-6)
+
+
+def tolerance_for(*arrays: Any, magnitude: float = 1.0) -> Tolerance:
+    """The tolerance that fits the least precise floating input.
+
+    ``magnitude`` is the largest sum of absolute terms behind any result value (for W·a, the
+    largest entry of |W|·|a|): float32 rounding grows with it, whatever order the sum is done in.
+    """
+    if any(getattr(a, "dtype", None) == np.float32 for a in arrays):
+        return Tolerance(rtol=FLOAT32.rtol, atol=FLOAT32.atol * max(1.0, magnitude))
+    return Tolerance(rtol=FLOAT64.rtol, atol=FLOAT64.atol * max(1.0, magnitude))
+
+
+def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
+    """A diagnosis for an outcome that carries no usable value (stub, crash, missing, ...)."""
+    if outcome.ok:
+        return None
+    if outcome.status == NOT_IMPLEMENTED:
+        return Diagnosis(f"`{function}` is not written yet (it still raises NotImplementedError).", not_started=True)
+    if outcome.status == MISSING:
+        return Diagnosis(f"`{function}` was not found.", [outcome.message])
+    if outcome.status in (IMPORT_FAILED, FORBIDDEN_IMPORT):
+        return Diagnosis(f"your code could not be imported, so `{function}` could not be checked.", [outcome.message])
+    if outcome.status == RAISED:
+        return Diagnosis(f"`{function}` raised an error.", [outcome.message])
+    if outcome.status == NOT_PLAIN:
+        return Diagnosis(f"`{function}` returned something that is not a number or a NumPy array.", [outcome.message])
+    if outcome.status == NO_RESULT:
+        return Diagnosis(f"`{function}` gave no answer.", [outcome.message])
+    return Diagnosis(f"`{function}` failed ({outcome.status}).", [outcome.message])
+
+
+def kind_of(value: Any) -> str:
+    """How a value reads in a message: ``array of shape (3, 4), float64`` or ``int 13002``."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape}, {value.dtype}"
+    if isinstance(value, bool):
+        return f"bool {value}"
+    if isinstance(value, (int, float)):
+        return f"{type(value).__name__} {value!r}"
+    if isinstance(value, tuple):
+        return f"tuple of {len(value)}"
+    if isinstance(value, list):
+        return f"list of {len(value)}"
+    return type(value).__name__
+
+
+def _fmt(x: Any) -> str:
+    return f"{x:.10g}" if isinstance(x, (float, np.floating)) else repr(x)
+
+
+def differences(expected: Any, got: Any, tolerance: Tolerance, where: str = "result") -> list[str]:
+    """Everything that makes ``got`` differ from ``expected``, as message lines; [] when it matches.
+
+    Containers are compared item by item; numbers and arrays by type, then shape, then dtype
+    (floats must keep the expected precision), then NaN/Inf, then values within tolerance.
+    """
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(got, (list, tuple)):
+            return [f"{where}: expected a {type(expected).__name__} of {len(expected)}, got {kind_of(got)}"]
+        if len(got) != len(expected):
+            return [f"{where}: expected {len(expected)} items, got {len(got)}"]
+        lines: list[str] = []
+        for i, (e, g) in enumerate(zip(expected, got)):
+            lines += differences(e, g, tolerance, f"{where}[{i}]")
+            if lines:
+                break  # the first wrong item says enough; the rest usually follow from it
+        return lines
+    if isinstance(expected, bool):
+        return (
+            [] if isinstance(got, bool) and got == expected else [f"{where}: expected {expected}, got {kind_of(got)}"]
+        )
+    if isinstance(expected, int):
+        if not isinstance(got, int) or isinstance(got, bool):
+            hint = " (return a Python int, e.g. int(total))" if isinstance(got, (float, np.ndarray)) else ""
+            return [f"{where}: expected int {expected}, got {kind_of(got)}{hint}"]
+        return [] if got == expected else [f"{where}: expected {expected}, got {got}"]
+    if isinstance(expected, float):
+        if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iuf":
+            got = float(got)
+        if not isinstance(got, (int, float)) or isinstance(got, bool):
+            return [f"{where}: expected a single number ({_fmt(expected)}), got {kind_of(got)}"]
+        return _value_lines(np.float64(expected), np.float64(got), tolerance, where)
+    if isinstance(expected, np.ndarray):
+        if not isinstance(got, np.ndarray):
+            return [f"{where}: expected {kind_of(expected)}, got {kind_of(got)}"]
+        if got.shape != expected.shape:
+            transposed = (
+                " (the expected shape, transposed)" if got.ndim == 2 and got.shape == expected.shape[::-1] else ""
+            )
+            return [f"{where}: expected shape {expected.shape}, got shape {got.shape}{transposed}"]
+        if expected.dtype.kind == "f" and got.dtype != expected.dtype:
+            return [
+                f"{where}: expected dtype {expected.dtype}, got {got.dtype} "
+                "(keep the input's dtype: mixing in a float64 array or np.float64 constant promotes float32)"
+            ]
+        if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
+            return [f"{where}: expected integers ({expected.dtype}), got {got.dtype}"]
+        return _value_lines(expected, got, tolerance, where)
+    raise TypeError(f"cannot compare with expected {type(expected).__name__}")
+
+
+def _value_lines(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, where: str) -> list[str]:
+    expected64 = np.asarray(expected, dtype=np.float64)
+    got64 = np.asarray(got, dtype=np.float64)
+    bad_numbers = ~np.isfinite(got64) & np.isfinite(expected64)
+    if bad_numbers.any():
+        index = tuple(int(i) for i in np.argwhere(bad_numbers)[0])
+        count = int(bad_numbers.sum())
+        at = f" at {list(index)}" if index else ""
+        return [
+            f"{where}: got {_fmt(got64[index])}{at} where {_fmt(expected64[index])} was expected "
+            f"({count} such value{'s' * (count != 1)}: look for overflow, division by zero or log of 0)"
+        ]
+    error = np.abs(got64 - expected64)
+    allowed = tolerance.atol + tolerance.rtol * np.abs(expected64)
+    with np.errstate(invalid="ignore"):
+        excess = np.where(np.isnan(expected64) & np.isnan(got64), 0.0, error - allowed)
+    if not (excess > 0).any():
+        return []
+    index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
+    wrong = int((excess > 0).sum())
+    at = f" at {[int(i) for i in index]}" if index else ""
+    lines = [
+        f"{where}: {wrong} of {excess.size} value{'s' * (excess.size != 1)} differ; worst{at}: "
+        f"expected {_fmt(expected64[index])}, got {_fmt(got64[index])} (tolerance: {tolerance})"
+    ]
+    return lines
+
+
+def recognise(mistakes: list[Mistake], got: Any, tolerance: Tolerance) -> str:
+    """The message of the first known mistake that ``got`` reproduces, or ''."""
+    loose = Tolerance(rtol=max(tolerance.rtol, 1e-6) * 10, atol=max(tolerance.atol, 1e-8) * 10)
+    for mistake in mistakes:
+        try:
+            if not differences(mistake.value, got, loose):
+                return mistake.message
+        except TypeError:
+            continue
+    return ""
+
+
+def judge_value(
+    expected: Any,
+    outcome: Outcome,
+    function: str,
+    tolerance: Tolerance,
+    mistakes: list[Mistake] | None = None,
+    *,
+    warning_advice: str | None = None,
+) -> Diagnosis | None:
+    """The standard judgement of one call: usable, untouched inputs, right value.
+
+    With ``warning_advice``, a NumPy warning during the call fails the check with that advice.
+    """
+    problem = outcome_problem(outcome, function)
+    if problem:
+        return problem
+    if outcome.mutated:
+        return Diagnosis(
+            f"`{function}` changed its input {', '.join(outcome.mutated)} in place.",
+            ["callers keep using their arrays after the call, so a function must leave them as they were."],
+            likely_mistake="an in-place update such as `w -= ...` or `a[...] = ...` on an argument: "
+            "work on a new array instead (`w = w - ...` or `a.copy()`).",
+        )
+    lines = differences(expected, outcome.value, tolerance)
+    if lines:
+        return Diagnosis(
+            f"`{function}` returned a wrong result.",
+            [f"expected: {kind_of(expected)}", f"got:      {kind_of(outcome.value)}", *lines],
+            likely_mistake=recognise(mistakes or [], outcome.value, tolerance),
+        )
+    if warning_advice is not None and outcome.warnings:
+        return Diagnosis(
+            f"`{function}` gave the right values but NumPy warned while computing them.",
+            list(outcome.warnings),
+            likely_mistake=warning_advice,
+        )
+    return None

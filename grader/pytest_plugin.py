@@ -1,0 +1,281 @@
+"""Runner 1: the checks, in-process under pytest, for learners.
+
+Adds ``--impl DIR`` (which implementation tree to check; default ``exercises/``) and ``--hints``,
+turns failed checks into short teacher-like messages instead of tracebacks, and ends every run
+with a progress table of the eight exercises and the next thing to do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _pytest.outcomes import Failed
+
+from grader.calling import (
+    EXERCISES,
+    LearnerImportError,
+    LearnerModules,
+    MnistData,
+    forbidden_imports,
+    module_name,
+    perform,
+)
+from grader.checks import get_check
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class CheckFailed(Failed):
+    """A check found a wrong result; shown as its message alone (no traceback)."""
+
+    def __init__(self, message: str, *, not_started: bool = False) -> None:
+        super().__init__(message, pytrace=False)
+        self.not_started = not_started
+
+
+def mnist_training_data(request: MnistData) -> Any:
+    """Load what an ``MnistData`` stands for, skipping the test if the dataset is absent.
+
+    In CI (``CI`` set) a missing dataset is a failure: the MNIST check must never be skipped there.
+    """
+    from grader import mnist
+
+    try:
+        images, labels = mnist.load_mnist("train")
+    except mnist.MnistNotFound as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"MNIST is required in CI. {error}", pytrace=False)
+        pytest.skip(f"MNIST is not on this machine, so training is not checked. {error}")
+    limit = request.limit
+    if request.part == "images":
+        return mnist.mnist_as_float(images[:limit])
+    return labels[:limit].astype("int64")
+
+
+@dataclass
+class Runner:
+    """Runs checks against one implementation tree, in this process."""
+
+    impl_root: Path
+    display_root: Path = REPO_ROOT
+    modules: LearnerModules = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.modules = LearnerModules(self.impl_root, self.display_root)
+
+    def where(self, exercise: str) -> str:
+        return self.modules.display(self.impl_root / exercise)
+
+    def run(self, exercise: str, name: str) -> None:
+        """Run one check; raises ``CheckFailed`` with a readable message when it fails."""
+        check = get_check(exercise, name)
+        source = self.modules.source(exercise)
+        if source is None:
+            raise CheckFailed(
+                f"There is no {module_name(exercise)}.py in {self.where(exercise)}/: "
+                f"the file for exercise {exercise} is missing or renamed."
+            )
+        shown = self.modules.display(source.origin)
+        banned = forbidden_imports(source.text)
+        if banned:
+            raise CheckFailed(
+                f"{shown} imports {', '.join(banned)}: write the exercises with NumPy only "
+                "(the grader runs your code where no other library can be imported)."
+            )
+        try:
+            module = self.modules.load(exercise)
+        except LearnerImportError as error:
+            raise CheckFailed(f"{shown} could not be imported: {error}") from None
+        failures = []
+        for case in check.cases():
+            outcomes = [perform(module, call, source=shown, mnist_loader=mnist_training_data) for call in case.calls]
+            diagnosis = case.verdict(outcomes)
+            if diagnosis is not None and diagnosis.not_started:
+                readme = self.modules.display(REPO_ROOT / "exercises" / exercise / "README.md")
+                raise CheckFailed(f"{diagnosis.headline} Start with {readme}.", not_started=True)
+            if diagnosis is not None:
+                failures.append((case, diagnosis))
+        if failures:
+            raise CheckFailed(failure_report(check.summary, failures, len(check.cases())))
+
+
+def failure_report(summary: str, failures: list, total: int) -> str:
+    """The message for a failed check: the most telling failing case, and how many failed.
+
+    A case whose result matches a known mistake teaches the most, so it is shown first.
+    """
+    case, diagnosis = next(((c, d) for c, d in failures if d.likely_mistake), failures[0])
+    count = f"{len(failures)} of {total} cases fail" if total > 1 else "it fails"
+    return f"{summary}: {count}. One of them:\n{diagnosis.render(case.call)}"
+
+
+def check_test(exercise: str, name: str) -> Callable[..., None]:
+    """A pytest test function that runs one check against the chosen implementation."""
+
+    def test(nnkata: Runner) -> None:
+        nnkata.run(exercise, name)
+
+    test.__name__ = f"test_{name}"
+    test.__doc__ = get_check(exercise, name).summary
+    return test
+
+
+# ----------------------------------------------------------------------------------------------
+# pytest hooks
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("nnkata")
+    group.addoption(
+        "--impl",
+        default=None,
+        metavar="DIR",
+        help="check the implementation in DIR (laid out like exercises/) instead of exercises/",
+    )
+    group.addoption("--hints", action="store_true", help="print the hints of the first unfinished exercise")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "confined: runs hostile code inside a fresh PID namespace")
+    impl = config.getoption("--impl")
+    root = Path(impl).resolve() if impl else REPO_ROOT / "exercises"
+    config.stash[_PROGRESS] = Progress(impl_root=root, explicit=bool(impl))
+
+
+@pytest.fixture(scope="session")
+def nnkata(pytestconfig: pytest.Config) -> Runner:
+    """The in-process runner for the implementation chosen with ``--impl``."""
+    progress = pytestconfig.stash[_PROGRESS]
+    if not progress.impl_root.is_dir():
+        pytest.exit(f"--impl {progress.impl_root}: no such directory", returncode=4)
+    return Runner(progress.impl_root)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    progress = config.stash[_PROGRESS]
+    if not progress.impl_root.is_dir():
+        return []
+    modules = LearnerModules(progress.impl_root, REPO_ROOT)
+    lines = [f"nnkata: checking {modules.display(progress.impl_root)}/"]
+    for exercise in EXERCISES:
+        source = modules.source(exercise)
+        if source is not None and source.from_notebook:
+            lines.append(f"nnkata: {exercise} is checked from your notebook {modules.display(source.origin)}")
+    return lines
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    outcome = yield
+    report = outcome.get_result()
+    exercise = _exercise_of(item)
+    if exercise is None or report.when != "call":
+        if exercise is not None and report.failed:
+            item.config.stash[_PROGRESS].record(exercise, "failing")
+        return
+    if report.passed:
+        state = "passed"
+    elif report.skipped:
+        state = "skipped"
+    elif call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and call.excinfo.value.not_started:
+        state = "not started"
+    else:
+        state = "failing"
+    item.config.stash[_PROGRESS].record(exercise, state)
+
+
+def _exercise_of(item: pytest.Item) -> str | None:
+    folder = Path(str(item.path)).parent.name
+    return folder if folder in EXERCISES else None
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    progress = config.stash[_PROGRESS]
+    if not progress.states:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("nnkata progress")
+    for line in progress.table():
+        write(line)
+    for line in progress.next_steps():
+        write(line)
+    if config.getoption("--hints"):
+        for line in progress.hints():
+            write(line)
+
+
+_PROGRESS = pytest.StashKey["Progress"]()
+
+STATUS_ORDER = ("done", "failing", "not started", "skipped", "not run")
+
+
+@dataclass
+class Progress:
+    """What happened to each exercise's checks in this run."""
+
+    impl_root: Path
+    explicit: bool = False
+    states: dict[str, list[str]] = field(default_factory=dict)
+
+    def record(self, exercise: str, state: str) -> None:
+        self.states.setdefault(exercise, []).append(state)
+
+    def status(self, exercise: str) -> str:
+        states = self.states.get(exercise)
+        if not states:
+            return "not run"
+        if all(s == "passed" for s in states):
+            return "done"
+        if all(s == "not started" for s in states):
+            return "not started"
+        if all(s in ("passed", "skipped") for s in states):
+            return "skipped"
+        return "failing"
+
+    def table(self) -> list[str]:
+        lines = []
+        for exercise in EXERCISES:
+            states = self.states.get(exercise, [])
+            status = self.status(exercise)
+            passed = sum(s == "passed" for s in states)
+            detail = f"{passed} of {len(states)} checks pass" if states else ""
+            mark = {"done": "[x]", "failing": "[!]", "not started": "[ ]", "skipped": "[-]", "not run": "   "}[status]
+            lines.append(f"  {mark} {exercise:<16} {status:<12} {detail}".rstrip())
+        return lines
+
+    def first_unfinished(self) -> str | None:
+        return next((e for e in EXERCISES if self.status(e) in ("failing", "not started")), None)
+
+    def next_steps(self) -> list[str]:
+        target = "" if not self.explicit else f" --impl {self.impl_root}"
+        exercise = self.first_unfinished()
+        if exercise is None:
+            ran = [e for e in EXERCISES if self.status(e) != "not run"]
+            if len(ran) == len(EXERCISES) and all(self.status(e) == "done" for e in EXERCISES):
+                return ["All eight exercises pass. Train your network: python -m grader train"]
+            return ["Everything that ran passes. Run every exercise with: pytest exercises/"]
+        readme = Path("exercises") / exercise / "README.md"
+        verb = "Next" if self.status(exercise) == "not started" else "Keep going with"
+        return [
+            f"{verb}: {exercise} (read {readme}).",
+            f"Run only it:   pytest exercises/{exercise}{target}",
+            f"Stuck? Hints:  pytest exercises/{exercise} --hints",
+        ]
+
+    def hints(self) -> list[str]:
+        exercise = self.first_unfinished()
+        if exercise is None:
+            return ["", "No hints needed: nothing is unfinished."]
+        path = REPO_ROOT / "exercises" / exercise / "hints.md"
+        text = path.read_text(encoding="utf-8") if path.is_file() else "(no hints.md for this exercise)"
+        return [
+            "",
+            f"Hints for {exercise} ({Path('exercises') / exercise / 'hints.md'}):",
+            "",
+            *text.rstrip().splitlines(),
+        ]

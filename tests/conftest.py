@@ -1,0 +1,30 @@
+"""Shared helpers of the project's own suite."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.calling import EXERCISES, module_name
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+EXERCISES_DIR = REPO / "exercises"
+
+
+def tree_with(tmp_path: Path, replacements: dict[str, str]) -> Path:
+    """A copy of the solutions tree where some exercises' modules hold other source text."""
+    root = tmp_path / "impl"
+    for exercise in EXERCISES:
+        (root / exercise).mkdir(parents=True)
+        shutil.copy(SOLUTIONS / exercise / f"{module_name(exercise)}.py", root / exercise)
+    for exercise, text in replacements.items():
+        (root / exercise / f"{module_name(exercise)}.py").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_tree(tmp_path: Path):
+    return lambda replacements: tree_with(tmp_path, replacements)
