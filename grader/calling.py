@@ -443,6 +443,8 @@ class LearnerModules:
             self._fresh = True
         self._install_finder()
         name = module_name(exercise)
+        if self.source(exercise) is None:
+            raise LearnerImportError(f"there is no {name}.py in {self.display(self.impl_root / exercise)}")
         try:
             return importlib.import_module(name)
         except LearnerImportError:

@@ -19,6 +19,8 @@ def tree_with(tmp_path: Path, replacements: dict[str, str]) -> Path:
     root = tmp_path / "impl"
     for exercise in EXERCISES:
         (root / exercise).mkdir(parents=True)
+        if not (SOLUTIONS / exercise).is_dir():
+            continue  # an exercise not written yet
         shutil.copy(SOLUTIONS / exercise / f"{module_name(exercise)}.py", root / exercise)
     for exercise, text in replacements.items():
         (root / exercise / f"{module_name(exercise)}.py").write_text(text, encoding="utf-8")

@@ -10,6 +10,7 @@ value, and how to judge what comes back. The runners make the calls and hand the
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -99,8 +100,13 @@ def _load(exercise: str) -> None:
     importlib.import_module(f"grader.checks.{module_name(exercise)}")
 
 
+def exercises_with_checks() -> list[str]:
+    """The exercises whose check module exists (all eight, once the kata is complete)."""
+    return [e for e in EXERCISES if importlib.util.find_spec(f"grader.checks.{module_name(e)}") is not None]
+
+
 def _load_all() -> None:
-    for exercise in EXERCISES:
+    for exercise in exercises_with_checks():
         _load(exercise)
 
 

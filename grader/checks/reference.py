@@ -26,3 +26,30 @@ def random_array(
 ) -> np.ndarray:
     """Standard-normal entries times ``scale``, in ``dtype``."""
     return (rng.standard_normal(shape) * scale).astype(dtype)
+
+
+def sigmoid_network(weights: list[np.ndarray], biases: list[np.ndarray]) -> torch.nn.Sequential:
+    """The kata's network as PyTorch sees it: Linear + Sigmoid per layer, float64."""
+    layers: list[torch.nn.Module] = []
+    for w, b in zip(weights, biases):
+        linear = torch.nn.Linear(w.shape[1], w.shape[0], dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(tensor(np.asarray(w, dtype=np.float64)))
+            linear.bias.copy_(tensor(np.asarray(b, dtype=np.float64)))
+        layers += [linear, torch.nn.Sigmoid()]
+    return torch.nn.Sequential(*layers)
+
+
+def evaluate_network(
+    weights: list[np.ndarray], biases: list[np.ndarray], images: np.ndarray, labels: np.ndarray
+) -> tuple[float, float]:
+    """(accuracy, quadratic cost ½‖a − y‖² averaged over examples) of a network, by PyTorch.
+
+    ``images`` float ``(N, 784)``; ``labels`` ints ``(N,)``.
+    """
+    with torch.no_grad():
+        output = sigmoid_network(weights, biases)(tensor(np.asarray(images, dtype=np.float64)))
+        target = torch.nn.functional.one_hot(tensor(np.asarray(labels, dtype=np.int64)), output.shape[1])
+        accuracy = float((output.argmax(dim=1) == target.argmax(dim=1)).double().mean())
+        cost = float(0.5 * ((output - target) ** 2).sum(dim=1).mean())
+    return accuracy, cost

@@ -1,0 +1,215 @@
+"""nnkata's command line: ``python -m grader <command>`` (also installed as ``nnkata-grade``)."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from grader.calling import LearnerImportError, LearnerModules
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NETWORK = (784, 16, 16, 10)
+# Takes the reference solution past 95% test accuracy in well under a minute on 2 cores.
+DEFAULT_EPOCHS = (20, 10, 10)
+DEFAULT_RATES = (3.0, 1.0, 0.3)
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line, without a traceback."""
+
+
+def _numbers(text: str, kind: type) -> tuple:
+    try:
+        return tuple(kind(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+
+def initial_network(sizes: tuple[int, ...], rng: np.random.Generator) -> tuple[list, list]:
+    """Weights from N(0, 1/n_in), biases from N(0, 1): the start every learner's network gets."""
+    weights = [rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)]
+    biases = [rng.normal(0.0, 1.0, n_out) for n_out in sizes[1:]]
+    return weights, biases
+
+
+def save_weights(path: Path, weights: list, biases: list) -> None:
+    """``numpy.savez`` as weight_0, bias_0, ... (shapes as torch.nn.Linear), written atomically."""
+    arrays = {}
+    for i, (w, b) in enumerate(zip(weights, biases)):
+        arrays[f"weight_{i}"], arrays[f"bias_{i}"] = w, b
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            np.savez(file, **arrays)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _progress_line(epoch: int, total: int, accuracy: float, cost: float, seconds: float) -> str:
+    width = 24
+    filled = round(width * epoch / total)
+    bar = "#" * filled + "." * (width - filled)
+    return f"epoch {epoch:>3}/{total} [{bar}] test accuracy {accuracy:6.2%}  cost {cost:.4f}  {seconds:5.1f} s"
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from grader import mnist
+    from grader.checks.reference import evaluate_network
+
+    impl = Path(args.impl).resolve()
+    if len(args.epochs) != len(args.learning_rate):
+        raise UserError(
+            "--epochs and --learning-rate need the same number of phases, e.g. --epochs 20,10 --learning-rate 3,1"
+        )
+    try:
+        train_images, train_labels = mnist.load_mnist("train")
+        test_images, test_labels = mnist.load_mnist("test")
+    except mnist.MnistError as error:
+        raise UserError(str(error)) from None
+    modules = LearnerModules(impl, REPO_ROOT)
+    try:
+        training = modules.load("08_training")
+    except LearnerImportError as error:
+        raise UserError(f"{impl}/08_training could not be imported: {error}") from None
+    x_train, y_train = mnist.mnist_as_float(train_images), train_labels.astype(np.int64)
+    x_test, y_test = mnist.mnist_as_float(test_images), test_labels.astype(np.int64)
+    rng = np.random.default_rng(args.seed)
+    weights, biases = initial_network(NETWORK, rng)
+    total = sum(args.epochs)
+    print(
+        f"Training {'-'.join(map(str, NETWORK))} on 60,000 images with {modules.display(impl)}/08_training "
+        f"({total} epochs, batch {args.batch_size})",
+        file=sys.stderr,
+    )
+    start = time.perf_counter()
+    epoch = 0
+    for epochs, rate in zip(args.epochs, args.learning_rate):
+        for _ in range(epochs):
+            try:
+                weights, biases = training.train(
+                    weights=weights,
+                    biases=biases,
+                    images=x_train,
+                    labels=y_train,
+                    epochs=1,
+                    batch_size=args.batch_size,
+                    learning_rate=rate,
+                    rng=rng,
+                )
+            except NotImplementedError:
+                raise UserError(
+                    "train is not written yet (exercise 08). Finish it first: pytest exercises/08_training"
+                ) from None
+            weights = [np.asarray(w, dtype=np.float64) for w in weights]
+            biases = [np.asarray(b, dtype=np.float64) for b in biases]
+            epoch += 1
+            accuracy, cost = evaluate_network(weights, biases, x_test, y_test)
+            print(_progress_line(epoch, total, accuracy, cost, time.perf_counter() - start), file=sys.stderr)
+    seconds = time.perf_counter() - start
+    accuracy, _ = evaluate_network(weights, biases, x_test, y_test)
+    print(f"test accuracy {accuracy:.2%} after {total} epochs in {seconds:.1f} s")
+    if args.save:
+        save_weights(Path(args.save), weights, biases)
+        print(f"weights saved to {args.save}")
+    return 0
+
+
+def cmd_download_mnist(args: argparse.Namespace) -> int:
+    from grader import mnist
+
+    try:
+        path = mnist.download_mnist(Path(args.dest) if args.dest else None)
+    except mnist.MnistError as error:
+        raise UserError(str(error)) from None
+    print(f"MNIST is ready in {path}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from grader.release import MarkingError, release
+
+    try:
+        changed = release(REPO_ROOT)
+    except MarkingError as error:
+        raise UserError(str(error)) from None
+    for path in changed:
+        print(f"wrote {path.relative_to(REPO_ROOT)}")
+    print(f"{len(changed)} file(s) changed" if changed else "everything is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m grader", description="nnkata: train, grade and release the kata.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        help="train 784-16-16-10 on MNIST with an implementation's train()",
+        description="Train 784-16-16-10 on the 60,000 MNIST training images with the `train` of an "
+        "implementation (default: your exercises/), reporting test accuracy after every epoch. "
+        "The default schedule (20+10+10 epochs at rates 3.0, 1.0, 0.3, batch 10) takes the "
+        "reference solution past 95%.",
+    )
+    train.add_argument(
+        "--impl", default=str(REPO_ROOT / "exercises"), metavar="DIR", help="implementation tree (default: exercises/)"
+    )
+    train.add_argument(
+        "--epochs",
+        type=lambda t: _numbers(t, int),
+        default=DEFAULT_EPOCHS,
+        metavar="N[,N...]",
+        help="epochs per phase (default: 20,10,10)",
+    )
+    train.add_argument(
+        "--learning-rate",
+        type=lambda t: _numbers(t, float),
+        default=DEFAULT_RATES,
+        metavar="R[,R...]",
+        help="learning rate per phase (default: 3.0,1.0,0.3)",
+    )
+    train.add_argument("--batch-size", type=int, default=10, help="mini-batch size (default: 10)")
+    train.add_argument("--seed", type=int, default=0, help="seed of the initial network and the shuffling (default: 0)")
+    train.add_argument(
+        "--save", metavar="FILE", help="write the trained weights with numpy.savez (weight_0, bias_0, ...)"
+    )
+    train.set_defaults(run=cmd_train)
+
+    download = commands.add_parser(
+        "download-mnist",
+        help="download MNIST into data/mnist/ (checksums verified)",
+        description="Download the four MNIST files from the public mirrors, verify "
+        "their SHA-256, and write them atomically.",
+    )
+    download.add_argument("--dest", metavar="DIR", help="where to put the files (default: data/mnist/)")
+    download.set_defaults(run=cmd_download_mnist)
+
+    release = commands.add_parser(
+        "release",
+        help="regenerate stubs and notebooks in exercises/ from solutions/",
+        description="Regenerate every exercise's stub module and notebook from the "
+        "marked solution (# BEGIN SOLUTION / # END SOLUTION) and its README.",
+    )
+    release.set_defaults(run=cmd_release)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
