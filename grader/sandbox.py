@@ -197,6 +197,10 @@ def run_sandboxed(
     argv = [os.fspath(arg) for arg in argv]
     if not argv:
         raise ValueError("argv is empty")
+    if os.path.realpath(argv[0]) == os.path.realpath(sys.executable):
+        # A virtual environment's python is a symlink into a folder the worker does not see (and
+        # whose site-packages it must not see); the interpreter it points to runs the same way.
+        argv[0] = os.path.realpath(sys.executable)
     if not 0 <= slot < MAX_SLOTS:
         raise ValueError(f"slot must be in [0, {MAX_SLOTS})")
     forced = isolation or os.environ.get(ENV_VAR, "").strip()
@@ -464,6 +468,12 @@ def _mount_plan(
 ) -> tuple[list[list[Any]], list[str]]:
     plan = _Plan()
     bound: list[str] = []
+    # The private /tmp comes first: a virtual environment, a package or a read-only input may
+    # live under the host's /tmp, and a later tmpfs would hide it.
+    plan.tmpfs("/tmp", limits.tmp_bytes, 0o1777)
+    plan.special("proc", "/proc")
+    plan.special("dev", "/dev")
+    plan.tmpfs("/dev/shm", limits.tmp_bytes, 0o1777)
 
     def bind_ro(path: str) -> None:
         if not any(_under(path, done) for done in bound):
@@ -496,10 +506,6 @@ def _mount_plan(
     for mask in masks:
         plan.ops.append(["remount-ro", mask])
 
-    plan.tmpfs("/tmp", limits.tmp_bytes, 0o1777)
-    plan.special("proc", "/proc")
-    plan.special("dev", "/dev")
-    plan.tmpfs("/dev/shm", limits.tmp_bytes, 0o1777)
     # A read-only path inside workdir must be mounted after it, or workdir's bind would hide it.
     for path in readonly:
         if not _under(path, workdir):

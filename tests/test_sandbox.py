@@ -238,7 +238,7 @@ def test_files_elsewhere_are_unreadable_and_readonly_paths_readable(level: str, 
     assert "hunter2" not in result.stdout
     # A directory on the way to something exposed (e.g. /root on the way to a pyenv Python) is
     # seen as a skeleton holding just that way on.
-    exposed = [Path(sys.prefix), scratch / "w", shared]
+    exposed = [Path(sys.prefix), Path(sys.base_prefix), scratch / "w", shared]
     for path in wanted[:-1]:
         skeleton = {e.relative_to(path).parts[0] for e in exposed if e.is_relative_to(path) and e != Path(path)}
         assert "error" in outcomes[path] or set(outcomes[path]["read"]) <= skeleton, outcomes[path]
