@@ -141,7 +141,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "confined: runs hostile code inside a fresh PID namespace")
     impl = config.getoption("--impl")
     root = Path(impl).resolve() if impl else REPO_ROOT / "exercises"
     config.stash[_PROGRESS] = Progress(impl_root=root, explicit=bool(impl))
