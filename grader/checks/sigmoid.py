@@ -1,0 +1,182 @@
+"""Checks of exercise 02: the sigmoid and its derivative, against ``torch.sigmoid`` and autograd."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import torch
+
+from grader.calling import Call, Outcome
+from grader.checks import Case, check
+from grader.checks.reference import array, random_array, tensor
+from grader.compare import FLOAT32, FLOAT64, Diagnosis, Mistake, Tolerance, judge_value
+
+EXERCISE = "02_sigmoid"
+
+SIGN_FLIPPED = (
+    "your result equals σ(−z) = 1 / (1 + e^z): the exponent must be −z, so that large positive z "
+    "gives values near 1 and large negative z values near 0."
+)
+FORGOT_DERIVATIVE = (
+    "your result equals σ(z) itself: sigmoid_prime is the slope of the sigmoid, σ'(z) = σ(z)·(1 − σ(z))."
+)
+DERIVATIVE_OF_Z = (
+    "your result equals z·(1 − z): the formula σ(z)·(1 − σ(z)) applies to σ(z), not to z; "
+    "compute s = sigmoid(z) first, then s * (1 - s)."
+)
+OVERFLOW = (
+    "np.exp(-z) overflows to inf for large negative z (e^x is inf for x above about 709 in float64, "
+    "88 in float32). Use e = np.exp(-np.abs(z)), which is never above 1, and take 1 / (1 + e) where "
+    "z >= 0 and e / (1 + e) where z < 0: both equal σ(z)."
+)
+OVERFLOW_PRIME = OVERFLOW + " sigmoid_prime should use your sigmoid, so fixing sigmoid fixes both."
+
+# Limits must come out exactly: 0.0 and 1.0 for σ, 0.0 for σ', whatever the dtype.
+EXACT = Tolerance(rtol=0.0, atol=0.0)
+
+
+def sigmoid_and_prime(z: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """σ(z) by ``torch.sigmoid`` and its derivative by autograd, in the dtype of z."""
+    z_t = tensor(z, grad=True)
+    s = torch.sigmoid(z_t)
+    (slope,) = torch.autograd.grad(s.sum(), z_t)
+    return array(s), array(slope)
+
+
+def _as_number_if_scalar(value: np.ndarray, z: np.ndarray | float) -> np.ndarray | float:
+    return float(value) if isinstance(z, float) else value
+
+
+def _ignoring_underflow(case: Case, outcomes: list[Outcome]) -> Diagnosis | None:
+    """The standard judgement, where only an underflow warning is not a fault.
+
+    e^(−|z|) rounding to 0.0 for z = −1e4 is the right answer, not a problem: NumPy warns about
+    underflow only because the calling layer turns every floating-point flag into a warning.
+    """
+    outcome = outcomes[0]
+    kept = [w for w in outcome.warnings if "underflow" not in w]
+    return judge_value(
+        case.expected,
+        dataclasses.replace(outcome, warnings=kept),
+        case.call.function,
+        case.tolerance,
+        case.mistakes,
+        warning_advice=case.warning_advice,
+    )
+
+
+def _inputs(rng: np.random.Generator, dtype: type) -> list[np.ndarray | float]:
+    """A number and arrays of several shapes, spread over the bend of the curve (|z| up to ~12)."""
+    inputs: list[np.ndarray | float] = [float(rng.normal() * 3)] if dtype is np.float64 else []
+    inputs += [random_array(rng, shape, dtype, scale=4.0) for shape in ((1,), (7,), (3, 4), (2, 3, 5))]
+    return inputs
+
+
+def _sigmoid_cases(rng: np.random.Generator, dtype: type) -> list[Case]:
+    cases = []
+    for z in _inputs(rng, dtype):
+        expected, _ = sigmoid_and_prime(z)
+        flipped, _ = sigmoid_and_prime(-np.asarray(z))
+        cases.append(
+            Case(
+                Call("sigmoid", (z,)),
+                _as_number_if_scalar(expected, z),
+                FLOAT64 if dtype is np.float64 else FLOAT32,
+                mistakes=[Mistake(_as_number_if_scalar(flipped, z), SIGN_FLIPPED)],
+            )
+        )
+    return cases
+
+
+def _prime_cases(rng: np.random.Generator, dtype: type) -> list[Case]:
+    cases = []
+    for z in _inputs(rng, dtype):
+        s, expected = sigmoid_and_prime(z)
+        z_array = np.asarray(z)
+        cases.append(
+            Case(
+                Call("sigmoid_prime", (z,)),
+                _as_number_if_scalar(expected, z),
+                FLOAT64 if dtype is np.float64 else FLOAT32,
+                mistakes=[
+                    Mistake(_as_number_if_scalar(s, z), FORGOT_DERIVATIVE),
+                    Mistake(_as_number_if_scalar(z_array * (1 - z_array), z), DERIVATIVE_OF_Z),
+                ],
+            )
+        )
+    return cases
+
+
+@check(EXERCISE, "sigmoid")
+def sigmoid_matches_torch(rng: np.random.Generator) -> list[Case]:
+    """sigmoid(z) equals torch.sigmoid(z) for a number and arrays of several shapes"""
+    return _sigmoid_cases(rng, np.float64)
+
+
+@check(EXERCISE, "sigmoid")
+def sigmoid_keeps_float32(rng: np.random.Generator) -> list[Case]:
+    """sigmoid keeps float32 inputs float32"""
+    return _sigmoid_cases(rng, np.float32)
+
+
+def _large_inputs(rng: np.random.Generator, dtype: type) -> tuple[np.ndarray, np.ndarray]:
+    """(z mixing moderate and large |z| in random order, z so large that σ is exactly 0 or 1).
+
+    e^|z| is inf from |z| = 710 in float64 (89 in float32), where a naive sigmoid overflows;
+    e^(−|z|) is exactly 0.0 beyond 746 in float64 (104 in float32), where σ must be exactly 0 or 1.
+    """
+    if dtype is np.float64:
+        large, huge = np.array([710.0, 720.0, 745.0]), np.array([1e3, 5e3, 1e4])
+    else:
+        large, huge = np.array([89.0, 95.0, 100.0]), np.array([200.0, 1e3, 1e4])
+    moderate = rng.uniform(20, 80, 6) * rng.choice([-1, 1], 6)
+    mixed = rng.permutation(np.concatenate([moderate, large, -large, huge[:1], -huge[:1]]))
+    return mixed.astype(dtype), rng.permutation(np.concatenate([huge, -huge])).astype(dtype)
+
+
+def _stable_cases(rng: np.random.Generator, function: str, advice: str) -> list[Case]:
+    cases = []
+    for dtype, tolerance in ((np.float64, FLOAT64), (np.float32, FLOAT32)):
+        mixed, huge = _large_inputs(rng, dtype)
+        for z, tol in ((mixed, tolerance), (huge, EXACT)):
+            s, slope = sigmoid_and_prime(z)
+            if function == "sigmoid":
+                expected, mistakes = s, [Mistake(sigmoid_and_prime(-z)[0], SIGN_FLIPPED)]
+            else:
+                expected, mistakes = slope, [Mistake(s, FORGOT_DERIVATIVE), Mistake(z * (1 - z), DERIVATIVE_OF_Z)]
+            cases.append(
+                Case(
+                    Call(function, (z,)),
+                    expected,
+                    tol,
+                    mistakes,
+                    warning_advice=advice,
+                    judge=_ignoring_underflow,
+                )
+            )
+    return cases
+
+
+@check(EXERCISE, "sigmoid")
+def sigmoid_is_stable_for_large_z(rng: np.random.Generator) -> list[Case]:
+    """sigmoid gives exactly 0.0 and 1.0 for |z| up to 1e4, without an overflow warning"""
+    return _stable_cases(rng, "sigmoid", OVERFLOW)
+
+
+@check(EXERCISE, "sigmoid_prime")
+def sigmoid_prime_matches_autograd(rng: np.random.Generator) -> list[Case]:
+    """sigmoid_prime(z) equals the derivative of torch.sigmoid computed by autograd"""
+    return _prime_cases(rng, np.float64)
+
+
+@check(EXERCISE, "sigmoid_prime")
+def sigmoid_prime_keeps_float32(rng: np.random.Generator) -> list[Case]:
+    """sigmoid_prime keeps float32 inputs float32"""
+    return _prime_cases(rng, np.float32)
+
+
+@check(EXERCISE, "sigmoid_prime")
+def sigmoid_prime_is_stable_for_large_z(rng: np.random.Generator) -> list[Case]:
+    """sigmoid_prime gives exactly 0.0 for |z| up to 1e4, without an overflow warning"""
+    return _stable_cases(rng, "sigmoid_prime", OVERFLOW_PRIME)
