@@ -1,0 +1,112 @@
+"""Properties of the comparison and of the grader's transport format."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from grader import transport
+from grader.calling import Call, KnownFunction, MnistData, Outcome, SeededGenerator, perform, to_plain
+from grader.compare import FLOAT64, Mistake, differences, judge_value
+
+finite = hnp.arrays(
+    dtype=st.sampled_from([np.float64, np.float32]),
+    shape=hnp.array_shapes(max_dims=3, max_side=5),
+    elements=st.floats(-1e6, 1e6, width=32),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(finite)
+def test_an_array_matches_itself_and_not_a_shifted_copy(array):
+    assert differences(array, array.copy(), FLOAT64) == []
+    shifted = array + np.asarray(1.0, dtype=array.dtype)
+    assert differences(array, shifted, FLOAT64)
+
+
+@settings(max_examples=40, deadline=None)
+@given(array=finite)
+def test_transport_round_trips_calls_and_outcomes(array, tmp_path_factory):
+    path = tmp_path_factory.mktemp("t") / "x.npz"
+    call = Call(
+        "f", (array, [array, 3], SeededGenerator(5), KnownFunction("sum_of_squares")), {"m": MnistData("images", 10)}
+    )
+    outcome = Outcome("ok", value=(array, 2.5, [1, True]), warnings=["w"], seconds=0.1)
+    transport.save([call, outcome], path)
+    back_call, back_outcome = transport.load(path)
+    assert back_call.function == "f" and back_call.kwargs == {"m": MnistData("images", 10)}
+    np.testing.assert_array_equal(back_call.args[0], array)
+    assert back_call.args[0].dtype == array.dtype
+    assert back_call.args[2:] == (SeededGenerator(5), KnownFunction("sum_of_squares"))
+    assert back_outcome.value[1:] == (2.5, [1, True])
+
+
+def test_shape_is_reported_before_values():
+    lines = differences(np.zeros((5, 3)), np.zeros((3, 5)), FLOAT64)
+    assert lines == ["result: expected shape (5, 3), got shape (3, 5) (the expected shape, transposed)"]
+
+
+def test_the_worst_element_and_its_place_are_named():
+    expected = np.zeros((2, 3))
+    got = expected.copy()
+    got[1, 2] = 0.5
+    got[0, 0] = 0.1
+    (line,) = differences(expected, got, FLOAT64)
+    assert "2 of 6 values differ; worst at [1, 2]: expected 0, got 0.5" in line
+
+
+def test_nan_is_called_out():
+    (line,) = differences(np.ones(3), np.array([1.0, np.nan, 1.0]), FLOAT64)
+    assert "got nan at [1]" in line and "overflow" in line
+
+
+def test_a_known_mistake_is_named():
+    outcome = Outcome("ok", value=np.array([2.0]))
+    diagnosis = judge_value(np.array([1.0]), outcome, "f", FLOAT64, [Mistake(np.array([2.0]), "you doubled it")])
+    assert diagnosis is not None and diagnosis.likely_mistake == "you doubled it"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [object(), {"a": 1}, "text", np.array(["a"]), np.array([object()]), None],
+)
+def test_only_plain_numbers_and_numeric_arrays_count(value):
+    with pytest.raises(TypeError):
+        to_plain(value)
+
+
+def test_array_subclasses_are_rebuilt_as_plain_arrays():
+    class Liar(np.ndarray):
+        def __eq__(self, other):  # always "equal"
+            return True
+
+    plain = to_plain(np.zeros(3).view(Liar))
+    assert type(plain) is np.ndarray
+
+
+def test_forged_transport_files_are_rejected(tmp_path):
+    path = tmp_path / "forged.npz"
+    np.savez(path, __manifest__=np.frombuffer(b'{"evil": 1}', dtype=np.uint8))
+    with pytest.raises(transport.TransportError):
+        transport.load(path)
+    np.savez(path, a0=np.array([object()], dtype=object))
+    with pytest.raises(transport.TransportError):
+        transport.load(path)
+    path.write_bytes(b"not a zip")
+    with pytest.raises(transport.TransportError):
+        transport.load(path)
+
+
+def test_perform_reports_mutation_and_warnings():
+    class Module:
+        @staticmethod
+        def f(x):
+            x *= 2
+            return np.exp(np.array([1000.0]))
+
+    outcome = perform(Module, Call("f", (np.ones(2),)))
+    assert outcome.mutated == ["argument 1"]
+    assert any("overflow" in w for w in outcome.warnings)

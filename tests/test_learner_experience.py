@@ -1,0 +1,82 @@
+"""What a learner sees when running `pytest exercises/`: short failures, progress, hints."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from grader.calling import EXERCISES
+from tests.conftest import REPO
+
+
+def run_pytest(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def stub_run() -> subprocess.CompletedProcess:
+    return run_pytest("exercises/01_neuron", "-W", "error")
+
+
+def test_stubs_fail_with_one_line_each_and_no_traceback(stub_run):
+    assert stub_run.returncode == 1
+    out = stub_run.stdout
+    assert "`weighted_sum` is not written yet (it still raises NotImplementedError)." in out
+    assert "Traceback" not in out and "raise NotImplementedError" not in out
+    assert "warning" not in out.lower()
+
+
+def test_every_run_ends_with_the_progress_table_and_next_step(stub_run):
+    out = stub_run.stdout
+    assert "nnkata progress" in out
+    for exercise in EXERCISES:
+        assert exercise in out
+    assert "Next: 01_neuron (read exercises/01_neuron/README.md)." in out
+    assert "Run only it:   pytest exercises/01_neuron" in out
+
+
+def test_hints_print_the_first_unfinished_exercise_hints():
+    result = run_pytest("exercises/01_neuron", "--hints")
+    assert "Hints for 01_neuron" in result.stdout
+    hints = (REPO / "exercises" / "01_neuron" / "hints.md").read_text(encoding="utf-8")
+    assert hints.splitlines()[0] in result.stdout
+
+
+def test_impl_points_the_same_tests_at_the_solutions():
+    result = run_pytest("exercises/01_neuron", "--impl", "solutions")
+    assert result.returncode == 0, result.stdout
+    assert "[x] 01_neuron" in result.stdout
+    assert "nnkata: checking solutions/" in result.stdout
+
+
+def test_a_missing_function_is_named_not_an_import_error(make_tree):
+    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    tree = make_tree({"01_neuron": source.replace("def weighted_sum(", "def weightedsum(")})
+    result = run_pytest("exercises/01_neuron", "--impl", str(tree))
+    assert "has no function `weighted_sum`: check its name" in result.stdout
+    assert "ImportError" not in result.stdout
+
+
+def test_a_syntax_error_names_the_file_and_line(make_tree):
+    tree = make_tree({"01_neuron": "import numpy as np\n\ndef weighted_sum(w, a, b)\n    return 0\n"})
+    result = run_pytest("exercises/01_neuron", "--impl", str(tree))
+    assert "neuron.py line 3" in result.stdout
+    assert "Traceback" not in result.stdout
+
+
+def test_importing_torch_is_refused_kindly(make_tree):
+    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    tree = make_tree({"01_neuron": "import torch\n" + source})
+    result = run_pytest("exercises/01_neuron", "--impl", str(tree))
+    assert "imports torch: write the exercises with NumPy only" in result.stdout
