@@ -23,14 +23,21 @@ def exercise_notebook(exercise: str, readme: str, stub: str) -> bytes:
     name = module_name(exercise)
     setup = (
         "# Run this cell first: it lets this notebook import your other exercises\n"
-        f"# (for example `from sigmoid import sigmoid`), from their notebooks or .py files.\n"
+        "# (for example `from sigmoid import sigmoid`), from their notebooks or .py files.\n"
+        "try:\n"
+        "    import grader\n"
+        "except ImportError:  # nnkata is not installed: use the repository this notebook is in\n"
+        "    import sys\n"
+        "    from pathlib import Path\n\n"
+        "    sys.path.insert(0, str(Path.cwd().resolve().parents[1]))\n"
         "from grader.notebook_support import setup_notebook\n\n"
         f'setup_notebook("{exercise}")'
     )
     tests = (
         f"# Checks {name} against PyTorch, exactly like `pytest exercises/{exercise}`.\n"
+        "# Run the cells above first (after every change), then this one.\n"
         "from grader.notebook_support import run_checks\n\n"
-        f'run_checks("{exercise}", globals())'
+        f'run_checks("{exercise}", globals());'
     )
     cells = [
         nbformat.v4.new_markdown_cell(readme.rstrip() + "\n", id=_cell_id(exercise, "readme")),

@@ -8,6 +8,7 @@ signatures, docstrings, helpers) is written once, in the solution.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import tempfile
@@ -63,7 +64,33 @@ def stub_source(solution: str, exercise: str, filename: str = "<solution>") -> s
         raise MarkingError(f"{filename}: {BEGIN} is never closed")
     if blocks == 0:
         raise MarkingError(f"{filename}: no {BEGIN} / {END} block: mark the learner's part")
-    return "".join(out)
+    return _keep_unused_imports("".join(out))
+
+
+UNUSED_IMPORT_NOTE = "  # noqa: F401 (you will need it)"
+
+
+def _keep_unused_imports(stub: str) -> str:
+    """Mark top-level imports that only the removed solution used, so linters leave them alone.
+
+    The learner needs ``import numpy as np`` even though the stub's bodies no longer use it.
+    """
+    try:
+        tree = ast.parse(stub)
+    except SyntaxError:
+        return stub
+    used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    lines = stub.splitlines(keepends=True)
+    for node in tree.body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or node.lineno != node.end_lineno:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue
+        bound = [(alias.asname or alias.name).split(".")[0] for alias in node.names]
+        line = lines[node.lineno - 1]
+        if all(name not in used for name in bound) and "#" not in line:
+            lines[node.lineno - 1] = line.rstrip("\n") + UNUSED_IMPORT_NOTE + "\n"
+    return "".join(lines)
 
 
 def write_atomically(path: Path, data: str | bytes) -> bool:
@@ -83,15 +110,29 @@ def write_atomically(path: Path, data: str | bytes) -> bool:
     return True
 
 
+def released_exercises(repo_root: Path) -> list[str]:
+    """The exercises ready to release: a marked solution and a README in ``exercises/``.
+
+    An exercise still being written (no solution yet, or no README yet) is left alone.
+    """
+    return [
+        exercise
+        for exercise in EXERCISES
+        if (repo_root / "solutions" / exercise / f"{module_name(exercise)}.py").is_file()
+        and (repo_root / "exercises" / exercise / "README.md").is_file()
+    ]
+
+
 def generated_files(repo_root: Path) -> dict[Path, bytes]:
     """Every file ``release`` writes, with its content, computed from ``solutions/``."""
     from grader import notebooks  # nbformat is only needed when notebooks are generated
 
     files: dict[Path, bytes] = {}
-    for exercise in EXERCISES:
+    for exercise in released_exercises(repo_root):
         name = module_name(exercise)
         solution_path = repo_root / "solutions" / exercise / f"{name}.py"
-        stub = stub_source(solution_path.read_text(encoding="utf-8"), exercise, str(solution_path))
+        shown = solution_path.relative_to(repo_root) if solution_path.is_relative_to(repo_root) else solution_path
+        stub = stub_source(solution_path.read_text(encoding="utf-8"), exercise, str(shown))
         files[repo_root / "exercises" / exercise / f"{name}.py"] = stub.encode("utf-8")
         readme = (repo_root / "exercises" / exercise / "README.md").read_text(encoding="utf-8")
         files[repo_root / "exercises" / exercise / f"{name}.ipynb"] = notebooks.exercise_notebook(

@@ -3,6 +3,7 @@
 Read README.md in this folder first. Run the checks with:  pytest exercises/01_neuron
 """
 
+import numpy as np  # noqa: F401 (you will need it)
 
 
 def weighted_sum(weights, activations, bias):

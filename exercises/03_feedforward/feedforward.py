@@ -3,11 +3,11 @@
 Read README.md in this folder first. Run the checks with:  pytest exercises/03_feedforward
 """
 
-from itertools import pairwise
+from itertools import pairwise  # noqa: F401 (you will need it)
 
-import numpy as np
-from neuron import layer_weighted_sums
-from sigmoid import sigmoid
+import numpy as np  # noqa: F401 (you will need it)
+from neuron import layer_weighted_sums  # noqa: F401 (you will need it)
+from sigmoid import sigmoid  # noqa: F401 (you will need it)
 
 
 def flatten(images):
