@@ -1,0 +1,214 @@
+"""Checks of exercise 05: backprop and numerical_gradient, against ``torch.autograd``.
+
+``backprop`` is compared with the gradients autograd finds for the same network (a
+``torch.nn.Sequential`` of ``Linear`` + ``Sigmoid``) and the same cost, ½‖a_L − y‖² averaged over
+the batch. ``numerical_gradient`` is called with trusted functions (``KnownFunction``) and compared
+with autograd of the same functions written in PyTorch, in float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from grader.calling import KNOWN_FUNCTIONS, Call, KnownFunction
+from grader.checks import Case, check
+from grader.checks.feedforward import random_network, torch_network
+from grader.checks.reference import array, random_array, tensor
+from grader.compare import Mistake, Tolerance, tolerance_for
+
+EXERCISE = "05_backprop"
+
+SUMMED = (
+    "your gradients are the sum over the mini-batch, not the mean: the cost is averaged over the "
+    "examples, so divide by the batch size (once, e.g. in the output error δ_L)."
+)
+NO_OUTPUT_SIGMA_PRIME = (
+    "your gradients have no σ'(z_L) in the output error: for the quadratic cost, "
+    "δ_L = (a_L − y) ⊙ σ'(z_L). (Without σ' it is the gradient of the cross-entropy cost.)"
+)
+SIGN_FLIPPED = (
+    "your gradients have the wrong sign: the cost's gradient points uphill, and ∂C/∂a_L = a_L − y, not y − a_L."
+)
+FORWARD_DIFFERENCE = (
+    "your result matches the forward difference (f(x + eps·e_i) − f(x)) / eps, whose error is "
+    "about eps: use the central difference (f(x + eps·e_i) − f(x − eps·e_i)) / (2·eps)."
+)
+HALF_STEP = "your result is twice the gradient: the two points are 2·eps apart, so divide by 2·eps, not by eps."
+PERTURBED_IN_FLOAT32 = (
+    "you changed x by eps in float32, which keeps only about 7 digits: x + 1e-6 is rounded, and "
+    "the difference is mostly rounding. Work on a float64 copy: np.array(x, dtype=np.float64)."
+)
+
+# Central differences are exact for quadratics and otherwise err by about eps²·f'''/6 plus the
+# rounding of f divided by eps (about 1e-16·|f|/eps): far below this for the functions used.
+CENTRAL_DIFFERENCES = Tolerance(rtol=1e-6, atol=1e-7)
+
+
+# ----------------------------------------------------------------------------------------------
+# backprop
+
+
+def quadratic_cost(output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """C = ½‖a_L − y‖², averaged over the batch (a single example is a batch of one)."""
+    return 0.5 * ((output - y) ** 2).sum(dim=-1).mean()
+
+
+def network_gradients(
+    network: torch.nn.Sequential, x: np.ndarray, cost: Callable[[torch.Tensor], torch.Tensor]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """([∂C/∂W per layer], [∂C/∂b per layer]) by autograd, for ``cost(network input)``."""
+    linears = [m for m in network if isinstance(m, torch.nn.Linear)]
+    parameters = [p for linear in linears for p in (linear.weight, linear.bias)]
+    gradients = torch.autograd.grad(cost(tensor(x)), parameters)
+    return [array(g) for g in gradients[0::2]], [array(g) for g in gradients[1::2]]
+
+
+def _backprop_case(rng: np.random.Generator, sizes: list[int], batch: int | None, dtype: Any) -> Case:
+    weights, biases = random_network(rng, sizes, dtype)
+    shape = (sizes[0],) if batch is None else (batch, sizes[0])
+    x = rng.uniform(0, 1, shape).astype(dtype)
+    labels = rng.integers(0, sizes[-1], () if batch is None else batch)
+    y = np.eye(sizes[-1], dtype=dtype)[labels]
+    network = torch_network(weights, biases, dtype)
+    y_t = tensor(y)
+    expected = network_gradients(network, x, lambda inputs: quadratic_cost(network(inputs), y_t))
+
+    def negated(gradients: tuple[list[np.ndarray], list[np.ndarray]]) -> tuple[list, list]:
+        return [-g for g in gradients[0]], [-g for g in gradients[1]]
+
+    examples = 1 if batch is None else batch
+    # Without σ'(z_L), δ_L = a_L − y: the gradient of the cross-entropy cost of the logits z_L.
+    logits = network[:-1]
+    mistakes = [
+        Mistake(
+            network_gradients(
+                network,
+                x,
+                lambda inputs: (
+                    torch.nn.functional.binary_cross_entropy_with_logits(logits(inputs), y_t, reduction="sum")
+                    / examples
+                ),
+            ),
+            NO_OUTPUT_SIGMA_PRIME,
+        ),
+        Mistake(negated(expected), SIGN_FLIPPED),
+    ]
+    if examples > 1:
+        mistakes.insert(0, Mistake(([g * examples for g in expected[0]], [g * examples for g in expected[1]]), SUMMED))
+    # Float32 rounding grows with each layer's largest sum of |terms|; activations are at most 1.
+    magnitude = max(float(np.max(np.abs(w).sum(axis=1) + np.abs(b))) for w, b in zip(weights, biases))
+    return Case(
+        Call("backprop", (weights, biases, x, y)),
+        expected,
+        tolerance_for(x, *weights, magnitude=magnitude),
+        mistakes,
+    )
+
+
+@check(EXERCISE, "backprop")
+def backprop_matches_autograd(rng: np.random.Generator) -> list[Case]:
+    """backprop gives the gradients torch.autograd finds for the mean of ½‖a_L − y‖² over the batch"""
+    return [
+        _backprop_case(rng, [784, 16, 16, 10], 5, np.float64),
+        _backprop_case(rng, [784, 30, 10], None, np.float64),
+        _backprop_case(rng, [3, 4, 2], 1, np.float64),
+        _backprop_case(rng, [5, 5, 5], 3, np.float64),
+        _backprop_case(rng, [10, 7], 4, np.float64),  # a single layer
+        _backprop_case(rng, [6, 8, 7, 5, 4], 10, np.float64),  # four layers
+    ]
+
+
+@check(EXERCISE, "backprop")
+def backprop_keeps_float32(rng: np.random.Generator) -> list[Case]:
+    """backprop keeps float32 inputs float32"""
+    return [
+        _backprop_case(rng, [784, 16, 10], 6, np.float32),
+        _backprop_case(rng, [20, 8, 4], None, np.float32),
+    ]
+
+
+# ----------------------------------------------------------------------------------------------
+# numerical_gradient
+
+# The known functions again, in PyTorch, so autograd can differentiate them.
+TORCH_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "sum_of_squares": lambda x: (x**2).sum(),
+    "sin_times_square": lambda x: (torch.sin(x) * x**2).sum(),
+    "log_sum_exp": lambda x: torch.logsumexp(x.flatten(), dim=0),
+}
+assert TORCH_FUNCTIONS.keys() == KNOWN_FUNCTIONS.keys(), "every known function needs its PyTorch twin"
+
+
+def autograd_gradient(name: str, x: np.ndarray) -> np.ndarray:
+    x_t = tensor(np.asarray(x, dtype=np.float64), grad=True)
+    (gradient,) = torch.autograd.grad(TORCH_FUNCTIONS[name](x_t), x_t)
+    return array(gradient)
+
+
+def _differences(name: str, x: np.ndarray, eps: float, dtype: Any, central: bool) -> np.ndarray:
+    """A difference quotient of a known function computed in ``dtype``: the answer of a mistake."""
+    f = KNOWN_FUNCTIONS[name]
+    x = np.array(x, dtype=dtype)
+    gradient = np.zeros_like(x)
+    at_x = f(x)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + eps
+        above = f(x)
+        x[index] = original - eps if central else original
+        below = f(x) if central else at_x
+        x[index] = original
+        gradient[index] = (above - below) / (2 * eps if central else eps)
+    return gradient
+
+
+def _gradient_case(name: str, x: np.ndarray, eps: float | None) -> Case:
+    step = 1e-6 if eps is None else eps
+    expected = autograd_gradient(name, x)
+    mistakes = [
+        Mistake(_differences(name, x, step, np.float64, central=False), FORWARD_DIFFERENCE),
+        Mistake(2 * expected, HALF_STEP),
+    ]
+    if x.dtype == np.float32:
+        perturbed = _differences(name, x, step, np.float32, central=True)
+        mistakes += [
+            Mistake(perturbed, PERTURBED_IN_FLOAT32),
+            Mistake(perturbed.astype(np.float64), PERTURBED_IN_FLOAT32),
+        ]
+    kwargs = {} if eps is None else {"eps": eps}
+    return Case(Call("numerical_gradient", (KnownFunction(name), x), kwargs), expected, CENTRAL_DIFFERENCES, mistakes)
+
+
+@check(EXERCISE, "numerical_gradient")
+def numerical_gradient_matches_autograd(rng: np.random.Generator) -> list[Case]:
+    """numerical_gradient(f, x) matches torch.autograd's gradient of f, for x of several shapes"""
+    cases = []
+    for name in KNOWN_FUNCTIONS:
+        for shape in ((1,), (5,), (3, 4), (2, 2, 3)):
+            cases.append(_gradient_case(name, random_array(rng, shape), None))
+    return cases
+
+
+@check(EXERCISE, "numerical_gradient")
+def numerical_gradient_uses_central_differences(rng: np.random.Generator) -> list[Case]:
+    """numerical_gradient(f, x, eps) with a large eps still matches autograd: central differences"""
+    # Central differences are exact for a quadratic whatever eps, and err by eps²·f'''/6 (below
+    # 1e-8 here) for log-sum-exp; a forward difference errs by about eps·f''/2, far above that.
+    return [
+        _gradient_case("sum_of_squares", random_array(rng, (6,)), 1e-3),
+        _gradient_case("sum_of_squares", random_array(rng, (2, 3)), 0.1),
+        _gradient_case("log_sum_exp", random_array(rng, (4,)), 1e-4),
+    ]
+
+
+@check(EXERCISE, "numerical_gradient")
+def numerical_gradient_computes_in_float64(rng: np.random.Generator) -> list[Case]:
+    """numerical_gradient of a float32 x is computed in float64 and returned as float64"""
+    return [
+        _gradient_case(name, random_array(rng, shape, np.float32), None)
+        for name, shape in (("sum_of_squares", (5,)), ("sin_times_square", (2, 3)))
+    ]
