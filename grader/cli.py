@@ -148,6 +148,66 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from grader import grading, rubric
+
+    try:
+        plan = grading.build_plan(rubric.load(Path(args.rubric) if args.rubric else None), args.seed)
+        submissions = grading.discover([Path(p) for p in args.submissions], args.each)
+        if not submissions:
+            raise UserError("no submissions to grade")
+        if args.timeout:
+            plan.rubric.seconds = args.timeout
+            plan.rubric.seconds_per_exercise = {}
+        results = grading.grade(
+            submissions,
+            Path(args.out),
+            plan,
+            jobs=args.jobs,
+            force=args.force,
+            progress=lambda line: print(line, file=sys.stderr),
+        )
+    except (grading.GradingError, rubric.RubricError) as error:
+        raise UserError(str(error)) from None
+    print(grading.table(results, plan))
+    print(f"gradebook: {Path(args.out) / 'gradebook.csv'}; feedback: {Path(args.out) / 'feedback'}/")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from grader import grading, rubric
+
+    try:
+        plan = grading.build_plan(rubric.load(Path(args.rubric) if args.rubric else None), args.seed)
+        submissions = [
+            grading.Submission("solutions", REPO_ROOT / "solutions"),
+            grading.Submission("exercises", REPO_ROOT / "exercises"),
+        ]
+        with tempfile.TemporaryDirectory(prefix="nnkata-check-") as out:
+            results = grading.grade(submissions, Path(out), plan, jobs=args.jobs, force=True)
+    except (grading.GradingError, rubric.RubricError) as error:
+        raise UserError(str(error)) from None
+    print(grading.table(results, plan))
+    solutions, stubs = results
+    problems = [
+        f"solutions/ lost points on {check_id}"
+        for e in solutions["exercises"].values()
+        for check_id, c in e["checks"].items()
+        if not c["passed"]
+    ]
+    problems += [
+        f"the untouched exercises/ scored on {check_id}"
+        for e in stubs["exercises"].values()
+        for check_id, c in e["checks"].items()
+        if c["points"] > 0
+    ]
+    for problem in problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    if not problems:
+        print(f"ok: solutions/ get {solutions['total']:g}, exercises/ get {stubs['total']:g}")
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description="nnkata: train, grade and release the kata.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -200,6 +260,33 @@ def build_parser() -> argparse.ArgumentParser:
         "marked solution (# BEGIN SOLUTION / # END SOLUTION) and its README.",
     )
     release.set_defaults(run=cmd_release)
+
+    grade = commands.add_parser(
+        "grade",
+        help="grade learners' hand-ins, each exercise in a sandboxed worker",
+        description="Grade hand-ins (folders laid out like exercises/ or flattened, .zip archives, "
+        "notebooks) into --out: gradebook.csv, results.json, feedback/<learner>.md. Set --seed to "
+        "a secret number: the checks' cases are drawn from it. Re-running skips unchanged hand-ins.",
+    )
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    grade.add_argument("--out", required=True, metavar="DIR", help="where the results go")
+    grade.add_argument("--rubric", metavar="FILE", help="rubric TOML (default: grader/rubric.toml)")
+    grade.add_argument("--seed", type=int, default=0, help="secret seed of the checks' cases (default: 0)")
+    grade.add_argument("-j", "--jobs", type=int, default=os.cpu_count(), help="hand-ins graded at once")
+    grade.add_argument("--timeout", type=float, help="seconds per exercise, overriding the rubric")
+    grade.add_argument("--force", action="store_true", help="grade again even unchanged hand-ins")
+    grade.add_argument("--each", action="store_true", help="each child of every SUBMISSION is one learner")
+    grade.set_defaults(run=cmd_grade)
+
+    check = commands.add_parser(
+        "check",
+        help="grade solutions/ (must get full marks) and exercises/ (must get zero)",
+        description="Self-test of the grader: solutions/ must get full marks, the untouched exercises/ zero.",
+    )
+    check.add_argument("--rubric", metavar="FILE", help="rubric TOML (default: grader/rubric.toml)")
+    check.add_argument("--seed", type=int, default=0, help="seed of the checks' cases (default: 0)")
+    check.add_argument("-j", "--jobs", type=int, default=os.cpu_count(), help="workers at once")
+    check.set_defaults(run=cmd_check)
     return parser
 
 

@@ -1,0 +1,531 @@
+"""Runner 2: grade many untrusted hand-ins, each exercise in its own sandboxed worker.
+
+The trusted side (this module) draws every check's cases from the instructor's secret seed,
+keeps the expected values, and sends only the ``Call`` objects to the worker through
+``grader.transport``. The worker (``grader/worker.py``, NumPy + stdlib only) runs in
+``grader.sandbox.run_sandboxed`` and writes outcomes back; they are loaded with
+``allow_pickle=False`` and judged here with ``Case.verdict``. Nothing the learner made is ever
+imported or unpickled in this process; a forged or missing outcomes file fails that worker's
+checks and nothing else.
+
+Results are written per learner as they finish (``results/<learner>.json``, atomically), so
+an interrupted run resumes where it stopped; then ``gradebook.csv``, ``results.json`` and
+``feedback/<learner>.md`` are (re)written from all of them.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import hashlib
+import io
+import json
+import os
+import queue
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import handin, transport
+from grader.calling import NO_RESULT, Outcome
+from grader.checks import Case, Check, all_checks
+from grader.compare import Diagnosis
+from grader.rubric import Rubric
+from grader.sandbox import Limits, run_sandboxed
+
+RESULT_VERSION = 1
+GRADER_DIR = Path(__file__).resolve().parent
+RUNTIME_FILES = ("calling.py", "transport.py", "worker.py")
+
+
+class GradingError(Exception):
+    """The run cannot start (e.g. MNIST missing); printed as one line."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    learner: str
+    path: Path
+
+
+@dataclass
+class Plan:
+    """Everything decided once per run: the checks, their cases (with expected values), points."""
+
+    rubric: Rubric
+    seed: int
+    checks: list[Check]
+    cases: dict[str, list[Case]]
+    points: dict[str, float]
+    exercises: list[str] = field(default_factory=list)
+
+    @property
+    def needs_mnist(self) -> bool:
+        return any(case.needs_mnist for cases in self.cases.values() for case in cases)
+
+    @property
+    def key(self) -> str:
+        text = json.dumps([RESULT_VERSION, self.rubric.fingerprint, self.seed, sorted(self.points.items())])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def build_plan(rubric: Rubric, seed: int, exercises: Sequence[str] | None = None) -> Plan:
+    checks = [c for c in all_checks() if exercises is None or c.exercise in exercises]
+    points = rubric.points(checks)
+    checks = [c for c in checks if c.id in points]
+    cases = {c.id: c.cases(seed) for c in checks}
+    ordered = list(dict.fromkeys(c.exercise for c in checks))
+    return Plan(rubric, seed, checks, cases, points, ordered)
+
+
+# ----------------------------------------------------------------------------------------------
+# Finding the submissions
+
+
+def learner_id(path: Path) -> str:
+    name = path.name
+    for suffix in (".zip", ".ipynb", ".py"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "learner"
+    return name[:100]
+
+
+def discover(paths: Sequence[Path], each: bool) -> list[Submission]:
+    """One submission per path, or (``each``) one per child of each path."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if each:
+            if not path.is_dir():
+                raise GradingError(f"--each needs folders, and {path} is not one")
+            found += sorted(p for p in path.iterdir() if not p.name.startswith("."))
+        else:
+            if not path.exists() and not path.is_symlink():
+                raise GradingError(f"{path} does not exist")
+            found.append(path)
+    submissions: list[Submission] = []
+    taken: set[str] = set()
+    for path in found:
+        learner = learner_id(path)
+        base, n = learner, 2
+        while learner in taken:
+            learner, n = f"{base}-{n}", n + 1
+        taken.add(learner)
+        submissions.append(Submission(learner, path))
+    return submissions
+
+
+# ----------------------------------------------------------------------------------------------
+# Files the worker sees (read-only)
+
+
+def prepare_runtime(directory: Path) -> Path:
+    """A copy of the worker and the two NumPy-only modules it imports, and nothing else."""
+    package = directory / "grader"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text('"""The worker\'s copy of the grader modules it needs."""\n')
+    for name in RUNTIME_FILES:
+        shutil.copyfile(GRADER_DIR / name, package / name)
+    for path in [directory, package, *package.iterdir()]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return directory
+
+
+def prepare_mnist(directory: Path) -> Path:
+    """The MNIST training set as two ``.npy`` files the worker can load without pickle."""
+    from grader import mnist
+
+    try:
+        images, labels = mnist.load_mnist("train")
+    except mnist.MnistError as error:
+        raise GradingError(
+            f"a check trains on MNIST, and the grader needs the dataset before grading anything: {error}"
+        ) from None
+    directory.mkdir(parents=True, exist_ok=True)
+    np.save(directory / "mnist_images.npy", np.ascontiguousarray(images, dtype=np.uint8))
+    np.save(directory / "mnist_labels.npy", np.ascontiguousarray(labels))
+    for path in [directory, *directory.iterdir()]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return directory
+
+
+# ----------------------------------------------------------------------------------------------
+# Grading one hand-in
+
+
+@dataclass
+class Context:
+    plan: Plan
+    out: Path
+    runtime: Path
+    mnist: Path | None
+    isolation: str | None = None
+
+
+def _limits(rubric: Rubric, exercise: str) -> Limits:
+    seconds = rubric.seconds_for(exercise)
+    return Limits(
+        wall_seconds=seconds,
+        cpu_seconds=seconds,
+        memory_bytes=rubric.memory_mib * 1024**2,
+        output_bytes=rubric.output_kib * 1024,
+    )
+
+
+def _no_result(calls: int, message: str) -> list[Outcome]:
+    return [Outcome(NO_RESULT, message=message) for _ in range(calls)]
+
+
+def _why_no_result(result: Any, limits: Limits, problem: str) -> str:
+    if result is None:
+        return problem
+    if result.limit_hit:
+        bound = {
+            "wall time": f"{limits.wall_seconds:g} s",
+            "cpu time": f"{limits.cpu_seconds:g} s of CPU",
+            "memory": f"{limits.memory_bytes // 1024**2} MiB",
+            "output": "the output limit",
+        }.get(result.limit_hit, result.limit_hit)
+        return f"your code was stopped: it went over the {result.limit_hit} limit ({bound})."
+    tail = result.stderr.strip().splitlines()[-3:]
+    text = f"the process running your code ended without an answer (exit status {result.returncode})."
+    if tail:
+        text += " Its last words: " + " | ".join(line[:200] for line in tail)
+    return text
+
+
+def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slot: int) -> dict[str, Any]:
+    """Run one exercise's calls in a sandboxed worker; returns outcomes per call and run info."""
+    plan = context.plan
+    checks = [c for c in plan.checks if c.exercise == exercise]
+    calls = [call for c in checks for case in plan.cases[c.id] for call in case.calls]
+    needs_mnist = any(case.needs_mnist for c in checks for case in plan.cases[c.id])
+    workdir.mkdir(parents=True)
+    handin.copy_tree(tree, workdir / "handin")
+    request = workdir / "request.npz"
+    answer = workdir / "outcomes.npz"
+    transport.save(
+        {"exercise": exercise, "calls": calls, "mnist": str(context.mnist) if needs_mnist and context.mnist else None},
+        request,
+    )
+    limits = _limits(plan.rubric, exercise)
+    readonly = [context.runtime] + ([context.mnist] if needs_mnist and context.mnist else [])
+    env = {"PYTHONPATH": str(context.runtime), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    env["MKL_NUM_THREADS"] = "1"
+    started = time.monotonic()
+    result = None
+    problem = ""
+    try:
+        result = run_sandboxed(
+            [sys.executable, str(context.runtime / "grader" / "worker.py"), str(request), str(answer)],
+            workdir,
+            readonly=readonly,
+            python_packages=("numpy",),
+            limits=limits,
+            env=env,
+            slot=slot,
+            isolation=context.isolation,
+        )
+    except Exception as error:  # the sandbox itself failed: this worker's checks get nothing
+        problem = f"the grader could not run your code ({type(error).__name__}: {error}); tell your instructor."
+    seconds = time.monotonic() - started
+    outcomes: list[Outcome] | None = None
+    if result is not None and result.limit_hit is None and result.returncode == 0:
+        try:
+            answer_data = transport.load(answer)
+            candidate = answer_data["outcomes"] if isinstance(answer_data, dict) else None
+            if (
+                isinstance(candidate, list)
+                and len(candidate) == len(calls)
+                and all(isinstance(o, Outcome) for o in candidate)
+                and answer_data.get("exercise") == exercise
+            ):
+                outcomes = candidate
+            else:
+                problem = "the worker's answer does not match the questions asked."
+        except (transport.TransportError, OSError, KeyError, TypeError, AttributeError) as error:
+            problem = f"the worker's answer could not be read ({str(error)[:200]})."
+    if outcomes is None:
+        outcomes = _no_result(len(calls), problem or _why_no_result(result, limits, problem))
+    return {
+        "outcomes": outcomes,
+        "seconds": round(seconds, 3),
+        "limit_hit": result.limit_hit if result is not None else None,
+        "isolation": result.isolation if result is not None else None,
+        "returncode": result.returncode if result is not None else None,
+        "problem": problem or (None if result is not None and result.returncode == 0 else outcomes[0].message),
+    }
+
+
+def judge_check(check: Check, cases: list[Case], outcomes: list[Outcome]) -> tuple[float, str]:
+    """(fraction of the check's points earned, feedback message); the message is empty on a pass."""
+    from grader.pytest_plugin import failure_report
+
+    failures: list[tuple[Case, Diagnosis]] = []
+    position = 0
+    for case in cases:
+        mine = outcomes[position : position + len(case.calls)]
+        position += len(case.calls)
+        try:
+            diagnosis = case.verdict(mine)
+        except Exception as error:  # a value no judge expected: it fails, it never crashes the run
+            diagnosis = Diagnosis(f"`{check.function}` returned something that could not be judged ({error}).")
+        if diagnosis is not None and diagnosis.not_started:
+            return 0.0, diagnosis.headline
+        if diagnosis is not None:
+            failures.append((case, diagnosis))
+    if not failures:
+        return 1.0, ""
+    credit = min(float(d.credit or 0.0) for _, d in failures)
+    credit = credit if 0.0 <= credit < 1.0 else 0.0
+    return credit, failure_report(check.summary, failures, len(cases))
+
+
+def grade_submission(context: Context, submission: Submission, slot: int) -> dict[str, Any]:
+    plan = context.plan
+    scratch = Path(tempfile.mkdtemp(prefix=f"{submission.learner}.", dir=context.out / ".work"))
+    try:
+        tree = scratch / "tree"
+        intake = handin.normalise(submission.path, tree)
+        key = hashlib.sha256(f"{plan.key}:{intake.content_hash}".encode()).hexdigest()
+        result: dict[str, Any] = {
+            "version": RESULT_VERSION,
+            "learner": submission.learner,
+            "source": str(submission.path),
+            "key": key,
+            "content_hash": intake.content_hash,
+            "notes": intake.notes,
+            "found": intake.found,
+            "exercises": {},
+        }
+        for number, exercise in enumerate(plan.exercises):
+            checks = [c for c in plan.checks if c.exercise == exercise]
+            if exercise in intake.found:
+                run = run_exercise(context, tree, exercise, scratch / f"run-{number}", slot)
+            else:
+                message = f"nothing for exercise {exercise} was found in your hand-in."
+                run = {"outcomes": None, "seconds": 0.0, "limit_hit": None, "isolation": None, "problem": message}
+            report: dict[str, Any] = {
+                key_: run[key_] for key_ in ("seconds", "limit_hit", "isolation", "problem") if key_ in run
+            }
+            report["checks"] = {}
+            position = 0
+            for check in checks:
+                cases = plan.cases[check.id]
+                count = sum(len(case.calls) for case in cases)
+                if run["outcomes"] is None:
+                    fraction, message = 0.0, run["problem"]
+                else:
+                    fraction, message = judge_check(check, cases, run["outcomes"][position : position + count])
+                position += count
+                report["checks"][check.id] = {
+                    "points": round(plan.points[check.id] * fraction, 4),
+                    "max": round(plan.points[check.id], 4),
+                    "passed": fraction == 1.0,
+                    "message": message,
+                }
+            report["score"] = round(sum(c["points"] for c in report["checks"].values()), 4)
+            report["max"] = round(sum(c["max"] for c in report["checks"].values()), 4)
+            result["exercises"][exercise] = report
+        result["total"] = round(sum(e["score"] for e in result["exercises"].values()), 2)
+        return result
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing the results
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            file.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def feedback(result: dict[str, Any], plan: Plan) -> str:
+    lines = [f"# Feedback for {result['learner']}", "", f"**Total: {result['total']:g} / {plan.rubric.total:g}**", ""]
+    if result["notes"]:
+        lines += ["## About your hand-in", ""] + [f"- {note}" for note in result["notes"]] + [""]
+    for exercise, report in result["exercises"].items():
+        lines += [f"## {exercise}: {report['score']:g} / {report['max']:g}", ""]
+        details = [f"time used: {report.get('seconds', 0):.1f} s"]
+        if report.get("limit_hit"):
+            details.append(f"limit hit: {report['limit_hit']}")
+        if report.get("isolation"):
+            details.append(f"isolation: {report['isolation']}")
+        lines += [f"_{'; '.join(details)}_", ""]
+        for check_id, check in report["checks"].items():
+            mark = "passed" if check["passed"] else "failed"
+            lines.append(f"- `{check_id.split('::', 1)[1]}`: {check['points']:g} / {check['max']:g} ({mark})")
+            if check["message"]:
+                lines += ["", "  ```", *[f"  {line}" for line in check["message"].splitlines()], "  ```", ""]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def gradebook(results: list[dict[str, Any]], plan: Plan) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["learner", *[c.id for c in plan.checks], *plan.exercises, "total"])
+    for result in results:
+        row: list[Any] = [result["learner"]]
+        exercises = result["exercises"]
+        row += [f"{exercises[c.exercise]['checks'][c.id]['points']:g}" for c in plan.checks]
+        row += [f"{exercises[e]['score']:g}" for e in plan.exercises]
+        row.append(f"{result['total']:g}")
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def table(results: list[dict[str, Any]], plan: Plan) -> str:
+    short = [e.split("_", 1)[0] for e in plan.exercises]
+    width = max([7, *(len(r["learner"]) for r in results)])
+    lines = [f"{'learner':<{width}} " + " ".join(f"{s:>5}" for s in short) + "  total"]
+    for result in results:
+        scores = " ".join(f"{result['exercises'][e]['score']:>5.1f}" for e in plan.exercises)
+        lines.append(f"{result['learner']:<{width}} {scores}  {result['total']:>5.1f}")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------------
+# The run
+
+
+def grade(
+    submissions: Sequence[Submission],
+    out: Path,
+    plan: Plan,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    isolation: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Grade every submission into ``out``; returns their results in the order given."""
+    out = Path(out).resolve()
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    (out / ".work").mkdir(exist_ok=True)
+    (out / ".work").chmod(0o711)
+    runtime = prepare_runtime(Path(tempfile.mkdtemp(prefix="runtime.", dir=out / ".work")))
+    mnist_dir = prepare_mnist(out / ".work" / "mnist") if plan.needs_mnist else None
+    context = Context(plan, out, runtime, mnist_dir, isolation)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    slots: queue.Queue[int] = queue.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+    results: dict[str, dict[str, Any]] = {}
+    lock = threading.Lock()
+    done = [0]
+    say = progress or (lambda line: None)
+
+    def previous(submission: Submission) -> dict[str, Any] | None:
+        path = out / "results" / f"{submission.learner}.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def task(submission: Submission) -> dict[str, Any]:
+        slot = slots.get()
+        try:
+            if not force:
+                old = previous(submission)
+                if old is not None and old.get("version") == RESULT_VERSION:
+                    scratch = Path(tempfile.mkdtemp(prefix="hash.", dir=out / ".work"))
+                    try:
+                        intake = handin.normalise(submission.path, scratch / "tree")
+                    finally:
+                        shutil.rmtree(scratch, ignore_errors=True)
+                    key = hashlib.sha256(f"{plan.key}:{intake.content_hash}".encode()).hexdigest()
+                    if old.get("key") == key:
+                        old["skipped"] = True
+                        return old
+            try:
+                result = grade_submission(context, submission, slot)
+            except Exception as error:  # one hand-in's failure never stops the others
+                result = failed_result(submission, plan, f"the grader failed on this hand-in: {error}")
+            write_atomic(out / "results" / f"{submission.learner}.json", json.dumps(result, indent=1))
+            return result
+        finally:
+            slots.put(slot)
+
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = {executor.submit(task, s): s for s in submissions}
+        for future in concurrent.futures.as_completed(futures):
+            submission = futures[future]
+            result = future.result()
+            with lock:
+                results[submission.learner] = result
+                done[0] += 1
+                state = "unchanged, kept" if result.get("skipped") else f"{result['total']:g} points"
+                say(f"[{done[0]}/{len(submissions)}] {submission.learner}: {state}")
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)
+        raise
+    executor.shutdown()
+    shutil.rmtree(runtime, ignore_errors=True)
+    ordered = [results[s.learner] for s in submissions]
+    write_outputs(out, ordered, plan)
+    return ordered
+
+
+def failed_result(submission: Submission, plan: Plan, message: str) -> dict[str, Any]:
+    exercises = {}
+    for exercise in plan.exercises:
+        checks = {
+            c.id: {"points": 0.0, "max": round(plan.points[c.id], 4), "passed": False, "message": message}
+            for c in plan.checks
+            if c.exercise == exercise
+        }
+        exercises[exercise] = {
+            "seconds": 0.0,
+            "limit_hit": None,
+            "isolation": None,
+            "problem": message,
+            "checks": checks,
+            "score": 0.0,
+            "max": round(sum(c["max"] for c in checks.values()), 4),
+        }
+    return {
+        "version": RESULT_VERSION,
+        "learner": submission.learner,
+        "source": str(submission.path),
+        "key": "",
+        "notes": [message],
+        "found": {},
+        "exercises": exercises,
+        "total": 0.0,
+    }
+
+
+def write_outputs(out: Path, results: list[dict[str, Any]], plan: Plan) -> None:
+    for result in results:
+        write_atomic(out / "feedback" / f"{result['learner']}.md", feedback(result, plan))
+    write_atomic(out / "gradebook.csv", gradebook(results, plan))
+    summary = {
+        "seed": plan.seed,
+        "rubric": plan.rubric.fingerprint,
+        "thresholds": plan.rubric.thresholds,
+        "total": plan.rubric.total,
+        "checks": [{"id": c.id, "points": plan.points[c.id], "summary": c.summary} for c in plan.checks],
+        "learners": {r["learner"]: {k: v for k, v in r.items() if k != "skipped"} for r in results},
+    }
+    write_atomic(out / "results.json", json.dumps(summary, indent=1))

@@ -1,0 +1,118 @@
+"""The grading rubric: how many points each check is worth, and the workers' limits.
+
+The default is ``grader/rubric.toml`` (its comments document the format). Points are computed
+for the checks that exist (``grader.checks.all_checks()``): exercise weights are scaled so that
+the existing exercises add up to ``total``, then shared among each exercise's checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
+
+
+class RubricError(ValueError):
+    """The rubric file is unreadable or inconsistent; the message says where."""
+
+
+@dataclass
+class Rubric:
+    total: float = 100.0
+    exercises: dict[str, float] = field(default_factory=dict)
+    checks: dict[str, float] = field(default_factory=dict)
+    bonus: dict[str, float] = field(default_factory=dict)
+    seconds: float = 60.0
+    seconds_per_exercise: dict[str, float] = field(default_factory=dict)
+    memory_mib: int = 2048
+    output_kib: int = 64
+    thresholds: dict[str, Any] = field(default_factory=dict)
+    text: str = ""  # the file's text, for the fingerprint
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def seconds_for(self, exercise: str) -> float:
+        return float(self.seconds_per_exercise.get(exercise, self.seconds))
+
+    def points(self, checks: list[Any]) -> dict[str, float]:
+        """Points of every check id in ``checks`` (bonus checks included, at their bonus)."""
+        graded = [c for c in checks if c.id not in self.bonus]
+        exercises = sorted({c.exercise for c in graded}, key=lambda e: [c.exercise for c in graded].index(e))
+        if self.exercises:
+            exercises = [e for e in exercises if e in self.exercises]
+        weights = {e: float(self.exercises.get(e, 1.0)) for e in exercises}
+        scale = self.total / sum(weights.values()) if sum(weights.values()) > 0 else 0.0
+        result: dict[str, float] = {}
+        for exercise in exercises:
+            own = [c for c in graded if c.exercise == exercise]
+            check_weights = {c.id: float(self.checks.get(c.id, 1.0)) for c in own}
+            share = sum(check_weights.values())
+            for c in own:
+                result[c.id] = weights[exercise] * scale * check_weights[c.id] / share if share > 0 else 0.0
+        for c in checks:
+            if c.id in self.bonus:
+                result[c.id] = float(self.bonus[c.id])
+        return result
+
+
+def _table(data: dict, key: str, where: str) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise RubricError(f"{where}: [{key}] must be a table")
+    return value
+
+
+def _numbers(table: dict, key: str, where: str) -> dict[str, float]:
+    out = {}
+    for name, value in table.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise RubricError(f"{where}: [{key}] {name!r} must be a non-negative number, not {value!r}")
+        out[str(name)] = float(value)
+    return out
+
+
+def parse(text: str, where: str = "rubric") -> Rubric:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RubricError(f"{where} is not valid TOML: {error}") from None
+    limits = _table(data, "limits", where)
+    total = data.get("total", 100)
+    if not isinstance(total, (int, float)) or total <= 0:
+        raise RubricError(f"{where}: total must be a positive number")
+    try:
+        seconds = float(limits.get("seconds", 60))
+        memory = int(limits.get("memory_mib", 2048))
+        output = int(limits.get("output_kib", 64))
+    except (TypeError, ValueError):
+        raise RubricError(f"{where}: [limits] values must be numbers") from None
+    if seconds <= 0 or memory < 64 or output < 1:
+        raise RubricError(f"{where}: [limits] seconds must be positive, memory_mib >= 64, output_kib >= 1")
+    per_exercise = _numbers(_table(limits, "seconds_per_exercise", where), "limits.seconds_per_exercise", where)
+    return Rubric(
+        total=float(total),
+        exercises=_numbers(_table(data, "exercises", where), "exercises", where),
+        checks=_numbers(_table(data, "checks", where), "checks", where),
+        bonus=_numbers(_table(data, "bonus", where), "bonus", where),
+        seconds=seconds,
+        seconds_per_exercise={k: v for k, v in per_exercise.items() if v > 0},
+        memory_mib=memory,
+        output_kib=output,
+        thresholds=dict(_table(data, "thresholds", where)),
+        text=text,
+    )
+
+
+def load(path: Path | None = None) -> Rubric:
+    path = Path(path) if path is not None else DEFAULT_RUBRIC
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise RubricError(f"cannot read the rubric {path}: {error}") from None
+    return parse(text, str(path))

@@ -1,0 +1,91 @@
+"""The grader's worker: runs INSIDE the sandbox, with only the standard library and NumPy.
+
+``python worker.py REQUEST OUTCOMES`` reads a request written by ``grader.transport`` (the
+exercise to load and the calls to make), loads the learner's modules from ``handin/`` next to
+the request (a tree laid out like ``exercises/``), performs every call with
+``grader.calling.perform`` and writes the outcomes with ``grader.transport``. It never sees an
+expected value: the judging happens in the grader's process.
+
+``MnistData`` arguments are resolved from ``mnist_images.npy`` / ``mnist_labels.npy`` (uint8
+images, labels) in the read-only directory named by the request.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from grader import transport
+from grader.calling import (
+    FORBIDDEN_IMPORT,
+    IMPORT_FAILED,
+    LearnerImportError,
+    LearnerModules,
+    MnistData,
+    Outcome,
+    forbidden_imports,
+    perform,
+)
+
+HANDIN = "handin"
+
+
+def mnist_loader(directory: str | None):
+    cache: dict[str, np.ndarray] = {}
+
+    def load(request: MnistData) -> np.ndarray:
+        if directory is None:
+            raise RuntimeError("this call needs MNIST, but the grader provided none")
+        if request.part not in cache:
+            array = np.load(Path(directory) / f"mnist_{request.part}.npy", allow_pickle=False)
+            if request.part == "images":
+                array = array.reshape(len(array), -1).astype(np.float64) / 255.0
+            else:
+                array = array.astype(np.int64)
+            cache[request.part] = array
+        return cache[request.part][: request.limit].copy()
+
+    return load
+
+
+def run(request_path: Path, outcomes_path: Path) -> None:
+    request = transport.load(request_path)
+    exercise = request["exercise"]
+    calls = request["calls"]
+    root = request_path.parent / HANDIN
+    modules = LearnerModules(root, root)
+    source = modules.source(exercise)
+    outcomes: list[Outcome]
+    shown = modules.display(source.origin) if source is not None else ""
+    banned = forbidden_imports(source.text) if source is not None else []
+    if banned:
+        message = (
+            f"{shown} imports {', '.join(banned)}: write the exercises with NumPy only "
+            "(the grader runs your code where no other library can be imported)."
+        )
+        outcomes = [Outcome(FORBIDDEN_IMPORT, message=message, source=shown) for _ in calls]
+    else:
+        try:
+            module = modules.load(exercise)
+        except LearnerImportError as error:
+            message = f"{shown or exercise} could not be imported: {error}"
+            outcomes = [Outcome(IMPORT_FAILED, message=message, source=shown) for _ in calls]
+        else:
+            loader = mnist_loader(request.get("mnist"))
+            outcomes = [perform(module, call, source=shown, mnist_loader=loader) for call in calls]
+    transport.save({"exercise": exercise, "outcomes": outcomes}, outcomes_path)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: worker.py REQUEST OUTCOMES", file=sys.stderr)
+        return 2
+    sys.setrecursionlimit(10_000)
+    run(Path(argv[0]), Path(argv[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
