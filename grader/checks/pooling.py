@@ -1,0 +1,107 @@
+"""Checks of exercise 07: max_pool2d, against ``torch.nn.functional.max_pool2d``.
+
+The known mistakes are recomputed with PyTorch too: pooling with stride 1, average or min
+pooling instead of max, ceil mode instead of floor mode, and a running maximum started at 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from grader.calling import Call
+from grader.checks import Case, check
+from grader.checks.reference import array, random_array, tensor
+from grader.compare import FLOAT64, Mistake
+
+EXERCISE = "07_pooling"
+
+STRIDE_ONE = (
+    "your result equals max pooling with stride 1 (overlapping windows): when stride is None it "
+    "defaults to kernel_size, so that the windows tile the image without overlapping."
+)
+AVERAGE = "your result is the average of each window: max pooling keeps the largest value, window.max()."
+MINIMUM = "your result is the smallest value of each window: max pooling keeps the largest, window.max()."
+CEIL_MODE = (
+    "your result keeps the partial windows at the right and bottom edges (ceil mode): PyTorch's "
+    "default floor mode leaves them out, H_out = (H − kernel_size) // stride + 1."
+)
+MAX_FROM_ZERO = (
+    "your result is never below 0 where every value of a window is negative: a running maximum "
+    "must start from the window's first value (or -inf), not from 0 (np.zeros)."
+)
+
+
+def _pool(x: np.ndarray, kernel_size: int, stride: int, ceil_mode: bool = False) -> np.ndarray:
+    """torch.nn.functional.max_pool2d on a NumPy array, as a NumPy array."""
+    with torch.no_grad():
+        return array(torch.nn.functional.max_pool2d(tensor(x), kernel_size, stride, ceil_mode=ceil_mode))
+
+
+def _max_pool2d_case(
+    rng: np.random.Generator,
+    shape: tuple[int, int, int, int],
+    kernel_size: int | None = None,
+    stride: int | None = None,
+    *,
+    dtype: Any = np.float64,
+    keywords: bool = False,
+    shift: float = 0.0,
+) -> Case:
+    """A case of max_pool2d; ``kernel_size``/``stride`` None means: leave the argument out of the call."""
+    x = (random_array(rng, shape) + shift).astype(dtype)
+    k = kernel_size or 2
+    s = stride or k
+    expected = _pool(x, k, s)
+    with torch.no_grad():
+        average = array(torch.nn.functional.avg_pool2d(tensor(x), k, s))
+    mistakes = [Mistake(average, AVERAGE), Mistake(-_pool(-x, k, s), MINIMUM)]
+    if s != 1:
+        mistakes.append(Mistake(_pool(x, k, 1), STRIDE_ONE))
+    ceil = _pool(x, k, s, ceil_mode=True)
+    if ceil.shape != expected.shape:
+        mistakes.append(Mistake(ceil, CEIL_MODE))
+    if (expected < 0).any():
+        mistakes.append(Mistake(np.maximum(expected, 0), MAX_FROM_ZERO))
+    given = [(name, value) for name, value in (("kernel_size", kernel_size), ("stride", stride)) if value is not None]
+    if keywords:
+        call = Call("max_pool2d", (x,), dict(given))
+    else:
+        assert kernel_size is not None or stride is None, "a stride alone must be given by keyword"
+        call = Call("max_pool2d", (x, *(value for _, value in given)))
+    return Case(call, expected, FLOAT64, mistakes)
+
+
+@check(EXERCISE, "max_pool2d")
+def max_pool2d_matches_torch(rng: np.random.Generator) -> list[Case]:
+    """max_pool2d(x, kernel_size, stride) equals torch.nn.functional.max_pool2d"""
+    return [
+        _max_pool2d_case(rng, (2, 1, 28, 28)),  # the defaults: MNIST's 28 × 28 becomes 14 × 14
+        _max_pool2d_case(rng, (3, 2, 7, 9)),  # odd sizes: the last row and column are left out
+        _max_pool2d_case(rng, (2, 3, 8, 8), 3),  # stride defaults to 3: 8 × 8 becomes 2 × 2
+        _max_pool2d_case(rng, (1, 2, 9, 11), 3, 2),  # overlapping windows
+        _max_pool2d_case(rng, (2, 2, 5, 6), 2, 1),
+        _max_pool2d_case(rng, (1, 3, 4, 4), 4),  # one window covers the image
+        _max_pool2d_case(rng, (2, 1, 10, 7), kernel_size=3, stride=2, keywords=True),
+        _max_pool2d_case(rng, (1, 2, 6, 6), stride=3, keywords=True),  # kernel_size left at 2
+    ]
+
+
+@check(EXERCISE, "max_pool2d")
+def max_pool2d_of_negative_maps_matches_torch(rng: np.random.Generator) -> list[Case]:
+    """max_pool2d of images whose values are all negative equals torch.nn.functional.max_pool2d"""
+    return [
+        _max_pool2d_case(rng, (2, 2, 6, 6), shift=-10.0),
+        _max_pool2d_case(rng, (1, 1, 7, 5), 3, 1, shift=-10.0),
+    ]
+
+
+@check(EXERCISE, "max_pool2d")
+def max_pool2d_keeps_float32(rng: np.random.Generator) -> list[Case]:
+    """max_pool2d keeps float32 inputs float32"""
+    return [
+        _max_pool2d_case(rng, (2, 3, 28, 28), dtype=np.float32),
+        _max_pool2d_case(rng, (1, 2, 9, 7), 3, 2, dtype=np.float32),
+    ]
