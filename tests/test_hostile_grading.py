@@ -1,0 +1,114 @@
+"""Hostile hand-ins (tests/submissions/hostile/*) graded in one batch with a good learner.
+
+The whole grade run happens inside ``tests.confined`` (a throwaway PID namespace with process,
+file-size and memory caps), so a sandbox bug fails this test instead of hurting the machine.
+For every hostile hand-in: the run finishes, its checks score zero, the good learner graded in
+the same run keeps full marks, nothing is left running and nothing is written outside.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.confined import call_confined, requires_namespaces
+
+REPO = Path(__file__).resolve().parent.parent
+HOSTILE = REPO / "tests" / "submissions" / "hostile"
+SMALL_RUBRIC = """
+total = 100
+[exercises]
+"01_neuron" = 1
+[limits]
+seconds = 4
+memory_mib = 384
+output_kib = 16
+"""
+OUTSIDE = [
+    Path("/tmp/nnkata-hostile-was-here"),
+    REPO / "nnkata-hostile-was-here",
+    Path("/root/nnkata-hostile-was-here"),
+]
+
+pytestmark = [pytest.mark.confined, requires_namespaces]
+
+
+def _processes_of(uids: set[int]) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("Uid:") and int(line.split()[1]) in uids:
+                found.append(entry.name)
+    return found
+
+
+def _confined_grade(batch: str, out: str, rubric_path: str) -> dict:
+    """Runs inside the confinement: grade the batch, then look for leftovers."""
+    import time
+
+    from grader import grading, rubric, sandbox
+
+    plan = grading.build_plan(rubric.load(Path(rubric_path)), seed=7)
+    submissions = grading.discover([Path(batch)], each=True)
+    started = time.monotonic()
+    results = grading.grade(submissions, Path(out), plan, jobs=2, force=True)
+    seconds = time.monotonic() - started
+    time.sleep(0.2)
+    uids = {sandbox.UID_BASE + slot for slot in range(2)} if os.geteuid() == 0 else set()
+    return {
+        "seconds": seconds,
+        "totals": {r["learner"]: r["total"] for r in results},
+        "limits": {r["learner"]: [e.get("limit_hit") for e in r["exercises"].values()] for r in results},
+        "messages": {
+            r["learner"]: [c["message"] for e in r["exercises"].values() for c in e["checks"].values()] for r in results
+        },
+        "leftovers": _processes_of(uids),
+    }
+
+
+def test_a_hostile_batch_cannot_hurt_the_run_the_machine_or_other_learners(tmp_path: Path) -> None:
+    for path in OUTSIDE:
+        path.unlink(missing_ok=True)
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    for hostile in sorted(HOSTILE.iterdir()):
+        shutil.copytree(hostile, batch / hostile.name)
+    good = batch / "good"
+    (good / "01_neuron").mkdir(parents=True)
+    shutil.copy(REPO / "solutions" / "01_neuron" / "neuron.py", good / "01_neuron")
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text(SMALL_RUBRIC)
+    out = tmp_path / "out"
+    before = sorted(p.name for p in REPO.iterdir())
+
+    summary = call_confined(__file__, "_confined_grade", str(batch), str(out), str(rubric_path), timeout=120)
+
+    totals = summary["totals"]
+    assert totals.pop("good") == 100, summary["messages"]["good"]
+    assert set(totals) == {p.name for p in HOSTILE.iterdir()}
+    assert all(total == 0 for total in totals.values()), totals
+    assert summary["leftovers"] == []
+    assert summary["limits"]["loop_forever"] == ["cpu time"] or summary["limits"]["loop_forever"] == ["wall time"]
+    assert summary["limits"]["print_gigabytes"] == ["output"]
+    assert any("NumPy only" in m for m in summary["messages"]["uses_torch"])
+    for path in OUTSIDE:
+        assert not path.exists(), f"a hand-in wrote {path}"
+    assert sorted(p.name for p in REPO.iterdir()) == before
+    # What the forgers aimed at is the grader's own, untouched output.
+    gradebook = (out / "gradebook.csv").read_text()
+    assert "forge_outcomes,100" not in gradebook
+    results = json.loads((out / "results.json").read_text())
+    assert results["learners"]["good"]["total"] == 100
+    assert json.loads((out / "results" / "good.json").read_text())["total"] == 100
+    assert not list(out.glob("nnkata-hostile-was-here*"))
+    assert summary["seconds"] < 60
