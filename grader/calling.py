@@ -334,7 +334,18 @@ def notebook_code(path: Path) -> str:
         source = cell.get("source", "")
         text = "".join(source) if isinstance(source, list) else str(source)
         chunks.append(strip_magics(text))
-    return "\n\n".join(chunks) + "\n"
+    # `from __future__` must open a module: a cell pasted below the stub may start with one.
+    futures: list[str] = []
+    for index, chunk in enumerate(chunks):
+        kept = []
+        for line in chunk.split("\n"):
+            if line.startswith("from __future__ import "):
+                if line not in futures:
+                    futures.append(line)
+            else:
+                kept.append(line)
+        chunks[index] = "\n".join(kept)
+    return "\n".join([*futures, "\n\n".join(chunks)]) + "\n"
 
 
 def strip_magics(text: str) -> str:
