@@ -94,9 +94,11 @@ class ChecksReport:
     def final_line(self) -> str:
         if self.total == 0:
             return f"nnkata: {self.exercise} has no checks yet"
+        skipped = self.total - self.passed - self.failed
+        if self.failed == 0 and skipped:
+            return f"nnkata: no check fails ({self.passed} pass, {skipped} skipped)"
         if self.failed == 0:
-            skipped = self.total - self.passed
-            return f"nnkata: all {self.total} checks pass" + (f" ({skipped} skipped)" if skipped else "")
+            return f"nnkata: all {self.total} checks pass"
         return f"nnkata: {self.failed} of {self.total} checks fail"
 
     def __repr__(self) -> str:
@@ -197,7 +199,10 @@ def run_checks(exercise: str, namespace: dict, *, out: Any = None) -> ChecksRepo
 def _progress(report: ChecksReport) -> list[str]:
     exercise = report.exercise
     lines = [f"{exercise}: {report.passed} of {report.total} checks pass"]
-    if report.total and report.failed == 0:
+    skipped = [r for r in report.results if r.status == "skipped"]
+    if skipped and report.failed == 0:
+        lines.append(f"{len(skipped)} check(s) could not run here: {skipped[0].message}")
+    elif report.total and report.failed == 0:
         later = EXERCISES[EXERCISES.index(exercise) + 1 :]
         if later:
             lines.append(f"Well done. Next: exercises/{later[0]}/{module_name(later[0])}.ipynb")

@@ -16,7 +16,7 @@ import pytest
 
 from grader.calling import NOTEBOOK_METADATA_KEY, find_source, module_name, notebook_code
 from grader.checks import checks_of, exercises_with_checks
-from grader.notebook_support import exercises_root, run_checks, setup_notebook
+from grader.notebook_support import CheckResult, ChecksReport, exercises_root, run_checks, setup_notebook
 from grader.pytest_plugin import Runner
 from grader.release import released_exercises
 from tests.conftest import EXERCISES_DIR, REPO, SOLUTIONS
@@ -232,7 +232,7 @@ def test_run_checks_passes_the_solution_and_reads_like_pytest(tmp_path, make_tre
         assert report.total == total == report.passed + (total - report.passed)
         assert f"{exercise}: {report.passed} of {total} checks pass" in text
         assert text.rstrip().endswith(report.final_line)
-        assert report.final_line.startswith(f"nnkata: all {total} checks pass")
+        assert report.final_line == f"nnkata: all {total} checks pass"
 
 
 def test_run_checks_on_the_stub_says_not_written_yet(tmp_path):
@@ -340,3 +340,12 @@ def test_filled_notebooks_stay_valid(tmp_path):
         after = nbformat.read(path, as_version=4)
         nbformat.validate(after)
         assert [c.id for c in after.cells] == [c.id for c in before.cells]
+
+
+def test_the_final_line_counts_passes_failures_and_skips():
+    results = [CheckResult("a", "A", "pass"), CheckResult("b", "B", "skipped", "MNIST is not on this machine")]
+    assert ChecksReport("08_training", results).final_line == "nnkata: no check fails (1 pass, 1 skipped)"
+    assert ChecksReport("08_training", results[:1]).final_line == "nnkata: all 1 checks pass"
+    failing = [*results, CheckResult("c", "C", "not started", "not written yet")]
+    assert ChecksReport("08_training", failing).final_line == "nnkata: 1 of 3 checks fail"
+    assert not ChecksReport("08_training", failing).ok
