@@ -166,6 +166,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             force=args.force,
             progress=lambda line: print(line, file=sys.stderr),
+            first_slot=args.first_slot,
         )
     except (grading.GradingError, rubric.RubricError) as error:
         raise UserError(str(error)) from None
@@ -184,7 +185,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             grading.Submission("exercises", REPO_ROOT / "exercises"),
         ]
         with tempfile.TemporaryDirectory(prefix="nnkata-check-") as out:
-            results = grading.grade(submissions, Path(out), plan, jobs=args.jobs, force=True)
+            results = grading.grade(
+                submissions, Path(out), plan, jobs=args.jobs, force=True, first_slot=args.first_slot
+            )
     except (grading.GradingError, rubric.RubricError) as error:
         raise UserError(str(error)) from None
     print(grading.table(results, plan))
@@ -276,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--timeout", type=float, help="seconds per exercise, overriding the rubric")
     grade.add_argument("--force", action="store_true", help="grade again even unchanged hand-ins")
     grade.add_argument("--each", action="store_true", help="each child of every SUBMISSION is one learner")
+    grade.add_argument(
+        "--first-slot",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first sandbox slot (uid 60000+N); give concurrent runs on one machine disjoint ranges",
+    )
     grade.set_defaults(run=cmd_grade)
 
     check = commands.add_parser(
@@ -286,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--rubric", metavar="FILE", help="rubric TOML (default: grader/rubric.toml)")
     check.add_argument("--seed", type=int, default=0, help="seed of the checks' cases (default: 0)")
     check.add_argument("-j", "--jobs", type=int, default=os.cpu_count(), help="workers at once")
+    check.add_argument("--first-slot", type=int, default=0, metavar="N", help="first sandbox slot (uid 60000+N)")
     check.set_defaults(run=cmd_check)
     return parser
 

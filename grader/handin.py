@@ -54,15 +54,18 @@ def _functions_by_exercise() -> dict[str, set[str]]:
     names: dict[str, set[str]] = {e: set() for e in EXERCISES}
     for check in all_checks():
         names[check.exercise].add(check.function)
-    stubs = Path(__file__).resolve().parent.parent / "exercises"
+    repo = Path(__file__).resolve().parent.parent
     for exercise in EXERCISES:
-        stub = stubs / exercise / f"{module_name(exercise)}.py"
-        if stub.is_file():
-            try:
-                tree = ast.parse(stub.read_text(encoding="utf-8"))
-            except (SyntaxError, ValueError, OSError):
-                continue
-            names[exercise] |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        for tree_root in (repo / "exercises", repo / "solutions"):
+            stub = tree_root / exercise / f"{module_name(exercise)}.py"
+            if stub.is_file():
+                try:
+                    tree = ast.parse(stub.read_text(encoding="utf-8"))
+                except (SyntaxError, ValueError, OSError):
+                    continue
+                names[exercise] |= {
+                    n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")
+                }
     return names
 
 
@@ -164,7 +167,10 @@ def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) ->
     gets ``from <earlier> import *`` for every earlier exercise, so cells may use functions
     defined above them, as they could in the notebook.
     """
-    owner_of = {name: e for e, names in functions.items() for name in names}
+    owner_of: dict[str, str] = {}
+    for exercise in EXERCISES:  # a name defined by two exercises belongs to the first
+        for name in sorted(functions.get(exercise, ())):
+            owner_of.setdefault(name, exercise)
     preamble: list[str] = []
     parts: dict[str, list[str]] = {}
     current: str | None = None

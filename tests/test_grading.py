@@ -1,0 +1,259 @@
+"""Runner 2 end to end: real hand-ins graded in sandboxed workers, the outputs, resuming, rubric.
+
+Hostile hand-ins are in test_hostile_grading.py (run inside the confinement).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import grading, rubric
+from grader.calling import EXERCISES, Call, MnistData, module_name
+from grader.checks import Case, Check, exercises_with_checks
+from grader.compare import Tolerance
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+# Training on MNIST takes minutes: these tests grade every other exercise that exists.
+FAST = [e for e in exercises_with_checks() if e != "08_training"]
+# Away from the slots test_sandbox uses: a sandbox sweeps its slot's uid, so runs must not share one.
+SLOT = 100
+FAST_RUBRIC = "total = 100\n[exercises]\n" + "".join(f'"{e}" = 1\n' for e in FAST) + "[limits]\nseconds = 20\n"
+
+
+def solution(exercise: str) -> str:
+    return (SOLUTIONS / exercise / f"{module_name(exercise)}.py").read_text()
+
+
+@pytest.fixture(scope="module")
+def plan() -> grading.Plan:
+    return grading.build_plan(rubric.parse(FAST_RUBRIC), seed=3)
+
+
+def notebook(cells: list[str]) -> str:
+    cells_json = [{"cell_type": "code", "metadata": {}, "source": c, "outputs": []} for c in cells]
+    return json.dumps({"cells": cells_json, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def make_handins(root: Path) -> dict[str, Path]:
+    """One learner per accepted layout, all complete, plus the stubs and a broken notebook."""
+    handins = {}
+    layout = root / "layout"
+    flat = root / "flat"
+    nested = root / "nested" / "my-kata"
+    for exercise in FAST:
+        (layout / exercise).mkdir(parents=True, exist_ok=True)
+        (layout / exercise / f"{module_name(exercise)}.py").write_text(solution(exercise))
+        for folder in (flat, nested):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{module_name(exercise)}.py").write_text(solution(exercise))
+    handins["layout"], handins["flat"], handins["nested"] = layout, flat, root / "nested"
+    archive = root / "zipped.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for exercise in FAST:
+            z.writestr(f"kata/{exercise}/{module_name(exercise)}.py", solution(exercise))
+    handins["zipped"] = archive
+    handins["notebook"] = root / "notebook.ipynb"
+    handins["notebook"].write_text(notebook(["import numpy as np"] + [solution(e) for e in FAST]))
+    handins["stubs"] = REPO / "exercises"
+    broken = root / "broken"
+    shutil.copytree(flat, broken)
+    (broken / "kata.ipynb").write_text("{not json")
+    handins["broken"] = broken
+    return handins
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory, plan: grading.Plan) -> tuple[Path, dict, list[str]]:
+    root = tmp_path_factory.mktemp("handins")
+    handins = make_handins(root)
+    submissions = [grading.Submission(name, path) for name, path in handins.items()]
+    out = root / "out"
+    lines: list[str] = []
+    results = grading.grade(submissions, out, plan, jobs=2, progress=lines.append, first_slot=SLOT)
+    return out, {r["learner"]: r for r in results}, lines
+
+
+def test_complete_handins_in_every_layout_get_full_marks(graded: tuple) -> None:
+    _, results, _ = graded
+    for learner in ("layout", "flat", "nested", "zipped", "notebook", "broken"):
+        failed = [
+            c["message"] for e in results[learner]["exercises"].values() for c in e["checks"].values() if c["message"]
+        ]
+        assert results[learner]["total"] == pytest.approx(100), (learner, failed[:2])
+
+
+def test_the_untouched_stubs_get_zero(graded: tuple) -> None:
+    _, results, _ = graded
+    stubs = results["stubs"]
+    assert stubs["total"] == 0
+    messages = [c["message"] for e in stubs["exercises"].values() for c in e["checks"].values()]
+    assert all("not written yet" in m for m in messages)
+
+
+def test_an_invalid_notebook_is_reported_in_the_feedback(graded: tuple) -> None:
+    out, results, _ = graded
+    assert any("kata.ipynb is not a valid Jupyter notebook" in n for n in results["broken"]["notes"])
+    assert "kata.ipynb is not a valid Jupyter notebook" in (out / "feedback" / "broken.md").read_text()
+
+
+def test_the_outputs(graded: tuple, plan: grading.Plan) -> None:
+    out, results, lines = graded
+    with (out / "gradebook.csv").open() as file:
+        rows = list(csv.reader(file))
+    header = rows[0]
+    assert header[0] == "learner" and header[-1] == "total"
+    assert header[1:-1] == [c.id for c in plan.checks] + FAST
+    assert [r[0] for r in rows[1:]] == list(results)
+    assert float(rows[1][-1]) == pytest.approx(100)
+    everything = json.loads((out / "results.json").read_text())
+    assert everything["seed"] == 3 and set(everything["learners"]) == set(results)
+    assert sum(c["points"] for c in everything["checks"]) == pytest.approx(100)
+    text = (out / "feedback" / "stubs.md").read_text()
+    assert "## 01_neuron: 0 /" in text and "time used:" in text and "isolation:" in text
+    assert "not written yet" in text
+    assert (out / "results" / "layout.json").is_file()
+    assert len(lines) == len(results) and lines[-1].startswith(f"[{len(results)}/{len(results)}]")
+    assert not [p for p in (out / ".work").iterdir() if p.name != "mnist"]
+
+
+def test_the_feedback_uses_the_same_messages_as_pytest(tmp_path: Path, plan: grading.Plan) -> None:
+    handin = tmp_path / "wrong"
+    handin.mkdir()
+    wrong = solution("01_neuron").replace("np.dot(weights, activations) + bias", "np.dot(weights, activations)")
+    assert wrong != solution("01_neuron")
+    (handin / "neuron.py").write_text(wrong)
+    (result,) = grading.grade([grading.Submission("wrong", handin)], tmp_path / "out", plan, jobs=1, first_slot=SLOT)
+    neuron = result["exercises"]["01_neuron"]
+    message = neuron["checks"]["01_neuron::weighted_sum_matches_torch"]["message"]
+    assert "cases fail. One of them:" in message and "called:   weighted_sum(" in message
+    assert neuron["checks"]["01_neuron::layer_weighted_sums_matches_torch_linear"]["passed"]
+    assert result["exercises"]["02_sigmoid"]["problem"] == "nothing for exercise 02_sigmoid was found in your hand-in."
+    assert 0 < result["total"] < 100
+
+
+def test_a_rerun_skips_unchanged_handins_and_force_regrades(tmp_path: Path, plan: grading.Plan) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    for folder in (one, two):
+        (folder / "01_neuron").mkdir(parents=True)
+        (folder / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+    submissions = [grading.Submission("one", one), grading.Submission("two", two)]
+    out = tmp_path / "out"
+    grading.grade(submissions, out, plan, jobs=2, first_slot=SLOT)
+    (two / "01_neuron" / "neuron.py").write_text("def weighted_sum(w, a, b):\n    return 0.0\n")
+    lines: list[str] = []
+    results = grading.grade(submissions, out, plan, jobs=2, progress=lines.append, first_slot=SLOT)
+    assert any("one: unchanged, kept" in line for line in lines)
+    assert not any("two: unchanged" in line for line in lines)
+    assert results[1]["exercises"]["01_neuron"]["score"] == 0
+    lines.clear()
+    grading.grade(submissions, out, plan, jobs=2, force=True, progress=lines.append, first_slot=SLOT)
+    assert not any("unchanged" in line for line in lines)
+    lines.clear()
+    other_seed = grading.build_plan(rubric.parse(FAST_RUBRIC), seed=4)
+    grading.grade(submissions, out, other_seed, jobs=2, progress=lines.append, first_slot=SLOT)
+    assert not any("unchanged" in line for line in lines)
+
+
+def _mnist_plan(expected: float | None = None) -> grading.Plan:
+    """A one-check plan whose case sends the first labels of MNIST to the learner's weighted_sum."""
+    from grader import mnist
+
+    if expected is None:
+        labels = mnist.load_mnist("train")[1][:7].astype(np.float64)
+        expected = float(labels @ labels + 0.5)
+    call = Call("weighted_sum", (MnistData("labels", 7), MnistData("labels", 7), 0.5))
+    case = Case(call, expected=expected, tolerance=Tolerance(), needs_mnist=True)
+    check = Check("01_neuron", "reads_mnist", "weighted_sum", "weighted_sum sees MNIST", lambda rng: [case])
+    return grading.Plan(rubric.parse(FAST_RUBRIC), 0, [check], {check.id: [case]}, {check.id: 100.0}, ["01_neuron"])
+
+
+def test_the_worker_reads_mnist_from_a_read_only_file(tmp_path: Path) -> None:
+    if os.environ.get("NNKATA_DATA") is None and not (REPO / "data" / "mnist").is_dir():
+        pytest.skip("MNIST is not on this machine")
+    (tmp_path / "01_neuron").mkdir()
+    (tmp_path / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+    (result,) = grading.grade(
+        [grading.Submission("m", tmp_path)], tmp_path / "out", _mnist_plan(), jobs=1, first_slot=SLOT
+    )
+    assert result["total"] == 100, result
+
+
+def test_without_mnist_the_grader_stops_before_grading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader import mnist
+
+    monkeypatch.setenv("NNKATA_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(mnist, "DEFAULT_DATA_DIR", tmp_path / "nowhere")
+    mnist.clear_cache()
+    with pytest.raises(grading.GradingError, match="needs the dataset"):
+        grading.grade([grading.Submission("x", SOLUTIONS)], tmp_path / "out", _mnist_plan(1.0), jobs=1, first_slot=SLOT)
+    assert list((tmp_path / "out" / "results").iterdir()) == []
+
+
+def test_the_default_rubric_totals_100_and_bonus_comes_on_top() -> None:
+    default = rubric.load()
+    checks = grading.build_plan(default, 0).checks
+    assert sum(default.points(checks).values()) == pytest.approx(100)
+    first = checks[0].id
+    extra = rubric.parse(f'total = 100\n[bonus]\n"{first}" = 5\n')
+    points = extra.points(checks)
+    assert points[first] == 5
+    assert sum(points.values()) == pytest.approx(105)
+    weighted = rubric.parse(f'[exercises]\n"01_neuron" = 1\n[checks]\n"{first}" = 0\n').points(checks)
+    assert weighted[first] == 0 and set(weighted) == {c.id for c in checks if c.exercise == "01_neuron"}
+    with pytest.raises(rubric.RubricError, match="not valid TOML"):
+        rubric.parse("total = ")
+    with pytest.raises(rubric.RubricError, match="non-negative"):
+        rubric.parse('[exercises]\n"01_neuron" = -1\n')
+    assert default.seconds_for("08_training") > default.seconds_for("01_neuron")
+    assert set(default.exercises) == set(EXERCISES)
+
+
+def test_the_command_line(tmp_path: Path) -> None:
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text('total = 100\n[exercises]\n"01_neuron" = 1\n')
+    batch = tmp_path / "batch"
+    (batch / "alice" / "01_neuron").mkdir(parents=True)
+    (batch / "alice" / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+    shutil.copytree(REPO / "exercises" / "01_neuron", batch / "bob" / "01_neuron")
+    command = [sys.executable, "-m", "grader", "grade", str(batch), "--each", "--out", str(tmp_path / "out")]
+    command += ["--rubric", str(rubric_path), "--seed", "11", "-j", "2", "--timeout", "20", "--first-slot", str(SLOT)]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "alice" in done.stdout and "100.0" in done.stdout
+    rows = list(csv.reader((tmp_path / "out" / "gradebook.csv").open()))
+    assert {r[0]: r[-1] for r in rows[1:]} == {"alice": "100", "bob": "0"}
+    missing = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", str(tmp_path / "nope"), "--out", str(tmp_path / "o2")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert missing.returncode == 1 and "does not exist" in missing.stderr
+
+
+def test_grader_check_passes_on_the_repository(tmp_path: Path) -> None:
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text(FAST_RUBRIC)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "check", "--rubric", str(rubric_path), "-j", "2", "--first-slot", str(SLOT)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok: solutions/ get 100, exercises/ get 0" in done.stdout
