@@ -78,7 +78,28 @@ class Plan:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+# Rubric thresholds -> the check module constant they set (read by the check's judge when it runs).
+THRESHOLDS = {"training_accuracy": ("grader.checks.training", "TRAINING_ACCURACY")}
+
+
+def apply_thresholds(rubric: Rubric) -> None:
+    """Set the checks' thresholds that the rubric gives (e.g. the MNIST training accuracy)."""
+    import importlib
+
+    for name, value in rubric.thresholds.items():
+        if name not in THRESHOLDS or not isinstance(value, (int, float)):
+            continue
+        module_name_, constant = THRESHOLDS[name]
+        try:
+            module = importlib.import_module(module_name_)
+        except ImportError:
+            continue  # that exercise's checks do not exist yet
+        if hasattr(module, constant):
+            setattr(module, constant, float(value))
+
+
 def build_plan(rubric: Rubric, seed: int, exercises: Sequence[str] | None = None) -> Plan:
+    apply_thresholds(rubric)
     checks = [c for c in all_checks() if exercises is None or c.exercise in exercises]
     points = rubric.points(checks)
     checks = [c for c in checks if c.id in points]
@@ -176,7 +197,7 @@ def _limits(rubric: Rubric, exercise: str) -> Limits:
     return Limits(
         wall_seconds=seconds,
         cpu_seconds=seconds,
-        memory_bytes=rubric.memory_mib * 1024**2,
+        memory_bytes=rubric.memory_mib_for(exercise) * 1024**2,
         output_bytes=rubric.output_kib * 1024,
     )
 
@@ -192,7 +213,7 @@ def _why_no_result(result: Any, limits: Limits, problem: str) -> str:
         bound = {
             "wall time": f"{limits.wall_seconds:g} s",
             "cpu time": f"{limits.cpu_seconds:g} s of CPU",
-            "memory": f"{limits.memory_bytes // 1024**2} MiB",
+            "memory": f"{limits.memory_bytes // 1024**2} MiB of address space",
             "output": "the output limit",
         }.get(result.limit_hit, result.limit_hit)
         return f"your code was stopped: it went over the {result.limit_hit} limit ({bound})."

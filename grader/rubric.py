@@ -29,6 +29,7 @@ class Rubric:
     seconds: float = 60.0
     seconds_per_exercise: dict[str, float] = field(default_factory=dict)
     memory_mib: int = 2048
+    memory_mib_per_exercise: dict[str, float] = field(default_factory=dict)
     output_kib: int = 64
     thresholds: dict[str, Any] = field(default_factory=dict)
     text: str = ""  # the file's text, for the fingerprint
@@ -39,6 +40,9 @@ class Rubric:
 
     def seconds_for(self, exercise: str) -> float:
         return float(self.seconds_per_exercise.get(exercise, self.seconds))
+
+    def memory_mib_for(self, exercise: str) -> int:
+        return int(self.memory_mib_per_exercise.get(exercise, self.memory_mib))
 
     def points(self, checks: list[Any]) -> dict[str, float]:
         """Points of every check id in ``checks`` (bonus checks included, at their bonus)."""
@@ -94,6 +98,9 @@ def parse(text: str, where: str = "rubric") -> Rubric:
         raise RubricError(f"{where}: [limits] values must be numbers") from None
     if seconds <= 0 or memory < 64 or output < 1:
         raise RubricError(f"{where}: [limits] seconds must be positive, memory_mib >= 64, output_kib >= 1")
+    memory_per_exercise = _numbers(
+        _table(limits, "memory_mib_per_exercise", where), "limits.memory_mib_per_exercise", where
+    )
     per_exercise = _numbers(_table(limits, "seconds_per_exercise", where), "limits.seconds_per_exercise", where)
     return Rubric(
         total=float(total),
@@ -103,6 +110,7 @@ def parse(text: str, where: str = "rubric") -> Rubric:
         seconds=seconds,
         seconds_per_exercise={k: v for k, v in per_exercise.items() if v > 0},
         memory_mib=memory,
+        memory_mib_per_exercise={k: v for k, v in memory_per_exercise.items() if v >= 64},
         output_kib=output,
         thresholds=dict(_table(data, "thresholds", where)),
         text=text,
