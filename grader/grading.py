@@ -461,7 +461,8 @@ def grade(
     context = Context(plan, out, runtime, mnist_dir, isolation)
     jobs = max(1, jobs or os.cpu_count() or 1)
     slots: queue.Queue[int] = queue.Queue()
-    for slot in range(first_slot, first_slot + jobs):
+    claimed = claim_slots(first_slot, jobs)
+    for slot in claimed:
         slots.put(slot)
     results: dict[str, dict[str, Any]] = {}
     lock = threading.Lock()
@@ -514,10 +515,45 @@ def grade(
         executor.shutdown(wait=False, cancel_futures=True)
         raise
     executor.shutdown()
+    for handle in claimed.values():
+        os.close(handle)
     shutil.rmtree(runtime, ignore_errors=True)
     ordered = [results[s.learner] for s in submissions]
     write_outputs(out, ordered, plan)
     return ordered
+
+
+SLOT_LOCKS = Path(tempfile.gettempdir()) / "nnkata-slots"
+
+
+def claim_slots(first: int, count: int) -> dict[int, int]:
+    """``count`` sandbox slots from ``first`` on that no other grader on this machine holds.
+
+    Each slot is a uid the sandbox sweeps with SIGKILL, so two runs sharing one would kill each
+    other's workers. A slot is held by an flock on ``$TMPDIR/nnkata-slots/<slot>.lock`` for as
+    long as this process keeps the returned descriptors open (the kernel drops it if we die).
+    """
+    import fcntl
+
+    from grader.sandbox import MAX_SLOTS
+
+    SLOT_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    claimed: dict[int, int] = {}
+    for slot in range(first, MAX_SLOTS):
+        if len(claimed) == count:
+            break
+        handle = os.open(SLOT_LOCKS / f"{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(handle)
+            continue
+        claimed[slot] = handle
+    if len(claimed) < count:
+        for handle in claimed.values():
+            os.close(handle)
+        raise GradingError(f"no {count} free sandbox slots from {first} on: other graders hold them")
+    return claimed
 
 
 def failed_result(submission: Submission, plan: Plan, message: str) -> dict[str, Any]:

@@ -257,3 +257,15 @@ def test_grader_check_passes_on_the_repository(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok: solutions/ get 100, exercises/ get 0" in done.stdout
+
+
+def test_concurrent_runs_get_disjoint_sandbox_slots() -> None:
+    one = grading.claim_slots(SLOT + 50, 2)
+    try:
+        two = grading.claim_slots(SLOT + 50, 2)
+        assert not set(one) & set(two)
+        for handle in two.values():
+            os.close(handle)
+    finally:
+        for handle in one.values():
+            os.close(handle)
