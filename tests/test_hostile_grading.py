@@ -23,6 +23,7 @@ SMALL_RUBRIC = """
 total = 100
 [exercises]
 "01_neuron" = 1
+"02_sigmoid" = 1
 [limits]
 seconds = 4
 memory_mib = 384
@@ -85,8 +86,12 @@ def test_a_hostile_batch_cannot_hurt_the_run_the_machine_or_other_learners(tmp_p
     for hostile in sorted(HOSTILE.iterdir()):
         shutil.copytree(hostile, batch / hostile.name)
     good = batch / "good"
-    (good / "01_neuron").mkdir(parents=True)
-    shutil.copy(REPO / "solutions" / "01_neuron" / "neuron.py", good / "01_neuron")
+    for exercise in ("01_neuron", "02_sigmoid"):
+        (good / exercise).mkdir(parents=True)
+        shutil.copy(REPO / "solutions" / exercise / f"{exercise[3:]}.py", good / exercise)
+    half = batch / "loops_in_one_exercise"
+    shutil.copytree(REPO / "tests" / "submissions" / "loops_in_one_exercise", half)
+    shutil.copy(REPO / "solutions" / "01_neuron" / "neuron.py", half)
     rubric_path = tmp_path / "rubric.toml"
     rubric_path.write_text(SMALL_RUBRIC)
     out = tmp_path / "out"
@@ -96,11 +101,14 @@ def test_a_hostile_batch_cannot_hurt_the_run_the_machine_or_other_learners(tmp_p
 
     totals = summary["totals"]
     assert totals.pop("good") == 100, summary["messages"]["good"]
+    # An infinite loop in exercise 02 costs exactly exercise 02.
+    assert totals.pop("loops_in_one_exercise") == 50, summary["messages"]["loops_in_one_exercise"]
+    assert summary["limits"]["loops_in_one_exercise"][1] in ("cpu time", "wall time")
     assert set(totals) == {p.name for p in HOSTILE.iterdir()}
     assert all(total == 0 for total in totals.values()), totals
     assert summary["leftovers"] == []
-    assert summary["limits"]["loop_forever"] == ["cpu time"] or summary["limits"]["loop_forever"] == ["wall time"]
-    assert summary["limits"]["print_gigabytes"] == ["output"]
+    assert summary["limits"]["loop_forever"][0] in ("cpu time", "wall time")
+    assert summary["limits"]["print_gigabytes"][0] == "output"
     assert any("NumPy only" in m for m in summary["messages"]["uses_torch"])
     for path in OUTSIDE:
         assert not path.exists(), f"a hand-in wrote {path}"
