@@ -1,0 +1,453 @@
+"""Checks of exercise 08: one_hot, sgd_step, train and accuracy, against PyTorch.
+
+``sgd_step`` and ``train`` are compared with ``torch.optim.SGD`` stepping a
+``torch.nn.Sequential`` of ``Linear`` + ``Sigmoid`` layers on the quadratic cost, mini-batch by
+mini-batch in the order ``rng.permutation`` gives; the known mistakes are the same training with
+one thing done wrong (no shuffling, images and labels shuffled apart, the last batch dropped,
+...). The last check trains 784-16-16-10 on MNIST and measures its test accuracy with PyTorch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import torch
+
+from grader.calling import Call, MnistData, Outcome, SeededGenerator
+from grader.checks import Case, check
+from grader.checks.reference import array, random_array, sigmoid_network, tensor
+from grader.compare import FLOAT64, Diagnosis, Mistake, kind_of, outcome_problem
+
+EXERCISE = "08_training"
+
+# The MNIST check: the reference solution reaches 91.6% to 93.5% test accuracy in two epochs
+# (30 initial networks measured; after one epoch it can end as low as 90.6%), in about a second.
+MNIST_SIZES = [784, 16, 16, 10]
+MNIST_EPOCHS = 2
+MNIST_BATCH_SIZE = 10
+MNIST_LEARNING_RATE = 3.0
+TRAINING_ACCURACY = 0.90  # the rubric's [thresholds] training_accuracy
+NO_CREDIT_ACCURACY = 0.50  # partial credit grows linearly from here to TRAINING_ACCURACY
+
+INTEGER_ONE_HOT = (
+    "your rows are integers: return floats (float64), the kind of numbers the network's outputs "
+    "are compared with. np.zeros((N, num_classes)) and np.eye(num_classes) are float64 already."
+)
+TEN_CLASSES = "your result always has 10 columns: use num_classes, which is not always 10."
+CLASSES_FROM_LABELS = (
+    "your result has labels.max() + 1 columns: the number of classes is num_classes, even when the "
+    "largest class does not occur among the labels."
+)
+SIGN_FLIPPED = (
+    "your step goes up the gradient (W + η·∂C/∂W), which makes the cost grow: gradient descent "
+    "subtracts, W ← W − η·∂C/∂W."
+)
+NO_LEARNING_RATE = "your step leaves out the learning rate (W − ∂C/∂W): multiply each gradient by η first."
+RATE_OVER_BATCH = (
+    "your step is η/batch times the gradient: backprop already averages over the mini-batch, so "
+    "divide by the batch size only once (W ← W − η·∂C/∂W)."
+)
+RETURNED_GRADIENTS = "you returned the gradients: return the new parameters, W − η·∂C/∂W and b − η·∂C/∂b."
+BIASES_NOT_UPDATED = "your biases do not move: update them too, b ← b − η·∂C/∂b."
+NO_SHUFFLE = (
+    "your result equals training on the examples in their original order: each epoch must shuffle "
+    "them first, with order = rng.permutation(N), and take the mini-batches from that order."
+)
+SHUFFLED_ONCE = (
+    "your result equals training with the same order in every epoch: draw a new rng.permutation(N) "
+    "at the start of each epoch."
+)
+SHUFFLED_APART = (
+    "your result equals training where the images and the labels were shuffled separately, so each "
+    "image got someone else's label: draw one order and index both with it, images[batch] and "
+    "labels[batch]."
+)
+LAST_BATCH_DROPPED = (
+    "your result equals training without the last, smaller mini-batch: when batch_size does not "
+    "divide N, the last slice of the order holds the remaining examples and gets its step too."
+)
+COUNT = "you returned the number of correct answers: divide it by the number of images."
+PERCENT = "you returned a percentage: return the fraction, between 0 and 1."
+ERROR_RATE = "you returned the fraction of wrong answers: count the images where the prediction equals the label."
+
+
+def random_network(rng: np.random.Generator, sizes: list[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Weights from N(0, 1/n_in) and biases from N(0, 1), float64, as init_network draws them."""
+    weights = [random_array(rng, (n_out, n_in), scale=1 / math.sqrt(n_in)) for n_in, n_out in pairwise(sizes)]
+    biases = [random_array(rng, (n_out,)) for n_out in sizes[1:]]
+    return weights, biases
+
+
+def _parameters(network: torch.nn.Sequential) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    linears = [m for m in network if isinstance(m, torch.nn.Linear)]
+    return [array(linear.weight) for linear in linears], [array(linear.bias) for linear in linears]
+
+
+def _one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    return array(torch.nn.functional.one_hot(tensor(labels.astype(np.int64)), num_classes).double())
+
+
+def _quadratic_cost(output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """C = ½‖a_L − y‖², averaged over the mini-batch."""
+    return 0.5 * ((output - y) ** 2).sum(dim=1).mean()
+
+
+# ----------------------------------------------------------------------------------------------
+# one_hot
+
+
+def _one_hot_case(
+    rng: np.random.Generator, n: int, num_classes: int | None, *, keyword: bool = False, dtype: Any = np.int64
+) -> Case:
+    """``num_classes`` None: the argument is left out (default 10)."""
+    classes = num_classes or 10
+    labels = rng.integers(0, classes, n).astype(dtype)
+    expected = _one_hot(labels, classes)
+    mistakes = [Mistake(expected.astype(np.int64), INTEGER_ONE_HOT)]
+    if classes != 10 and int(labels.max()) < 10:
+        mistakes.append(Mistake(_one_hot(labels, 10), TEN_CLASSES))
+    if int(labels.max()) + 1 != classes:
+        mistakes.append(Mistake(_one_hot(labels, int(labels.max()) + 1), CLASSES_FROM_LABELS))
+    if num_classes is None:
+        call = Call("one_hot", (labels,))
+    elif keyword:
+        call = Call("one_hot", (labels,), {"num_classes": num_classes})
+    else:
+        call = Call("one_hot", (labels, num_classes))
+    return Case(call, expected, FLOAT64, mistakes)
+
+
+@check(EXERCISE, "one_hot")
+def one_hot_matches_torch(rng: np.random.Generator) -> list[Case]:
+    """one_hot(labels, num_classes) equals torch.nn.functional.one_hot, as float64"""
+    return [
+        _one_hot_case(rng, 6, None),  # the default: 10 digits
+        _one_hot_case(rng, 60, 10),
+        _one_hot_case(rng, 3, 10, keyword=True),  # three labels: the largest digit is likely missing
+        _one_hot_case(rng, 7, 3, keyword=True),
+        _one_hot_case(rng, 5, 12),
+        _one_hot_case(rng, 1, None),
+        _one_hot_case(rng, 20, None, dtype=np.uint8),  # MNIST's labels come as uint8
+    ]
+
+
+# ----------------------------------------------------------------------------------------------
+# sgd_step
+
+
+def _sgd_step_case(rng: np.random.Generator, sizes: list[int], batch: int, learning_rate: float, *, keyword: bool):
+    weights, biases = random_network(rng, sizes)
+    x = rng.uniform(0, 1, (batch, sizes[0]))
+    y = _one_hot(rng.integers(0, sizes[-1], batch), sizes[-1])
+    network = sigmoid_network(weights, biases)
+    optimizer = torch.optim.SGD(network.parameters(), lr=learning_rate)
+    optimizer.zero_grad()
+    _quadratic_cost(network(tensor(x)), tensor(y)).backward()
+    linears = [m for m in network if isinstance(m, torch.nn.Linear)]
+    grad_w = [array(linear.weight.grad) for linear in linears]
+    grad_b = [array(linear.bias.grad) for linear in linears]
+    optimizer.step()
+    expected = _parameters(network)
+
+    def moved(step: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[list, list]:
+        return [step(w, g) for w, g in zip(weights, grad_w)], [step(b, g) for b, g in zip(biases, grad_b)]
+
+    mistakes = [
+        Mistake(moved(lambda p, g: p + learning_rate * g), SIGN_FLIPPED),
+        Mistake(moved(lambda p, g: p - g), NO_LEARNING_RATE),
+        Mistake((grad_w, grad_b), RETURNED_GRADIENTS),
+        Mistake((expected[0], biases), BIASES_NOT_UPDATED),
+    ]
+    if batch > 1:
+        mistakes.append(Mistake(moved(lambda p, g: p - learning_rate / batch * g), RATE_OVER_BATCH))
+    arguments = {"weights": weights, "biases": biases, "x": x, "y": y, "learning_rate": learning_rate}
+    call = Call("sgd_step", (), arguments) if keyword else Call("sgd_step", tuple(arguments.values()))
+    return Case(call, expected, FLOAT64, mistakes)
+
+
+@check(EXERCISE, "sgd_step")
+def sgd_step_matches_torch_sgd(rng: np.random.Generator) -> list[Case]:
+    """sgd_step(weights, biases, x, y, learning_rate) equals one step of torch.optim.SGD"""
+    return [
+        _sgd_step_case(rng, [784, 16, 16, 10], 10, 3.0, keyword=False),
+        _sgd_step_case(rng, [784, 30, 10], 1, 0.5, keyword=False),
+        _sgd_step_case(rng, [5, 4, 3], 7, 1.0, keyword=True),
+        _sgd_step_case(rng, [6, 6, 6], 3, 0.1, keyword=True),
+        _sgd_step_case(rng, [4, 10], 5, 2.0, keyword=False),  # a single layer
+    ]
+
+
+# ----------------------------------------------------------------------------------------------
+# train
+
+
+Batches = list[tuple[np.ndarray, np.ndarray]]  # (image indices, label indices) of each mini-batch
+
+
+def _batches(
+    rng: np.random.Generator, n: int, epochs: int, batch_size: int, *, shuffle: bool = True, **mistake: bool
+) -> Batches:
+    """The mini-batches of a whole training run, drawing the orders from ``rng`` as the spec says.
+
+    With a ``mistake`` set (``once``, ``apart``, ``drop_last``) the batches are those of that
+    mistake instead.
+    """
+    batches: Batches = []
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    for epoch in range(epochs):
+        if shuffle and epoch > 0 and not mistake.get("once"):
+            order = rng.permutation(n)
+        label_order = rng.permutation(n) if mistake.get("apart") else order
+        last = n - n % batch_size if mistake.get("drop_last") else n
+        batches += [(order[i : i + batch_size], label_order[i : i + batch_size]) for i in range(0, last, batch_size)]
+    return batches
+
+
+def _torch_training(
+    weights: list[np.ndarray],
+    biases: list[np.ndarray],
+    images: np.ndarray,
+    labels: np.ndarray,
+    learning_rate: float,
+    batches: Batches,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The parameters after one torch.optim.SGD step per mini-batch, in order."""
+    network = sigmoid_network(weights, biases)
+    optimizer = torch.optim.SGD(network.parameters(), lr=learning_rate)
+    x = tensor(images)
+    y = torch.nn.functional.one_hot(tensor(labels.astype(np.int64)), weights[-1].shape[0]).double()
+    for image_indices, label_indices in batches:
+        optimizer.zero_grad()
+        output = network(x[torch.from_numpy(image_indices)])
+        _quadratic_cost(output, y[torch.from_numpy(label_indices)]).backward()
+        optimizer.step()
+    return _parameters(network)
+
+
+def _train_arguments(
+    rng: np.random.Generator, sizes: list[int], n: int, epochs: int, batch_size: int, learning_rate: float
+) -> dict[str, Any]:
+    weights, biases = random_network(rng, sizes)
+    return {
+        "weights": weights,
+        "biases": biases,
+        "images": rng.uniform(0, 1, (n, sizes[0])),
+        "labels": rng.integers(0, sizes[-1], n),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "rng": SeededGenerator(int(rng.integers(2**31))),
+    }
+
+
+def _train_case(
+    rng: np.random.Generator, sizes: list[int], n: int, epochs: int, batch_size: int, learning_rate: float
+) -> Case:
+    arguments = _train_arguments(rng, sizes, n, epochs, batch_size, learning_rate)
+    seed = arguments["rng"].seed
+
+    def trained(**how: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        batches = _batches(np.random.default_rng(seed), n, epochs, batch_size, **how)
+        network = (arguments["weights"], arguments["biases"])
+        return _torch_training(*network, arguments["images"], arguments["labels"], learning_rate, batches)
+
+    expected = trained()
+    mistakes = []
+    if batch_size < n:  # with one batch per epoch, the order changes nothing
+        mistakes += [Mistake(trained(shuffle=False), NO_SHUFFLE), Mistake(trained(apart=True), SHUFFLED_APART)]
+        if epochs > 1:
+            mistakes.append(Mistake(trained(once=True), SHUFFLED_ONCE))
+    if n % batch_size:
+        mistakes.append(Mistake(trained(drop_last=True), LAST_BATCH_DROPPED))
+    return Case(Call("train", (), arguments), expected, FLOAT64, mistakes)
+
+
+@check(EXERCISE, "train")
+def train_matches_torch_sgd(rng: np.random.Generator) -> list[Case]:
+    """train(...) equals torch.optim.SGD on the mini-batches of rng.permutation, epoch after epoch"""
+    return [
+        _train_case(rng, [4, 5, 10], 30, 2, 5, 3.0),
+        _train_case(rng, [6, 10], 23, 3, 4, 1.0),  # 23 = 5·4 + 3: the last mini-batch has 3 examples
+        _train_case(rng, [784, 16, 16, 10], 40, 1, 10, 3.0),
+        _train_case(rng, [3, 4, 10], 9, 2, 9, 0.5),  # one mini-batch holding everything
+        _train_case(rng, [5, 10], 12, 1, 1, 0.5),  # one example at a time
+    ]
+
+
+def _network_problem(outcome: Outcome, sizes: list[int]) -> Diagnosis | None:
+    """Why an outcome of train is not a network of these sizes, or None."""
+    problem = outcome_problem(outcome, "train")
+    if problem:
+        return problem
+    if outcome.mutated:
+        return Diagnosis(
+            f"`train` changed its input {', '.join(outcome.mutated)} in place.",
+            ["callers keep using their arrays after the call, so a function must leave them as they were."],
+            likely_mistake="an in-place update such as `w -= ...` on an argument: make new arrays "
+            "instead (`w = w - ...`).",
+        )
+    value = outcome.value
+    headline = "`train` did not return a network of the sizes it was given."
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return Diagnosis(headline, [f"expected: (weights, biases), a tuple of 2 lists; got {kind_of(value)}"])
+    for name, part, index in (("weights", value[0], 0), ("biases", value[1], 1)):
+        shapes = [(n_out, n_in) if index == 0 else (n_out,) for n_in, n_out in pairwise(sizes)]
+        if not isinstance(part, (list, tuple)) or len(part) != len(shapes):
+            return Diagnosis(headline, [f"{name}: expected a list of {len(shapes)} arrays, got {kind_of(part)}"])
+        for i, (item, shape) in enumerate(zip(part, shapes)):
+            if not isinstance(item, np.ndarray) or item.shape != shape:
+                return Diagnosis(headline, [f"{name}[{i}]: expected shape {shape}, got {kind_of(item)}"])
+    return None
+
+
+def _same_network(a: Any, b: Any) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip([*a[0], *a[1]], [*b[0], *b[1]]))
+
+
+def _judge_determinism(case: Case, outcomes: list[Outcome]) -> Diagnosis | None:
+    sizes = [case.call.kwargs["weights"][0].shape[1]] + [w.shape[0] for w in case.call.kwargs["weights"]]
+    for outcome in outcomes:
+        problem = _network_problem(outcome, sizes)
+        if problem:
+            return problem
+    first, again, other = (o.value for o in outcomes)
+    seed, other_seed = case.calls[0].kwargs["rng"].seed, case.calls[2].kwargs["rng"].seed
+    if not _same_network(first, again):
+        return Diagnosis(
+            f"`train` gave two different networks for the same np.random.default_rng({seed}).",
+            ["the same seed must give the same training, so that a run can be repeated"],
+            likely_mistake="a shuffle that does not use the `rng` argument (np.random.permutation, "
+            "np.random.shuffle, random.shuffle, ...): shuffle with rng.permutation(N).",
+        )
+    if _same_network(first, other):
+        return Diagnosis(
+            f"`train` gave the same network for np.random.default_rng({seed}) and np.random.default_rng({other_seed}).",
+            ["the order of the examples, hence the trained network, must depend on the rng"],
+            likely_mistake="the examples are not shuffled, or not with the `rng` given: "
+            "order = rng.permutation(N) at the start of each epoch.",
+        )
+    return None
+
+
+@check(EXERCISE, "train")
+def train_shuffles_with_its_rng(rng: np.random.Generator) -> list[Case]:
+    """train shuffles with its rng: the same seed gives the same network, another seed another"""
+    cases = []
+    for sizes, n, epochs, batch_size in (([8, 6, 10], 50, 1, 5), ([784, 16, 16, 10], 30, 2, 10)):
+        arguments = _train_arguments(rng, sizes, n, epochs, batch_size, 3.0)
+        call = Call("train", (), arguments)
+        other = Call("train", (), {**arguments, "rng": SeededGenerator(arguments["rng"].seed + 1)})
+        cases.append(Case(call, more_calls=(call, other), judge=_judge_determinism))
+    return cases
+
+
+def _mnist_test_accuracy(weights: list[np.ndarray], biases: list[np.ndarray]) -> float:
+    """The accuracy on MNIST's 10,000 test images of the torch network holding these parameters."""
+    from grader import mnist
+
+    images, labels = mnist.load_mnist("test")
+    with torch.no_grad():
+        output = sigmoid_network(weights, biases)(tensor(mnist.mnist_as_float(images)))
+        return float((output.argmax(dim=1) == tensor(labels.astype(np.int64))).double().mean())
+
+
+def _judge_mnist(case: Case, outcomes: list[Outcome]) -> Diagnosis | None:
+    from grader import mnist
+
+    problem = _network_problem(outcomes[0], MNIST_SIZES)
+    if problem:
+        return problem
+    weights, biases = (list(part) for part in outcomes[0].value)
+    if not all(np.isfinite(p).all() for p in [*weights, *biases]):
+        return Diagnosis(
+            "`train` returned a network holding NaN or Inf.",
+            likely_mistake="the parameters blew up: check the sign of the step (W − η·∂C/∂W) and that "
+            "backprop averages over the mini-batch.",
+        )
+    try:
+        accuracy = _mnist_test_accuracy(weights, biases)
+    except mnist.MnistError as error:
+        return Diagnosis(
+            "MNIST's test images could not be loaded, so the trained network was not measured.", [str(error)]
+        )
+    if accuracy >= TRAINING_ACCURACY:
+        return None
+    if accuracy < 0.2:
+        likely = (
+            "the network learned (almost) nothing: check the sign of the step, that the result of every "
+            "sgd_step is kept (weights, biases = sgd_step(...)), and that each image is paired with its own "
+            "label (index images and targets with the same order)."
+        )
+    else:
+        likely = (
+            "the network learns, but not enough: check that each epoch goes through every image once, "
+            "that images and labels are shuffled together, and that the learning rate is applied once."
+        )
+    credit = min(max((accuracy - NO_CREDIT_ACCURACY) / (TRAINING_ACCURACY - NO_CREDIT_ACCURACY), 0.0), 0.99)
+    return Diagnosis(
+        f"the network `train` returned reads {accuracy:.2%} of MNIST's test digits correctly; "
+        f"at least {TRAINING_ACCURACY:.0%} is needed.",
+        [
+            f"after {MNIST_EPOCHS} epochs on the 60,000 training images (batch {MNIST_BATCH_SIZE}, "
+            f"learning rate {MNIST_LEARNING_RATE:g}), the reference solution reaches about 92%",
+            "measured by PyTorch on the 10,000 test images, with your returned weights",
+        ],
+        likely_mistake=likely,
+        credit=credit,
+    )
+
+
+@check(EXERCISE, "train")
+def train_learns_mnist(rng: np.random.Generator) -> list[Case]:
+    """train takes 784-16-16-10 past 90% test accuracy on MNIST in 2 epochs (batch 10, rate 3.0)"""
+    weights, biases = random_network(rng, MNIST_SIZES)
+    call = Call(
+        "train",
+        (),
+        {
+            "weights": weights,
+            "biases": biases,
+            "images": MnistData("images"),
+            "labels": MnistData("labels"),
+            "epochs": MNIST_EPOCHS,
+            "batch_size": MNIST_BATCH_SIZE,
+            "learning_rate": MNIST_LEARNING_RATE,
+            "rng": SeededGenerator(int(rng.integers(2**31))),
+        },
+    )
+    return [Case(call, needs_mnist=True, judge=_judge_mnist)]
+
+
+# ----------------------------------------------------------------------------------------------
+# accuracy
+
+
+def _accuracy_case(rng: np.random.Generator, sizes: list[int], n: int, share_right: float) -> Case:
+    weights, biases = random_network(rng, sizes)
+    images = rng.uniform(0, 1, (n, sizes[0]))
+    with torch.no_grad():
+        output = sigmoid_network(weights, biases)(tensor(images))
+    predictions = array(output.argmax(dim=1))
+    # About share_right of the labels agree with the network; the others are random digits.
+    labels = np.where(rng.uniform(0, 1, n) < share_right, predictions, rng.integers(0, sizes[-1], n))
+    correct = tensor(predictions) == tensor(labels)
+    expected = float(correct.double().mean())
+    count = int(correct.sum())
+    mistakes = [Mistake(count, COUNT), Mistake(100 * expected, PERCENT), Mistake(1 - expected, ERROR_RATE)]
+    return Case(Call("accuracy", (weights, biases, images, labels)), expected, FLOAT64, mistakes)
+
+
+@check(EXERCISE, "accuracy")
+def accuracy_matches_torch(rng: np.random.Generator) -> list[Case]:
+    """accuracy(weights, biases, images, labels) equals the share of torch's argmax equal to the labels"""
+    return [
+        _accuracy_case(rng, [784, 16, 16, 10], 50, 0.6),
+        _accuracy_case(rng, [784, 30, 10], 200, 0.9),
+        _accuracy_case(rng, [4, 3, 10], 7, 0.5),
+        _accuracy_case(rng, [5, 10], 12, 1.0),  # every answer right
+        _accuracy_case(rng, [6, 6, 10], 9, 0.0),
+    ]
