@@ -8,9 +8,12 @@ a forged file can only produce wrong numbers, which then fail their checks.
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import stat
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from grader.calling import Call, KnownFunction, MnistData, Outcome, SeededGenera
 
 _MANIFEST = "__manifest__"
 MAX_ITEMS = 100_000  # far beyond any real call; stops a forged manifest from exhausting memory
+MAX_BYTES = 256 * 1024**2  # the largest real file (training weights) is well under 1 MiB
 
 
 class TransportError(ValueError):
@@ -132,12 +136,40 @@ def save(value: Any, path: Path) -> None:
 
 
 def load(path: Path) -> Any:
-    """Read what ``save`` wrote; raises ``TransportError`` for anything else."""
+    """Read what ``save`` wrote; raises ``TransportError`` for anything else.
+
+    The worker's answer is fully controlled by learner code, so this reads only a regular file
+    (never a symlink, FIFO or device) of at most ``MAX_BYTES``, and only zip members stored
+    uncompressed, as ``numpy.savez`` writes them, so no decompression bomb reaches ``numpy.load``.
+    """
+    name = Path(path).name
+    data = _read_regular_file(Path(path))
     try:
-        with np.load(Path(path), allow_pickle=False) as arrays:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+        if len(members) > MAX_ITEMS or any(
+            m.compress_type != zipfile.ZIP_STORED or m.file_size > len(data) for m in members
+        ):
+            raise TransportError(f"{name}: compressed or oversized members")
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             manifest = json.loads(arrays[_MANIFEST].tobytes().decode("utf-8"))
             return _decode(manifest, arrays, [MAX_ITEMS])
     except TransportError:
         raise
-    except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError, RecursionError) as error:
-        raise TransportError(f"{Path(path).name}: {type(error).__name__}: {error}") from None
+    except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError, RecursionError, zipfile.BadZipFile) as error:
+        raise TransportError(f"{name}: {type(error).__name__}: {error}") from None
+
+
+def _read_regular_file(path: Path) -> bytes:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        raise TransportError(f"{path.name}: cannot open ({error.strerror})") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise TransportError(f"{path.name}: not a regular file")
+        data = file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise TransportError(f"{path.name}: larger than {MAX_BYTES // 1024**2} MiB")
+    return data

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import zipfile
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -96,6 +99,24 @@ def test_forged_transport_files_are_rejected(tmp_path):
     with pytest.raises(transport.TransportError):
         transport.load(path)
     path.write_bytes(b"not a zip")
+    with pytest.raises(transport.TransportError):
+        transport.load(path)
+
+
+@pytest.mark.parametrize("kind", ["symlink to a device", "fifo", "compressed", "bomb"])
+def test_answers_that_would_hang_or_flood_the_grader_are_rejected(tmp_path, kind):
+    path = tmp_path / "outcomes.npz"
+    if kind == "symlink to a device":
+        path.symlink_to("/dev/zero")
+    elif kind == "fifo":
+        os.mkfifo(path)  # a reader that opened it normally would block forever
+    elif kind == "compressed":
+        transport.save([1.0], tmp_path / "plain.npz")
+        np.savez_compressed(path, **np.load(tmp_path / "plain.npz"))
+    else:
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("__manifest__.npy", bytes(64 * 1024**2))
+        assert path.stat().st_size < 1024**2
     with pytest.raises(transport.TransportError):
         transport.load(path)
 
