@@ -33,8 +33,12 @@ def test_committed_stubs_and_notebooks_are_what_release_generates():
     )
 
 
-def test_at_least_the_first_exercise_is_released():
-    assert "01_neuron" in RELEASED
+def test_every_exercise_of_the_course_is_released_and_checked():
+    from grader.calling import EXERCISES
+    from grader.checks import exercises_with_checks
+
+    assert RELEASED == list(EXERCISES)
+    assert exercises_with_checks() == list(EXERCISES)
 
 
 def _copy_sources(tmp_path: Path) -> Path:
