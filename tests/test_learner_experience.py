@@ -46,6 +46,18 @@ def test_every_run_ends_with_the_progress_table_and_next_step(stub_run):
     assert "Run only it:   pytest exercises/01_neuron" in out
 
 
+def test_a_skipped_check_does_not_turn_an_untouched_exercise_into_a_failing_one():
+    from grader.pytest_plugin import Progress
+
+    progress = Progress(REPO)
+    for state in ("not started", "skipped", "not started"):
+        progress.record("08_training", state)
+    progress.record("07_pooling", "passed")
+    progress.record("07_pooling", "skipped")
+    assert progress.status("08_training") == "not started"
+    assert progress.status("07_pooling") == "skipped"
+
+
 def test_hints_print_the_first_unfinished_exercise_hints():
     result = run_pytest("exercises/01_neuron", "--hints")
     assert "Hints for 01_neuron" in result.stdout
