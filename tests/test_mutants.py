@@ -1,4 +1,11 @@
-"""Each file in tests/mutants/NN_name/ is a solution module with one classic mistake.
+"""Each file in tests/mutants/NN_name/ plants one classic mistake in the solution of NN_name.
+
+A mutant holds only what the mistake changes: a docstring naming the mistake, and the
+function(s) it redefines, with the imports they need. The module under test is the solution's
+source followed by the mutant's, so each later definition replaces the correct one (and the
+solution's other functions call the mutant, as in a learner's module with that mistake). A
+mutant may keep the correct definition under another name before replacing it, e.g.
+``solution_conv2d = conv2d``, when the mistake lies only in what goes in or comes out.
 
 The exercise's checks must reject every mutant, and when the mutant's docstring names a phrase
 (``expect: ...`` on its own line), the failure message must contain it: the learner is told
@@ -7,13 +14,16 @@ what the mistake probably is, not just that something is wrong.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
 
+from grader.calling import module_name
 from grader.checks import checks_of
 from grader.pytest_plugin import CheckFailed, Runner
+from tests.conftest import SOLUTIONS
 
 MUTANTS = sorted(Path(__file__).parent.glob("mutants/*_*/*.py"))
 
@@ -23,11 +33,47 @@ def expected_phrase(text: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def solution_source(exercise: str) -> str:
+    return (SOLUTIONS / exercise / f"{module_name(exercise)}.py").read_text(encoding="utf-8")
+
+
+def mutated_source(mutant: Path) -> str:
+    """The solution's source with the mutant's definitions after it, replacing the correct ones."""
+    return solution_source(mutant.parent.name) + "\n\n" + mutant.read_text(encoding="utf-8")
+
+
+def functions(source: str) -> dict[str, str]:
+    """The module's top-level functions by name, as AST dumps without their docstrings."""
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                body = body[1:]
+            found[node.name] = ast.dump(ast.Module(body=body, type_ignores=[]))
+    return found
+
+
+def mutant_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=mutant_id)
+def test_mutant_redefines_solution_functions(mutant):
+    """A mutant replaces at least one of the solution's functions, and none by an identical copy."""
+    text = mutant.read_text(encoding="utf-8")
+    assert text.startswith('"""MUTANT: '), f"{mutant.name} must open with a docstring naming its mistake"
+    solution, replaced = functions(solution_source(mutant.parent.name)), functions(text)
+    overridden = sorted(replaced.keys() & solution.keys())
+    assert overridden, f"{mutant.name} defines none of the solution's functions, so it changes nothing"
+    unchanged = [name for name in overridden if replaced[name] == solution[name]]
+    assert not unchanged, f"{mutant.name} repeats the solution's {', '.join(unchanged)} unchanged"
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=mutant_id)
 def test_checks_reject_mutant(mutant, make_tree):
     exercise = mutant.parent.name
-    text = mutant.read_text(encoding="utf-8")
-    runner = Runner(make_tree({exercise: text}))
+    runner = Runner(make_tree({exercise: mutated_source(mutant)}))
     messages = []
     for check in checks_of(exercise):
         try:
@@ -36,7 +82,7 @@ def test_checks_reject_mutant(mutant, make_tree):
             assert not failure.not_started
             messages.append(str(failure))
     assert messages, f"no check of {exercise} rejects the mutant {mutant.name}"
-    phrase = expected_phrase(text)
+    phrase = expected_phrase(mutant.read_text(encoding="utf-8"))
     if phrase:
         assert any(phrase in m for m in messages), f"no message names the mistake {phrase!r}:\n" + "\n\n".join(messages)
 
