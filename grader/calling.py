@@ -315,25 +315,14 @@ class LearnerSource:
 
 
 def notebook_code(path: Path) -> str:
-    """The learner's code in a notebook: its code cells in order, minus nnkata's setup and tests.
+    """The learner's code in a notebook file, as one module (see ``code_cells``).
 
-    IPython magics (``%timeit``) and shell escapes (``!pip``) are dropped: they are not Python.
     Reads the JSON directly (not with nbformat) so the sandbox needs nothing but the stdlib.
     """
     try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-        cells = notebook["cells"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        chunks = code_cells(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as error:
         raise ValueError(f"{path} is not a readable Jupyter notebook ({error})") from error
-    chunks = []
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        if cell.get("metadata", {}).get(NOTEBOOK_METADATA_KEY, {}).get("role") in ("setup", "tests"):
-            continue
-        source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
-        chunks.append(strip_magics(text))
     # `from __future__` must open a module: a cell pasted below the stub may start with one.
     futures: list[str] = []
     for index, chunk in enumerate(chunks):
@@ -346,6 +335,28 @@ def notebook_code(path: Path) -> str:
                 kept.append(line)
         chunks[index] = "\n".join(kept)
     return "\n".join([*futures, "\n\n".join(chunks)]) + "\n"
+
+
+def code_cells(notebook: Any) -> list[str]:
+    """The learner's code cells of a parsed notebook, in order, minus nnkata's setup and tests.
+
+    IPython magics (``%timeit``) and shell escapes (``!pip``) are commented out: they are not
+    Python. Raises ``ValueError`` when ``notebook`` does not have the shape of a notebook.
+    """
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        raise ValueError("no list of cells")
+    chunks = []
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        metadata = cell.get("metadata")
+        nnkata = metadata.get(NOTEBOOK_METADATA_KEY) if isinstance(metadata, dict) else None
+        if isinstance(nnkata, dict) and nnkata.get("role") in ("setup", "tests"):
+            continue
+        source = cell.get("source", "")
+        chunks.append(strip_magics("".join(source) if isinstance(source, list) else str(source)))
+    return chunks
 
 
 def strip_magics(text: str) -> str:

@@ -14,6 +14,7 @@ note for the learner's feedback, never an exception that stops the grading of ot
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from grader.calling import EXERCISES, module_name, notebook_code
+from grader.calling import EXERCISES, code_cells, module_name
 
 MAX_FILE_BYTES = 2 * 1024**2  # a module or notebook larger than this is not a hand-in
 MAX_ZIP_MEMBERS = 2000
@@ -198,27 +199,25 @@ def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) ->
 
 def _cells(path: Path, data: bytes) -> list[str]:
     """The learner's code cells of a notebook (raises ``HandinError`` for an invalid one)."""
-    with tempfile.TemporaryDirectory(prefix="nnkata-nb-") as scratch:
-        copy = Path(scratch) / "notebook.ipynb"
-        copy.write_bytes(data)
-        try:
-            code = notebook_code(copy)
-            cells = json.loads(data.decode("utf-8"))["cells"]
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-            raise HandinError(f"{path.name} is not a valid Jupyter notebook ({str(error)[:200]})") from None
-    del code
-    chunks = []
-    from grader.calling import NOTEBOOK_METADATA_KEY, strip_magics
+    try:
+        return code_cells(json.loads(data.decode("utf-8")))
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise HandinError(f"{path.name} is not a valid Jupyter notebook ({str(error)[:200]})") from None
 
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        meta = cell.get("metadata", {})
-        if isinstance(meta, dict) and meta.get(NOTEBOOK_METADATA_KEY, {}).get("role") in ("setup", "tests"):
-            continue
-        source = cell.get("source", "")
-        chunks.append(strip_magics("".join(source) if isinstance(source, list) else str(source)))
-    return chunks
+
+@functools.cache
+def _stub_hashes() -> frozenset[str]:
+    """SHA-256 of the untouched stubs in ``exercises/``: a module equal to one holds no work."""
+    repo = Path(__file__).resolve().parent.parent
+    return frozenset(
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        for exercise in EXERCISES
+        if (path := repo / "exercises" / exercise / f"{module_name(exercise)}.py").is_file()
+    )
+
+
+def is_untouched_stub(code: str) -> bool:
+    return hashlib.sha256(code.encode("utf-8")).hexdigest() in _stub_hashes()
 
 
 def normalise(source: Path, dest: Path) -> Intake:
@@ -284,15 +283,15 @@ def _collect(files: list[Path], base: Path, intake: Intake) -> None:
             continue
         exercise = by_notebook.get(path.name)
         if exercise is not None:
-            if exercise not in modules:
-                modules[exercise] = ("\n\n".join(cells) + "\n", relative)
-            continue
-        functions = functions or _functions_by_exercise()
-        split = split_notebook(cells, functions)
-        if not split:
-            intake.notes.append(f"{relative}: no code cell defines an exercise function")
+            split = {exercise: "\n\n".join(cells) + "\n"}
+        else:
+            functions = functions or _functions_by_exercise()
+            split = split_notebook(cells, functions)
+            if not split:
+                intake.notes.append(f"{relative}: no code cell defines an exercise function")
         for exercise, code in split.items():
-            if exercise not in modules:
+            # A learner who works in the notebook leaves the .py stub beside it untouched.
+            if exercise not in modules or is_untouched_stub(modules[exercise][0]):
                 modules[exercise] = (code, relative)
     for exercise, (code, origin) in modules.items():
         folder = intake.root / exercise
