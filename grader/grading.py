@@ -74,8 +74,52 @@ class Plan:
 
     @property
     def key(self) -> str:
+        """Fingerprint of everything that decides a score: rubric, seed, checks and points.
+
+        Part of every result's key (a re-run regrades when it changes) and written to
+        ``results.json``, where ``merge`` compares it between shards.
+        """
         text = json.dumps([RESULT_VERSION, self.rubric.fingerprint, self.seed, sorted(self.points.items())])
         return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def total(self) -> float:
+        """The marks of a hand-in that passes every non-bonus check."""
+        return self.rubric.total
+
+
+@dataclass(frozen=True)
+class Column:
+    """One check as the output files name it: all that a gradebook needs of a ``Check``."""
+
+    id: str
+    exercise: str
+    summary: str = ""
+
+
+@dataclass
+class Layout:
+    """How the output files are laid out, read back from a ``results.json`` header.
+
+    It has what ``gradebook``, ``feedback``, ``table`` and the Gradescope writer use of a
+    ``Plan`` (``checks``, ``exercises``, ``total``, ``points``), so outputs can be written again
+    from saved results (``merge``) without the seed or PyTorch.
+    """
+
+    checks: list[Column]
+    exercises: list[str]
+    total: float
+    points: dict[str, float]
+
+    @classmethod
+    def from_header(cls, header: dict[str, Any]) -> Layout:
+        columns = [
+            Column(c["id"], c.get("exercise") or c["id"].split("::", 1)[0], c.get("summary", ""))
+            for c in header["checks"]
+        ]
+        exercises = header.get("exercises") or list(dict.fromkeys(c.exercise for c in columns))
+        points = {c["id"]: float(c["points"]) for c in header["checks"]}
+        return cls(columns, list(exercises), float(header["total"]), points)
 
 
 # Rubric thresholds -> the check module constant they set (read by the check's judge when it runs).
@@ -387,18 +431,24 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def feedback(result: dict[str, Any], plan: Plan) -> str:
-    lines = [f"# Feedback for {result['learner']}", "", f"**Total: {result['total']:g} / {plan.rubric.total:g}**", ""]
+def exercise_details(report: dict[str, Any]) -> str:
+    """One line on how an exercise's worker ran: time used, any limit hit, the isolation level."""
+    details = [f"time used: {report.get('seconds', 0):.1f} s"]
+    if report.get("limit_hit"):
+        details.append(f"limit hit: {report['limit_hit']}")
+    if report.get("isolation"):
+        details.append(f"isolation: {report['isolation']}")
+    return "; ".join(details)
+
+
+def feedback(result: dict[str, Any], plan: Plan | Layout) -> str:
+    """The learner's ``feedback/<learner>.md``: score per exercise and check, with the messages."""
+    lines = [f"# Feedback for {result['learner']}", "", f"**Total: {result['total']:g} / {plan.total:g}**", ""]
     if result["notes"]:
         lines += ["## About your hand-in", ""] + [f"- {note}" for note in result["notes"]] + [""]
     for exercise, report in result["exercises"].items():
         lines += [f"## {exercise}: {report['score']:g} / {report['max']:g}", ""]
-        details = [f"time used: {report.get('seconds', 0):.1f} s"]
-        if report.get("limit_hit"):
-            details.append(f"limit hit: {report['limit_hit']}")
-        if report.get("isolation"):
-            details.append(f"isolation: {report['isolation']}")
-        lines += [f"_{'; '.join(details)}_", ""]
+        lines += [f"_{exercise_details(report)}_", ""]
         for check_id, check in report["checks"].items():
             mark = "passed" if check["passed"] else "failed"
             lines.append(f"- `{check_id.split('::', 1)[1]}`: {check['points']:g} / {check['max']:g} ({mark})")
@@ -408,7 +458,8 @@ def feedback(result: dict[str, Any], plan: Plan) -> str:
     return "\n".join(lines)
 
 
-def gradebook(results: list[dict[str, Any]], plan: Plan) -> str:
+def gradebook(results: list[dict[str, Any]], plan: Plan | Layout) -> str:
+    """``gradebook.csv``: one row per learner, a column per check, per exercise, then the total."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["learner", *[c.id for c in plan.checks], *plan.exercises, "total"])
@@ -422,7 +473,8 @@ def gradebook(results: list[dict[str, Any]], plan: Plan) -> str:
     return buffer.getvalue()
 
 
-def table(results: list[dict[str, Any]], plan: Plan) -> str:
+def table(results: list[dict[str, Any]], plan: Plan | Layout) -> str:
+    """The terminal's final table: each learner's score per exercise and total."""
     short = [e.split("_", 1)[0] for e in plan.exercises]
     width = max([7, *(len(r["learner"]) for r in results)])
     lines = [f"{'learner':<{width}} " + " ".join(f"{s:>5}" for s in short) + "  total"]
@@ -446,9 +498,12 @@ def grade(
     isolation: str | None = None,
     progress: Callable[[str], None] | None = None,
     first_slot: int = 0,
+    shard: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Grade every submission into ``out``; returns their results in the order given.
 
+    ``shard`` (``{"index": I, "count": N, "submissions": all}``, see ``grader.shards``) is
+    recorded in ``results.json`` when these submissions are one slice of a larger run.
     Sandbox slots ``first_slot .. first_slot + jobs - 1`` are used (each slot is a uid that the
     sandbox sweeps): two runs at once on one machine need slot ranges that do not overlap.
     """
@@ -495,7 +550,7 @@ def grade(
                 result = grade_submission(context, submission, slot)
             except Exception as error:  # one hand-in's failure never stops the others
                 result = failed_result(submission, plan, f"the grader failed on this hand-in: {error}")
-            write_atomic(out / "results" / f"{submission.learner}.json", json.dumps(result, indent=1))
+            save_result(out, result)
             return result
         finally:
             slots.put(slot)
@@ -519,7 +574,7 @@ def grade(
         os.close(handle)
     shutil.rmtree(runtime, ignore_errors=True)
     ordered = [results[s.learner] for s in submissions]
-    write_outputs(out, ordered, plan)
+    write_outputs(out, ordered, plan, shard)
     return ordered
 
 
@@ -585,16 +640,48 @@ def failed_result(submission: Submission, plan: Plan, message: str) -> dict[str,
     }
 
 
-def write_outputs(out: Path, results: list[dict[str, Any]], plan: Plan) -> None:
-    for result in results:
-        write_atomic(out / "feedback" / f"{result['learner']}.md", feedback(result, plan))
-    write_atomic(out / "gradebook.csv", gradebook(results, plan))
-    summary = {
+def save_result(out: Path, result: dict[str, Any]) -> None:
+    """Write one learner's ``results/<learner>.json`` (what a re-run reads to skip them)."""
+    write_atomic(out / "results" / f"{result['learner']}.json", json.dumps(result, indent=1))
+
+
+def run_header(plan: Plan, shard: dict[str, int] | None = None) -> dict[str, Any]:
+    """What ``results.json`` says about the run itself: seed, rubric, fingerprint, checks, shard.
+
+    ``merge`` reads it back to refuse shards graded differently and to lay out the joined
+    outputs (``Layout.from_header``).
+    """
+    return {
         "seed": plan.seed,
         "rubric": plan.rubric.fingerprint,
+        "fingerprint": plan.key,
         "thresholds": plan.rubric.thresholds,
         "total": plan.rubric.total,
-        "checks": [{"id": c.id, "points": plan.points[c.id], "summary": c.summary} for c in plan.checks],
+        "exercises": plan.exercises,
+        "checks": [
+            {"id": c.id, "exercise": c.exercise, "points": plan.points[c.id], "summary": c.summary} for c in plan.checks
+        ],
+        "shard": shard,
+    }
+
+
+def write_outputs(out: Path, results: list[dict[str, Any]], plan: Plan, shard: dict[str, int] | None = None) -> None:
+    """Write ``gradebook.csv``, ``results.json`` and ``feedback/`` for a graded run."""
+    write_report(out, results, run_header(plan, shard))
+
+
+def write_report(out: Path, results: list[dict[str, Any]], header: dict[str, Any]) -> None:
+    """Write ``feedback/<learner>.md``, ``gradebook.csv`` and ``results.json`` from results.
+
+    The one writer of those files: ``grade`` calls it with the header of its plan, ``merge``
+    with the header its shards share.
+    """
+    layout = Layout.from_header(header)
+    for result in results:
+        write_atomic(out / "feedback" / f"{result['learner']}.md", feedback(result, layout))
+    write_atomic(out / "gradebook.csv", gradebook(results, layout))
+    summary = {
+        **header,
         "learners": {r["learner"]: {k: v for k, v in r.items() if k != "skipped"} for r in results},
     }
     write_atomic(out / "results.json", json.dumps(summary, indent=1))
