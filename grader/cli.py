@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -148,30 +149,88 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_rubric(args: argparse.Namespace) -> Any:
+    """The rubric of ``--rubric`` (default: ``grader/rubric.toml``); ``RubricError`` if unreadable."""
+    from grader import rubric
+
+    return rubric.load(Path(args.rubric) if args.rubric else None)
+
+
+def read_seed(args: argparse.Namespace) -> int:
+    """The seed of ``--seed``, or of ``--seed-file`` (one integer in a file).
+
+    A file keeps the secret off the command line, which every user of the machine can read in
+    the process list while the grader runs (``run_autograder`` passes it that way).
+    """
+    if getattr(args, "seed_file", None) is None:
+        return args.seed
+    try:
+        text = Path(args.seed_file).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise UserError(f"cannot read the seed file {args.seed_file}: {error}") from None
+    try:
+        return int(text)
+    except ValueError:
+        raise UserError(f"the seed file {args.seed_file} must hold one integer") from None
+
+
+def _shard(text: str) -> Any:
+    from grader.shards import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from grader import grading, rubric
 
+    out = Path(args.out)
     try:
-        plan = grading.build_plan(rubric.load(Path(args.rubric) if args.rubric else None), args.seed)
+        plan = grading.build_plan(load_rubric(args), read_seed(args))
         submissions = grading.discover([Path(p) for p in args.submissions], args.each)
         if not submissions:
             raise UserError("no submissions to grade")
+        shard = None
+        if args.shard is not None:
+            everyone = len(submissions)
+            submissions = args.shard.select(submissions)
+            shard = args.shard.header(everyone)
+            print(f"shard {args.shard}: {len(submissions)} of the {everyone} hand-ins", file=sys.stderr)
         if args.timeout:
             plan.rubric.seconds = args.timeout
             plan.rubric.seconds_per_exercise = {}
         results = grading.grade(
             submissions,
-            Path(args.out),
+            out,
             plan,
             jobs=args.jobs,
             force=args.force,
             progress=lambda line: print(line, file=sys.stderr),
             first_slot=args.first_slot,
+            shard=shard,
         )
     except (grading.GradingError, rubric.RubricError) as error:
         raise UserError(str(error)) from None
     print(grading.table(results, plan))
-    print(f"gradebook: {Path(args.out) / 'gradebook.csv'}; feedback: {Path(args.out) / 'feedback'}/")
+    print(f"gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from grader import grading, shards
+
+    out = Path(args.out)
+    try:
+        merged = shards.merge([Path(d) for d in args.shards], out)
+    except shards.ShardError as error:
+        raise UserError(str(error)) from None
+    for warning in merged.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(grading.table(merged.results, merged.layout))
+    print(f"merged {len(args.shards)} shard(s), {len(merged.results)} learners")
+    print(f"gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/")
     return 0
 
 
@@ -179,7 +238,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from grader import grading, rubric
 
     try:
-        plan = grading.build_plan(rubric.load(Path(args.rubric) if args.rubric else None), args.seed)
+        plan = grading.build_plan(load_rubric(args), read_seed(args))
         submissions = [
             grading.Submission("solutions", REPO_ROOT / "solutions"),
             grading.Submission("exercises", REPO_ROOT / "exercises"),
@@ -209,6 +268,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not problems:
         print(f"ok: solutions/ get {solutions['total']:g}, exercises/ get {stubs['total']:g}")
     return 1 if problems else 0
+
+
+def _plan_options(parser: argparse.ArgumentParser) -> None:
+    """--rubric, and --seed or --seed-file: what decides the checks, their cases and points."""
+    parser.add_argument("--rubric", metavar="FILE", help="rubric TOML (default: grader/rubric.toml)")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=0, help="secret seed of the checks' cases (default: 0)")
+    seeds.add_argument(
+        "--seed-file",
+        metavar="FILE",
+        help="read the seed from FILE (one integer): unlike --seed, it stays out of the process list",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -269,12 +340,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade learners' hand-ins, each exercise in a sandboxed worker",
         description="Grade hand-ins (folders laid out like exercises/ or flattened, .zip archives, "
         "notebooks) into --out: gradebook.csv, results.json, feedback/<learner>.md. Set --seed to "
-        "a secret number: the checks' cases are drawn from it. Re-running skips unchanged hand-ins.",
+        "a secret number: the checks' cases are drawn from it. Re-running skips unchanged hand-ins. "
+        "To split a large run over machines (a Slurm array, a CI matrix), run one `grade --shard I/N` "
+        "per machine and join their --out folders with `merge`.",
     )
-    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION")
+    grade.add_argument(
+        "submissions",
+        nargs="+",
+        metavar="SUBMISSION",
+        help="one learner's hand-in: a folder, a .zip or a notebook (with --each: a folder of them)",
+    )
     grade.add_argument("--out", required=True, metavar="DIR", help="where the results go")
-    grade.add_argument("--rubric", metavar="FILE", help="rubric TOML (default: grader/rubric.toml)")
-    grade.add_argument("--seed", type=int, default=0, help="secret seed of the checks' cases (default: 0)")
+    _plan_options(grade)
     grade.add_argument("-j", "--jobs", type=int, default=os.cpu_count(), help="hand-ins graded at once")
     grade.add_argument("--timeout", type=float, help="seconds per exercise, overriding the rubric")
     grade.add_argument("--force", action="store_true", help="grade again even unchanged hand-ins")
@@ -286,15 +363,33 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="first sandbox slot (uid 60000+N); give concurrent runs on one machine disjoint ranges",
     )
+    grade.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="I/N",
+        help="grade only slice I (1 to N) of N: a learner's slice depends on a hash of their id alone, "
+        "so it is the same on every machine; join the slices' --out folders with `merge`",
+    )
     grade.set_defaults(run=cmd_grade)
+
+    merge = commands.add_parser(
+        "merge",
+        help="join the --out folders of `grade --shard` runs into one gradebook",
+        description="Join the output folders of several `grade` runs (usually `grade --shard I/N` on "
+        "different machines) into one: gradebook.csv, results.json, results/ and feedback/ in --out, "
+        "learners sorted by id. Refuses shards graded with another seed, rubric or grader version, and "
+        "a learner found in two shards with different results; warns when a shard of the split is missing.",
+    )
+    merge.add_argument("shards", nargs="+", metavar="OUT", help="a `grade --out` folder")
+    merge.add_argument("--out", required=True, metavar="DIR", help="where the merged results go (a new folder)")
+    merge.set_defaults(run=cmd_merge)
 
     check = commands.add_parser(
         "check",
         help="grade solutions/ (must get full marks) and exercises/ (must get zero)",
         description="Self-test of the grader: solutions/ must get full marks, the untouched exercises/ zero.",
     )
-    check.add_argument("--rubric", metavar="FILE", help="rubric TOML (default: grader/rubric.toml)")
-    check.add_argument("--seed", type=int, default=0, help="seed of the checks' cases (default: 0)")
+    _plan_options(check)
     check.add_argument("-j", "--jobs", type=int, default=os.cpu_count(), help="workers at once")
     check.add_argument("--first-slot", type=int, default=0, metavar="N", help="first sandbox slot (uid 60000+N)")
     check.set_defaults(run=cmd_check)
