@@ -184,7 +184,7 @@ def _shard(text: str) -> Any:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from grader import grading, rubric
+    from grader import gradescope, grading, rubric
 
     out = Path(args.out)
     try:
@@ -198,6 +198,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
             submissions = args.shard.select(submissions)
             shard = args.shard.header(everyone)
             print(f"shard {args.shard}: {len(submissions)} of the {everyone} hand-ins", file=sys.stderr)
+        if args.gradescope:
+            gradescope.gradescope_paths(args.gradescope, [s.learner for s in submissions])
         if args.timeout:
             plan.rubric.seconds = args.timeout
             plan.rubric.seconds_per_exercise = {}
@@ -211,10 +213,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
             first_slot=args.first_slot,
             shard=shard,
         )
+        if args.gradescope:
+            written = gradescope.write_gradescope(args.gradescope, results, plan)
     except (grading.GradingError, rubric.RubricError) as error:
         raise UserError(str(error)) from None
     print(grading.table(results, plan))
     print(f"gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/")
+    if args.gradescope:
+        print(f"gradescope results: {', '.join(map(str, written)) if len(written) < 4 else args.gradescope}")
     return 0
 
 
@@ -231,6 +237,36 @@ def cmd_merge(args: argparse.Namespace) -> int:
     print(grading.table(merged.results, merged.layout))
     print(f"merged {len(args.shards)} shard(s), {len(merged.results)} learners")
     print(f"gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/")
+    return 0
+
+
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from grader import gradescope, grading, rubric
+
+    try:
+        seed = read_seed(args)
+        bundle = gradescope.build_autograder(
+            Path(args.out),
+            load_rubric(args),
+            seed,
+            torch_index=args.torch_index,
+        )
+    except (grading.GradingError, rubric.RubricError) as error:
+        raise UserError(str(error)) from None
+    if seed == 0:
+        print(
+            "warning: the seed is 0, the public default: learners could tune their code to its cases. "
+            "Pass --seed with a secret number of your own.",
+            file=sys.stderr,
+        )
+    print(
+        f"wrote {bundle.path} ({len(bundle.members)} files{', MNIST included' if bundle.needs_mnist else ''}): "
+        f"{bundle.checks} checks, out of {bundle.total:g} points."
+    )
+    print(
+        "Upload it as the autograder of a Gradescope programming assignment worth that many points. "
+        "Keep it private: it holds the seed."
+    )
     return 0
 
 
@@ -370,6 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade only slice I (1 to N) of N: a learner's slice depends on a hash of their id alone, "
         "so it is the same on every machine; join the slices' --out folders with `merge`",
     )
+    grade.add_argument(
+        "--gradescope",
+        metavar="FILE",
+        help="also write the results in Gradescope's autograder format (results.json: score, one test "
+        "per check) to FILE, for a run of one hand-in; if FILE is a folder (or ends with /), "
+        "one FILE/<learner>.json per learner",
+    )
     grade.set_defaults(run=cmd_grade)
 
     merge = commands.add_parser(
@@ -383,6 +426,28 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("shards", nargs="+", metavar="OUT", help="a `grade --out` folder")
     merge.add_argument("--out", required=True, metavar="DIR", help="where the merged results go (a new folder)")
     merge.set_defaults(run=cmd_merge)
+
+    gradescope = commands.add_parser(
+        "gradescope",
+        help="build the autograder zip for Gradescope (each submission graded in its own container)",
+        description="Build the zip that a Gradescope programming assignment takes as its autograder: "
+        "setup.sh (installs Python 3.11+, bubblewrap, and nnkata with this machine's torch, NumPy, "
+        "nbformat and pytest versions pinned), run_autograder (grades /autograder/submission into "
+        "/autograder/results/results.json: one test per check, with the feedback messages), the "
+        "grader's source, the rubric, the secret seed, and MNIST when the rubric trains on it. The "
+        "zip is written atomically and is the same byte for byte for the same inputs. Keep it "
+        "private: it holds the seed. For one Gradescope assignment per exercise, give a rubric whose "
+        "[exercises] table lists only that exercise.",
+    )
+    gradescope.add_argument("--out", required=True, metavar="ZIP", help="the zip to write, e.g. autograder.zip")
+    _plan_options(gradescope)
+    gradescope.add_argument(
+        "--torch-index",
+        metavar="URL",
+        help="the wheel index setup.sh takes torch from: give PyTorch's CPU wheel index to install the "
+        "CPU-only build (default: pip's own index, whose Linux torch brings the CUDA libraries)",
+    )
+    gradescope.set_defaults(run=cmd_gradescope)
 
     check = commands.add_parser(
         "check",
