@@ -418,13 +418,14 @@ def grade_submission(context: Context, submission: Submission, slot: int) -> dic
 # Writing the results
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(text)
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -684,4 +685,6 @@ def write_report(out: Path, results: list[dict[str, Any]], header: dict[str, Any
         **header,
         "learners": {r["learner"]: {k: v for k, v in r.items() if k != "skipped"} for r in results},
     }
-    write_atomic(out / "results.json", json.dumps(summary, indent=1))
+    # It holds the secret seed: only the instructor reads it (under the sandbox's weakest level a
+    # worker of a later run sees whatever its uid may read).
+    write_atomic(out / "results.json", json.dumps(summary, indent=1), mode=0o600)

@@ -11,6 +11,7 @@ import json
 import random
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,7 @@ def test_each_shard_grades_only_its_slice(graded: dict[str, Path]) -> None:
     header = json.loads((graded["2"] / "results.json").read_text())
     assert header["shard"] == {"index": 2, "count": 2, "submissions": 4}
     assert json.loads((graded["whole"] / "results.json").read_text())["shard"] is None
+    assert stat.S_IMODE((graded["whole"] / "results.json").stat().st_mode) == 0o600  # it holds the seed
 
 
 def test_merged_shards_give_the_gradebook_of_one_whole_run(graded: dict[str, Path], tmp_path: Path) -> None:
