@@ -44,8 +44,13 @@ def sigmoid_and_prime(z: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
     return array(s), array(slope)
 
 
-def _as_number_if_scalar(value: np.ndarray, z: np.ndarray | float) -> np.ndarray | float:
-    return float(value) if isinstance(z, float) else value
+def _answers(function: str, z: np.ndarray | float) -> tuple[np.ndarray, list[Mistake]]:
+    """What ``function`` (sigmoid or sigmoid_prime) should return for z, and its known wrong answers."""
+    s, slope = sigmoid_and_prime(z)
+    if function == "sigmoid":
+        return s, [Mistake(sigmoid_and_prime(-np.asarray(z))[0], SIGN_FLIPPED)]
+    z_array = np.asarray(z)
+    return slope, [Mistake(s, FORGOT_DERIVATIVE), Mistake(z_array * (1 - z_array), DERIVATIVE_OF_Z)]
 
 
 def _ignoring_underflow(case: Case, outcomes: list[Outcome]) -> Diagnosis | None:
@@ -73,51 +78,26 @@ def _inputs(rng: np.random.Generator, dtype: type) -> list[np.ndarray | float]:
     return inputs
 
 
-def _sigmoid_cases(rng: np.random.Generator, dtype: type) -> list[Case]:
+def _cases(rng: np.random.Generator, function: str, dtype: type) -> list[Case]:
     cases = []
     for z in _inputs(rng, dtype):
-        expected, _ = sigmoid_and_prime(z)
-        flipped, _ = sigmoid_and_prime(-np.asarray(z))
-        cases.append(
-            Case(
-                Call("sigmoid", (z,)),
-                _as_number_if_scalar(expected, z),
-                FLOAT64 if dtype is np.float64 else FLOAT32,
-                mistakes=[Mistake(_as_number_if_scalar(flipped, z), SIGN_FLIPPED)],
-            )
-        )
-    return cases
-
-
-def _prime_cases(rng: np.random.Generator, dtype: type) -> list[Case]:
-    cases = []
-    for z in _inputs(rng, dtype):
-        s, expected = sigmoid_and_prime(z)
-        z_array = np.asarray(z)
-        cases.append(
-            Case(
-                Call("sigmoid_prime", (z,)),
-                _as_number_if_scalar(expected, z),
-                FLOAT64 if dtype is np.float64 else FLOAT32,
-                mistakes=[
-                    Mistake(_as_number_if_scalar(s, z), FORGOT_DERIVATIVE),
-                    Mistake(_as_number_if_scalar(z_array * (1 - z_array), z), DERIVATIVE_OF_Z),
-                ],
-            )
-        )
+        expected, mistakes = _answers(function, z)
+        if isinstance(z, float):  # a number must give a number
+            expected, mistakes = float(expected), [Mistake(float(m.value), m.message) for m in mistakes]
+        cases.append(Case(Call(function, (z,)), expected, FLOAT64 if dtype is np.float64 else FLOAT32, mistakes))
     return cases
 
 
 @check(EXERCISE, "sigmoid")
 def sigmoid_matches_torch(rng: np.random.Generator) -> list[Case]:
     """sigmoid(z) equals torch.sigmoid(z) for a number and arrays of several shapes"""
-    return _sigmoid_cases(rng, np.float64)
+    return _cases(rng, "sigmoid", np.float64)
 
 
 @check(EXERCISE, "sigmoid")
 def sigmoid_keeps_float32(rng: np.random.Generator) -> list[Case]:
     """sigmoid keeps float32 inputs float32"""
-    return _sigmoid_cases(rng, np.float32)
+    return _cases(rng, "sigmoid", np.float32)
 
 
 def _large_inputs(rng: np.random.Generator, dtype: type) -> tuple[np.ndarray, np.ndarray]:
@@ -140,11 +120,7 @@ def _stable_cases(rng: np.random.Generator, function: str, advice: str) -> list[
     for dtype, tolerance in ((np.float64, FLOAT64), (np.float32, FLOAT32)):
         mixed, huge = _large_inputs(rng, dtype)
         for z, tol in ((mixed, tolerance), (huge, EXACT)):
-            s, slope = sigmoid_and_prime(z)
-            if function == "sigmoid":
-                expected, mistakes = s, [Mistake(sigmoid_and_prime(-z)[0], SIGN_FLIPPED)]
-            else:
-                expected, mistakes = slope, [Mistake(s, FORGOT_DERIVATIVE), Mistake(z * (1 - z), DERIVATIVE_OF_Z)]
+            expected, mistakes = _answers(function, z)
             cases.append(
                 Case(
                     Call(function, (z,)),
@@ -167,13 +143,13 @@ def sigmoid_is_stable_for_large_z(rng: np.random.Generator) -> list[Case]:
 @check(EXERCISE, "sigmoid_prime")
 def sigmoid_prime_matches_autograd(rng: np.random.Generator) -> list[Case]:
     """sigmoid_prime(z) equals the derivative of torch.sigmoid computed by autograd"""
-    return _prime_cases(rng, np.float64)
+    return _cases(rng, "sigmoid_prime", np.float64)
 
 
 @check(EXERCISE, "sigmoid_prime")
 def sigmoid_prime_keeps_float32(rng: np.random.Generator) -> list[Case]:
     """sigmoid_prime keeps float32 inputs float32"""
-    return _prime_cases(rng, np.float32)
+    return _cases(rng, "sigmoid_prime", np.float32)
 
 
 @check(EXERCISE, "sigmoid_prime")
