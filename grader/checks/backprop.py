@@ -16,9 +16,18 @@ import torch
 
 from grader.calling import KNOWN_FUNCTIONS, Call, KnownFunction
 from grader.checks import Case, check
-from grader.checks.feedforward import random_network, torch_network
-from grader.checks.reference import array, random_array, tensor
-from grader.compare import Mistake, Tolerance, tolerance_for
+from grader.checks.reference import (
+    Network,
+    array,
+    network_gradients,
+    network_tolerance,
+    quadratic_cost,
+    random_array,
+    random_network,
+    sigmoid_network,
+    tensor,
+)
+from grader.compare import Mistake, Tolerance
 
 EXERCISE = "05_backprop"
 
@@ -52,19 +61,8 @@ CENTRAL_DIFFERENCES = Tolerance(rtol=1e-6, atol=1e-7)
 # backprop
 
 
-def quadratic_cost(output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """C = ½‖a_L − y‖², averaged over the batch (a single example is a batch of one)."""
-    return 0.5 * ((output - y) ** 2).sum(dim=-1).mean()
-
-
-def network_gradients(
-    network: torch.nn.Sequential, x: np.ndarray, cost: Callable[[torch.Tensor], torch.Tensor]
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """([∂C/∂W per layer], [∂C/∂b per layer]) by autograd, for ``cost(network input)``."""
-    linears = [m for m in network if isinstance(m, torch.nn.Linear)]
-    parameters = [p for linear in linears for p in (linear.weight, linear.bias)]
-    gradients = torch.autograd.grad(cost(tensor(x)), parameters)
-    return [array(g) for g in gradients[0::2]], [array(g) for g in gradients[1::2]]
+def scaled(gradients: Network, factor: float) -> Network:
+    return [factor * g for g in gradients[0]], [factor * g for g in gradients[1]]
 
 
 def _backprop_case(rng: np.random.Generator, sizes: list[int], batch: int | None, dtype: Any) -> Case:
@@ -73,40 +71,20 @@ def _backprop_case(rng: np.random.Generator, sizes: list[int], batch: int | None
     x = rng.uniform(0, 1, shape).astype(dtype)
     labels = rng.integers(0, sizes[-1], () if batch is None else batch)
     y = np.eye(sizes[-1], dtype=dtype)[labels]
-    network = torch_network(weights, biases, dtype)
-    y_t = tensor(y)
-    expected = network_gradients(network, x, lambda inputs: quadratic_cost(network(inputs), y_t))
-
-    def negated(gradients: tuple[list[np.ndarray], list[np.ndarray]]) -> tuple[list, list]:
-        return [-g for g in gradients[0]], [-g for g in gradients[1]]
+    network = sigmoid_network(weights, biases, dtype)
+    x_t, y_t = tensor(x), tensor(y)
+    expected = network_gradients(network, quadratic_cost(network(x_t), y_t))
 
     examples = 1 if batch is None else batch
     # Without σ'(z_L), δ_L = a_L − y: the gradient of the cross-entropy cost of the logits z_L.
-    logits = network[:-1]
+    cross_entropy = torch.nn.functional.binary_cross_entropy_with_logits(network[:-1](x_t), y_t, reduction="sum")
     mistakes = [
-        Mistake(
-            network_gradients(
-                network,
-                x,
-                lambda inputs: (
-                    torch.nn.functional.binary_cross_entropy_with_logits(logits(inputs), y_t, reduction="sum")
-                    / examples
-                ),
-            ),
-            NO_OUTPUT_SIGMA_PRIME,
-        ),
-        Mistake(negated(expected), SIGN_FLIPPED),
+        Mistake(network_gradients(network, cross_entropy / examples), NO_OUTPUT_SIGMA_PRIME),
+        Mistake(scaled(expected, -1), SIGN_FLIPPED),
     ]
     if examples > 1:
-        mistakes.insert(0, Mistake(([g * examples for g in expected[0]], [g * examples for g in expected[1]]), SUMMED))
-    # Float32 rounding grows with each layer's largest sum of |terms|; activations are at most 1.
-    magnitude = max(float(np.max(np.abs(w).sum(axis=1) + np.abs(b))) for w, b in zip(weights, biases))
-    return Case(
-        Call("backprop", (weights, biases, x, y)),
-        expected,
-        tolerance_for(x, *weights, magnitude=magnitude),
-        mistakes,
-    )
+        mistakes.insert(0, Mistake(scaled(expected, examples), SUMMED))
+    return Case(Call("backprop", (weights, biases, x, y)), expected, network_tolerance(x, weights, biases), mistakes)
 
 
 @check(EXERCISE, "backprop")

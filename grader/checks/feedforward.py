@@ -10,7 +10,7 @@ the same seed, and test the spread of a large network's parameters against
 from __future__ import annotations
 
 import math
-from itertools import pairwise
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -18,8 +18,17 @@ import torch
 
 from grader.calling import Call, Outcome, SeededGenerator
 from grader.checks import Case, check
-from grader.checks.reference import array, random_array, sigmoid_network, tensor
-from grader.compare import FLOAT64, Diagnosis, Mistake, kind_of, outcome_problem, tolerance_for
+from grader.checks.reference import (
+    array,
+    forward,
+    network_problem,
+    network_tolerance,
+    random_network,
+    seed_problem,
+    sigmoid_network,
+    tensor,
+)
+from grader.compare import FLOAT64, Diagnosis, Mistake
 
 EXERCISE = "03_feedforward"
 
@@ -48,6 +57,16 @@ ARGMAX_OVER_BATCH = (
 MAX_NOT_ARGMAX = (
     "you returned the largest activation instead of its position: the digit is the index of the "
     "most activated output neuron, np.argmax."
+)
+
+NOT_REPEATABLE = (
+    "the same seed must give the same network, so that a run can be repeated",
+    "a draw that does not use the `rng` argument (np.random.randn, np.random.normal, ...): draw every "
+    "number with rng, e.g. rng.standard_normal(shape).",
+)
+FIXED_SEED = (
+    "different seeds must give different networks",
+    "the function makes its own generator with a fixed seed instead of using the `rng` it is given.",
 )
 
 
@@ -80,49 +99,14 @@ def flatten_matches_torch(rng: np.random.Generator) -> list[Case]:
 # init_network
 
 
-def _linear_shapes(sizes: list[int]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-    """(weight shape, bias shape) of torch.nn.Linear for each layer, built without any memory."""
-    layers = [torch.nn.Linear(n_in, n_out, device="meta") for n_in, n_out in pairwise(sizes)]
-    return [(tuple(layer.weight.shape), tuple(layer.bias.shape)) for layer in layers]
-
-
 def _network_problem(outcome: Outcome, sizes: list[int]) -> Diagnosis | None:
-    """Why an outcome of init_network is not a network of these sizes, or None."""
-    problem = outcome_problem(outcome, "init_network")
+    """Why an outcome of init_network is not a network of these sizes, in float64, or None."""
+    headline = "`init_network` returned something that is not a network of the requested sizes."
+    problem = network_problem(outcome, "init_network", sizes, headline)
     if problem:
         return problem
-    value = outcome.value
-    headline = "`init_network` returned something that is not a network of the requested sizes."
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        return Diagnosis(headline, [f"expected: (weights, biases), a tuple of 2 lists; got {kind_of(value)}"])
-    shapes = _linear_shapes(sizes)
-    for name, part, index in (("weights", value[0], 0), ("biases", value[1], 1)):
-        if not isinstance(part, (list, tuple)) or len(part) != len(shapes):
-            return Diagnosis(
-                headline,
-                [
-                    f"{name}: expected a list of {len(shapes)} arrays (one per layer after the input), "
-                    f"got {kind_of(part)}"
-                ],
-                likely_mistake="the input layer has no weights or biases: sizes [n_0, ..., n_L] gives L layers."
-                if isinstance(part, (list, tuple)) and len(part) == len(sizes)
-                else "",
-            )
-        for i, (item, expected_shapes) in enumerate(zip(part, shapes)):
-            shape = expected_shapes[index]
-            if not isinstance(item, np.ndarray) or item.shape != shape:
-                transposed = isinstance(item, np.ndarray) and item.shape == shape[::-1] and len(shape) == 2
-                return Diagnosis(
-                    headline,
-                    [
-                        f"{name}[{i}]: expected shape {shape} (as torch.nn.Linear({sizes[i]}, {sizes[i + 1]})), "
-                        f"got {kind_of(item)}"
-                    ],
-                    likely_mistake="weights[i] has shape (n_out, n_in) = (sizes[i + 1], sizes[i]): row j holds "
-                    "the weights into neuron j."
-                    if transposed
-                    else "",
-                )
+    for name, part in zip(("weights", "biases"), outcome.value):
+        for i, item in enumerate(part):
             if item.dtype != np.float64:
                 return Diagnosis(headline, [f"{name}[{i}]: expected dtype float64, got {item.dtype}"])
             if not np.isfinite(item).all():
@@ -144,34 +128,10 @@ def init_network_shapes_match_torch_linear(rng: np.random.Generator) -> list[Cas
     ]
 
 
-def _same_network(a: Any, b: Any) -> bool:
-    return all(np.array_equal(x, y) for x, y in zip([*a[0], *a[1]], [*b[0], *b[1]]))
-
-
 def _judge_determinism(case: Case, outcomes: list[Outcome]) -> Diagnosis | None:
-    sizes = case.call.args[0]
-    for outcome in outcomes:
-        problem = _network_problem(outcome, sizes)
-        if problem:
-            return problem
-    first, again, other = (o.value for o in outcomes)
-    seed, other_seed = case.calls[0].args[1].seed, case.calls[2].args[1].seed
-    if not _same_network(first, again):
-        return Diagnosis(
-            f"`init_network` gave two different networks for the same np.random.default_rng({seed}).",
-            ["the same seed must give the same network, so that a run can be repeated"],
-            likely_mistake="a draw that does not use the `rng` argument (np.random.randn, np.random.normal, "
-            "...): draw every number with rng, e.g. rng.standard_normal(shape).",
-        )
-    if _same_network(first, other):
-        return Diagnosis(
-            f"`init_network` gave the same network for np.random.default_rng({seed}) and "
-            f"np.random.default_rng({other_seed}).",
-            ["different seeds must give different networks"],
-            likely_mistake="the function makes its own generator with a fixed seed instead of using "
-            "the `rng` it is given.",
-        )
-    return None
+    seeds = (case.calls[0].args[1].seed, case.calls[2].args[1].seed)
+    problem_of = partial(_network_problem, sizes=case.call.args[0])
+    return seed_problem("init_network", outcomes, seeds, problem_of, NOT_REPEATABLE, FIXED_SEED)
 
 
 @check(EXERCISE, "init_network")
@@ -295,43 +255,22 @@ def init_network_draws_from_normal(rng: np.random.Generator) -> list[Case]:
 # feedforward and predict
 
 
-def random_network(rng: np.random.Generator, sizes: list[int], dtype: Any = np.float64) -> tuple[list, list]:
-    """Parameters drawn like init_network's (weights N(0, 1/n_in), biases N(0, 1)), in ``dtype``."""
-    weights = [random_array(rng, (n_out, n_in), dtype, 1 / math.sqrt(n_in)) for n_in, n_out in pairwise(sizes)]
-    biases = [random_array(rng, (n_out,), dtype) for n_out in sizes[1:]]
-    return weights, biases
-
-
-def torch_network(weights: list[np.ndarray], biases: list[np.ndarray], dtype: Any) -> torch.nn.Sequential:
-    """The kata's network as a torch.nn.Sequential of Linear + Sigmoid, computing in ``dtype``."""
-    network = sigmoid_network(weights, biases)
-    return network.float() if dtype == np.float32 else network
-
-
 def _run(network: torch.nn.Module, x: np.ndarray) -> np.ndarray:
-    with torch.no_grad():
-        return array(network(tensor(x)))
+    return array(forward(network, x))
 
 
 def _feedforward_case(rng: np.random.Generator, sizes: list[int], batch: int | None, dtype: Any) -> Case:
     weights, biases = random_network(rng, sizes, dtype)
     x = rng.uniform(0, 1, (sizes[0],) if batch is None else (batch, sizes[0])).astype(dtype)
-    network = torch_network(weights, biases, dtype)
+    network = sigmoid_network(weights, biases, dtype)
     expected = _run(network, x)
     mistakes = [
         Mistake(_run(network[:-1], x), NO_LAST_SIGMOID),  # the Sequential without its last Sigmoid
-        Mistake(_run(torch_network(weights, [np.zeros_like(b) for b in biases], dtype), x), NO_BIAS),
+        Mistake(_run(sigmoid_network(weights, [np.zeros_like(b) for b in biases], dtype), x), NO_BIAS),
     ]
     if len(set(sizes)) == 1:  # square layers: a transposed W still has the right shapes
-        mistakes.append(Mistake(_run(torch_network([w.T for w in weights], biases, dtype), x), TRANSPOSED_W))
-    # Float32 rounding grows with each layer's largest sum of |terms|; activations are at most 1.
-    magnitude = max(float(np.max(np.abs(w).sum(axis=1) + np.abs(b))) for w, b in zip(weights, biases))
-    return Case(
-        Call("feedforward", (weights, biases, x)),
-        expected,
-        tolerance_for(x, *weights, magnitude=magnitude),
-        mistakes,
-    )
+        mistakes.append(Mistake(_run(sigmoid_network([w.T for w in weights], biases, dtype), x), TRANSPOSED_W))
+    return Case(Call("feedforward", (weights, biases, x)), expected, network_tolerance(x, weights, biases), mistakes)
 
 
 @check(EXERCISE, "feedforward")
@@ -359,8 +298,7 @@ def feedforward_keeps_float32(rng: np.random.Generator) -> list[Case]:
 def _predict_case(rng: np.random.Generator, sizes: list[int], batch: int | None) -> Case:
     weights, biases = random_network(rng, sizes)
     x = rng.uniform(0, 1, (sizes[0],) if batch is None else (batch, sizes[0]))
-    with torch.no_grad():
-        output = sigmoid_network(weights, biases)(tensor(x))
+    output = forward(sigmoid_network(weights, biases), x)
     digits = array(output.argmax(dim=-1))
     top = array(output.max(dim=-1).values)
     if batch is None:

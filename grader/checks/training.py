@@ -9,9 +9,8 @@ one thing done wrong (no shuffling, images and labels shuffled apart, the last b
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from itertools import pairwise
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -19,8 +18,22 @@ import torch
 
 from grader.calling import Call, MnistData, Outcome, SeededGenerator
 from grader.checks import Case, check
-from grader.checks.reference import array, random_array, sigmoid_network, tensor
-from grader.compare import FLOAT64, Diagnosis, Mistake, kind_of, outcome_problem
+from grader.checks.reference import (
+    Network,
+    array,
+    evaluate_network,
+    forward,
+    network_gradients,
+    network_parameters,
+    network_problem,
+    one_hot,
+    quadratic_cost,
+    random_network,
+    seed_problem,
+    sigmoid_network,
+    tensor,
+)
+from grader.compare import FLOAT64, Diagnosis, Mistake
 
 EXERCISE = "08_training"
 
@@ -70,30 +83,23 @@ LAST_BATCH_DROPPED = (
     "your result equals training without the last, smaller mini-batch: when batch_size does not "
     "divide N, the last slice of the order holds the remaining examples and gets its step too."
 )
+NOT_REPEATABLE = (
+    "the same seed must give the same training, so that a run can be repeated",
+    "a shuffle that does not use the `rng` argument (np.random.permutation, np.random.shuffle, "
+    "random.shuffle, ...): shuffle with rng.permutation(N).",
+)
+NOT_SHUFFLED_WITH_RNG = (
+    "the order of the examples, hence the trained network, must depend on the rng",
+    "the examples are not shuffled, or not with the `rng` given: order = rng.permutation(N) at the "
+    "start of each epoch.",
+)
 COUNT = "you returned the number of correct answers: divide it by the number of images."
 PERCENT = "you returned a percentage: return the fraction, between 0 and 1."
 ERROR_RATE = "you returned the fraction of wrong answers: count the images where the prediction equals the label."
 
 
-def random_network(rng: np.random.Generator, sizes: list[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Weights from N(0, 1/n_in) and biases from N(0, 1), float64, as init_network draws them."""
-    weights = [random_array(rng, (n_out, n_in), scale=1 / math.sqrt(n_in)) for n_in, n_out in pairwise(sizes)]
-    biases = [random_array(rng, (n_out,)) for n_out in sizes[1:]]
-    return weights, biases
-
-
-def _parameters(network: torch.nn.Sequential) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    linears = [m for m in network if isinstance(m, torch.nn.Linear)]
-    return [array(linear.weight) for linear in linears], [array(linear.bias) for linear in linears]
-
-
 def _one_hot(labels: np.ndarray, num_classes: int) -> np.ndarray:
-    return array(torch.nn.functional.one_hot(tensor(labels.astype(np.int64)), num_classes).double())
-
-
-def _quadratic_cost(output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """C = ½‖a_L − y‖², averaged over the mini-batch."""
-    return 0.5 * ((output - y) ** 2).sum(dim=1).mean()
+    return array(one_hot(labels, num_classes))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -145,15 +151,11 @@ def _sgd_step_case(rng: np.random.Generator, sizes: list[int], batch: int, learn
     y = _one_hot(rng.integers(0, sizes[-1], batch), sizes[-1])
     network = sigmoid_network(weights, biases)
     optimizer = torch.optim.SGD(network.parameters(), lr=learning_rate)
-    optimizer.zero_grad()
-    _quadratic_cost(network(tensor(x)), tensor(y)).backward()
-    linears = [m for m in network if isinstance(m, torch.nn.Linear)]
-    grad_w = [array(linear.weight.grad) for linear in linears]
-    grad_b = [array(linear.bias.grad) for linear in linears]
+    grad_w, grad_b = network_gradients(network, quadratic_cost(network(tensor(x)), tensor(y)))
     optimizer.step()
-    expected = _parameters(network)
+    expected = network_parameters(network)
 
-    def moved(step: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> tuple[list, list]:
+    def moved(step: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Network:
         return [step(w, g) for w, g in zip(weights, grad_w)], [step(b, g) for b, g in zip(biases, grad_b)]
 
     mistakes = [
@@ -214,18 +216,18 @@ def _torch_training(
     labels: np.ndarray,
     learning_rate: float,
     batches: Batches,
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
+) -> Network:
     """The parameters after one torch.optim.SGD step per mini-batch, in order."""
     network = sigmoid_network(weights, biases)
     optimizer = torch.optim.SGD(network.parameters(), lr=learning_rate)
     x = tensor(images)
-    y = torch.nn.functional.one_hot(tensor(labels.astype(np.int64)), weights[-1].shape[0]).double()
+    y = one_hot(labels, weights[-1].shape[0])
     for image_indices, label_indices in batches:
         optimizer.zero_grad()
         output = network(x[torch.from_numpy(image_indices)])
-        _quadratic_cost(output, y[torch.from_numpy(label_indices)]).backward()
+        quadratic_cost(output, y[torch.from_numpy(label_indices)]).backward()
         optimizer.step()
-    return _parameters(network)
+    return network_parameters(network)
 
 
 def _train_arguments(
@@ -250,7 +252,7 @@ def _train_case(
     arguments = _train_arguments(rng, sizes, n, epochs, batch_size, learning_rate)
     seed = arguments["rng"].seed
 
-    def trained(**how: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    def trained(**how: bool) -> Network:
         batches = _batches(np.random.default_rng(seed), n, epochs, batch_size, **how)
         network = (arguments["weights"], arguments["biases"])
         return _torch_training(*network, arguments["images"], arguments["labels"], learning_rate, batches)
@@ -279,58 +281,23 @@ def train_matches_torch_sgd(rng: np.random.Generator) -> list[Case]:
 
 
 def _network_problem(outcome: Outcome, sizes: list[int]) -> Diagnosis | None:
-    """Why an outcome of train is not a network of these sizes, or None."""
-    problem = outcome_problem(outcome, "train")
-    if problem:
-        return problem
-    if outcome.mutated:
+    """Why an outcome of train is not a new network of these sizes, or None."""
+    if outcome.ok and outcome.mutated:
         return Diagnosis(
             f"`train` changed its input {', '.join(outcome.mutated)} in place.",
             ["callers keep using their arrays after the call, so a function must leave them as they were."],
             likely_mistake="an in-place update such as `w -= ...` on an argument: make new arrays "
             "instead (`w = w - ...`).",
         )
-    value = outcome.value
-    headline = "`train` did not return a network of the sizes it was given."
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        return Diagnosis(headline, [f"expected: (weights, biases), a tuple of 2 lists; got {kind_of(value)}"])
-    for name, part, index in (("weights", value[0], 0), ("biases", value[1], 1)):
-        shapes = [(n_out, n_in) if index == 0 else (n_out,) for n_in, n_out in pairwise(sizes)]
-        if not isinstance(part, (list, tuple)) or len(part) != len(shapes):
-            return Diagnosis(headline, [f"{name}: expected a list of {len(shapes)} arrays, got {kind_of(part)}"])
-        for i, (item, shape) in enumerate(zip(part, shapes)):
-            if not isinstance(item, np.ndarray) or item.shape != shape:
-                return Diagnosis(headline, [f"{name}[{i}]: expected shape {shape}, got {kind_of(item)}"])
-    return None
-
-
-def _same_network(a: Any, b: Any) -> bool:
-    return all(np.array_equal(x, y) for x, y in zip([*a[0], *a[1]], [*b[0], *b[1]]))
+    return network_problem(outcome, "train", sizes, "`train` did not return a network of the sizes it was given.")
 
 
 def _judge_determinism(case: Case, outcomes: list[Outcome]) -> Diagnosis | None:
-    sizes = [case.call.kwargs["weights"][0].shape[1]] + [w.shape[0] for w in case.call.kwargs["weights"]]
-    for outcome in outcomes:
-        problem = _network_problem(outcome, sizes)
-        if problem:
-            return problem
-    first, again, other = (o.value for o in outcomes)
-    seed, other_seed = case.calls[0].kwargs["rng"].seed, case.calls[2].kwargs["rng"].seed
-    if not _same_network(first, again):
-        return Diagnosis(
-            f"`train` gave two different networks for the same np.random.default_rng({seed}).",
-            ["the same seed must give the same training, so that a run can be repeated"],
-            likely_mistake="a shuffle that does not use the `rng` argument (np.random.permutation, "
-            "np.random.shuffle, random.shuffle, ...): shuffle with rng.permutation(N).",
-        )
-    if _same_network(first, other):
-        return Diagnosis(
-            f"`train` gave the same network for np.random.default_rng({seed}) and np.random.default_rng({other_seed}).",
-            ["the order of the examples, hence the trained network, must depend on the rng"],
-            likely_mistake="the examples are not shuffled, or not with the `rng` given: "
-            "order = rng.permutation(N) at the start of each epoch.",
-        )
-    return None
+    weights = case.call.kwargs["weights"]
+    sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+    seeds = (case.calls[0].kwargs["rng"].seed, case.calls[2].kwargs["rng"].seed)
+    problem_of = partial(_network_problem, sizes=sizes)
+    return seed_problem("train", outcomes, seeds, problem_of, NOT_REPEATABLE, NOT_SHUFFLED_WITH_RNG)
 
 
 @check(EXERCISE, "train")
@@ -350,9 +317,7 @@ def _mnist_test_accuracy(weights: list[np.ndarray], biases: list[np.ndarray]) ->
     from grader import mnist
 
     images, labels = mnist.load_mnist("test")
-    with torch.no_grad():
-        output = sigmoid_network(weights, biases)(tensor(mnist.mnist_as_float(images)))
-        return float((output.argmax(dim=1) == tensor(labels.astype(np.int64))).double().mean())
+    return evaluate_network(weights, biases, mnist.mnist_as_float(images), labels)[0]
 
 
 def _judge_mnist(case: Case, outcomes: list[Outcome]) -> Diagnosis | None:
@@ -429,9 +394,7 @@ def train_learns_mnist(rng: np.random.Generator) -> list[Case]:
 def _accuracy_case(rng: np.random.Generator, sizes: list[int], n: int, share_right: float) -> Case:
     weights, biases = random_network(rng, sizes)
     images = rng.uniform(0, 1, (n, sizes[0]))
-    with torch.no_grad():
-        output = sigmoid_network(weights, biases)(tensor(images))
-    predictions = array(output.argmax(dim=1))
+    predictions = array(forward(sigmoid_network(weights, biases), images).argmax(dim=1))
     # About share_right of the labels agree with the network; the others are random digits.
     labels = np.where(rng.uniform(0, 1, n) < share_right, predictions, rng.integers(0, sizes[-1], n))
     correct = tensor(predictions) == tensor(labels)
