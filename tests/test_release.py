@@ -37,7 +37,7 @@ def test_every_exercise_of_the_course_is_released_and_checked():
     from grader.calling import EXERCISES
     from grader.checks import exercises_with_checks
 
-    assert RELEASED == list(EXERCISES)
+    assert list(EXERCISES) == RELEASED
     assert exercises_with_checks() == list(EXERCISES)
 
 
