@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from grader.calling import LearnerImportError, LearnerModules
+from grader.gradescope import VISIBILITIES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NETWORK = (784, 16, 16, 10)
@@ -214,7 +215,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             shard=shard,
         )
         if args.gradescope:
-            written = gradescope.write_gradescope(args.gradescope, results, plan)
+            written = gradescope.write_gradescope(args.gradescope, results, plan, visibility=args.gradescope_visibility)
     except (grading.GradingError, rubric.RubricError) as error:
         raise UserError(str(error)) from None
     print(grading.table(results, plan))
@@ -250,6 +251,7 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
             load_rubric(args),
             seed,
             torch_index=args.torch_index,
+            visibility=args.visibility,
         )
     except (grading.GradingError, rubric.RubricError) as error:
         raise UserError(str(error)) from None
@@ -413,6 +415,12 @@ def build_parser() -> argparse.ArgumentParser:
         "per check) to FILE, for a run of one hand-in; if FILE is a folder (or ends with /), "
         "one FILE/<learner>.json per learner",
     )
+    grade.add_argument(
+        "--gradescope-visibility",
+        choices=VISIBILITIES,
+        default="visible",
+        help="when learners see the --gradescope results and tests (default: visible)",
+    )
     grade.set_defaults(run=cmd_grade)
 
     merge = commands.add_parser(
@@ -446,6 +454,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the wheel index setup.sh takes torch from: give PyTorch's CPU wheel index to install the "
         "CPU-only build (default: pip's own index, whose Linux torch brings the CUDA libraries)",
+    )
+    gradescope.add_argument(
+        "--visibility",
+        choices=VISIBILITIES,
+        default="visible",
+        help="when learners see their score and the tests: visible (at once), hidden, after_due_date or "
+        "after_published (default: visible)",
     )
     gradescope.set_defaults(run=cmd_gradescope)
 

@@ -38,7 +38,6 @@ from grader.calling import EXERCISES, module_name
 from grader.rubric import Rubric
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-ROOT_VARIABLE = "NNKATA_AUTOGRADER_ROOT"
 #: The packages whose versions the zip pins to the instructor's own (the expected values come
 #: from PyTorch: the learner is graded against the same build the instructor tested with).
 PINNED = ("torch", "numpy", "nbformat", "pytest")
@@ -133,12 +132,17 @@ def gradescope_paths(target: str | os.PathLike[str], learners: Sequence[str]) ->
 
 
 def write_gradescope(
-    target: str | os.PathLike[str], results: Sequence[dict[str, Any]], layout: grading.Plan | grading.Layout
+    target: str | os.PathLike[str],
+    results: Sequence[dict[str, Any]],
+    layout: grading.Plan | grading.Layout,
+    *,
+    visibility: str = "visible",
 ) -> list[Path]:
     """Write each result in Gradescope's format (atomically) where ``gradescope_paths`` says."""
     paths = gradescope_paths(target, [result["learner"] for result in results])
     for path, result in zip(paths, results):
-        grading.write_atomic(path, json.dumps(gradescope_results(result, layout), indent=1) + "\n")
+        converted = gradescope_results(result, layout, visibility=visibility)
+        grading.write_atomic(path, json.dumps(converted, indent=1) + "\n")
     return paths
 
 
@@ -220,8 +224,8 @@ chmod 0711 "$OUT"
 
 cd "$SOURCE"
 exec "$PYTHON" -m grader grade "$ROOT/submission" --out "$OUT" --rubric "$SOURCE/rubric.toml" \\
-  --seed-file "$SOURCE/seed" --gradescope "$ROOT/results/results.json" --jobs 1 \\
-  --first-slot "${NNKATA_FIRST_SLOT:-0}"
+  --seed-file "$SOURCE/seed" --gradescope "$ROOT/results/results.json" --gradescope-visibility @VISIBILITY@ \\
+  --jobs 1 --first-slot "${NNKATA_FIRST_SLOT:-0}"
 """
 
 README = """\
@@ -317,14 +321,19 @@ def write_zip(path: Path, members: dict[str, tuple[bytes, int]]) -> None:
         raise
 
 
-def build_autograder(path: Path, rubric: Rubric, seed: int, *, torch_index: str | None = None) -> Bundle:
+def build_autograder(
+    path: Path, rubric: Rubric, seed: int, *, torch_index: str | None = None, visibility: str = "visible"
+) -> Bundle:
     """Write Gradescope's autograder zip for ``rubric`` and ``seed`` to ``path``.
 
     The zip holds ``setup.sh``, ``run_autograder``, the grader's source, the exercises' stubs,
     ``pyproject.toml``, ``constraints.txt`` (this machine's torch, NumPy, nbformat and pytest
     versions), ``rubric.toml``, ``seed`` and, when the rubric trains on it, MNIST.
-    ``torch_index`` is the wheel index ``setup.sh`` takes torch from (see ``SETUP_SH``).
+    ``torch_index`` is the wheel index ``setup.sh`` takes torch from (see ``SETUP_SH``);
+    ``visibility`` is when learners see their results (one of ``VISIBILITIES``).
     """
+    if visibility not in VISIBILITIES:
+        raise GradescopeError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
     plan = grading.build_plan(rubric, seed)
     if not plan.checks:
         raise GradescopeError("the rubric grades no check: the autograder would give every submission 0 / 0")
@@ -332,7 +341,7 @@ def build_autograder(path: Path, rubric: Rubric, seed: int, *, torch_index: str 
     members.update(
         {
             "setup.sh": (SETUP_SH.replace("@TORCH_INDEX@", shlex.quote(torch_index or "")).encode(), 0o755),
-            "run_autograder": (RUN_AUTOGRADER.encode(), 0o755),
+            "run_autograder": (RUN_AUTOGRADER.replace("@VISIBILITY@", visibility).encode(), 0o755),
             "README.md": (README.encode(), 0o644),
             "constraints.txt": (_pins().encode(), 0o644),
             "rubric.toml": (rubric.text.encode("utf-8"), 0o644),

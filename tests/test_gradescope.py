@@ -90,6 +90,7 @@ def test_the_zip_holds_what_gradescope_runs(bundle: Path) -> None:
         assert syntax.returncode == 0, (script, syntax.stderr)
     assert "--constraint" in text["setup.sh"] and '"$SOURCE"' in text["setup.sh"]
     assert "--seed-file" in text["run_autograder"] and str(SEED) not in text["run_autograder"]
+    assert "--gradescope-visibility visible" in text["run_autograder"]
 
 
 def test_the_zip_is_the_same_bytes_every_time_and_written_atomically(bundle: Path, tmp_path: Path) -> None:
@@ -102,6 +103,10 @@ def test_the_zip_is_the_same_bytes_every_time_and_written_atomically(bundle: Pat
         gradescope.write_zip(again.path, {"a.txt": (b"fine", 0o644), "b.txt": (None, 0o644)})  # type: ignore[dict-item]
     assert again.path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again.zip"]
+    hidden = gradescope.build_autograder(tmp_path / "hidden.zip", rubric.parse(RUBRIC), SEED, visibility="hidden")
+    with zipfile.ZipFile(hidden.path) as z:
+        assert "--gradescope-visibility hidden" in z.read("run_autograder").decode()
+    hidden.path.unlink()
     with pytest.raises(gradescope.GradescopeError, match="grades no check"):
         gradescope.build_autograder(tmp_path / "none.zip", rubric.parse('[exercises]\n"no_such" = 1\n'), SEED)
     assert not (tmp_path / "none.zip").exists()
