@@ -25,6 +25,7 @@ import queue
 import re
 import shutil
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -556,6 +557,10 @@ def grade(
         finally:
             slots.put(slot)
 
+    # The sandbox reads sysconfig's paths in every thread, and Python 3.11 fills sysconfig's
+    # config lazily without a lock: two first calls at once can fail ("AttributeError:
+    # 'userbase'") and cost a learner the exercise. Fill it here, before any thread.
+    sysconfig.get_config_vars()
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:
         futures = {executor.submit(task, s): s for s in submissions}
