@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from grader.calling import LearnerImportError, LearnerModules
+from grader.files import atomic_file
 from grader.gradescope import VISIBILITIES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -46,15 +47,8 @@ def save_weights(path: Path, weights: list, biases: list) -> None:
     arrays = {}
     for i, (w, b) in enumerate(zip(weights, biases)):
         arrays[f"weight_{i}"], arrays[f"bias_{i}"] = w, b
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as file:
+        np.savez(file, **arrays)
 
 
 def _progress_line(epoch: int, total: int, accuracy: float, cost: float, seconds: float) -> str:

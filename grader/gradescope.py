@@ -26,7 +26,6 @@ import importlib.metadata
 import json
 import os
 import shlex
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Any
 
 from grader import grading, mnist
 from grader.calling import EXERCISES, module_name
+from grader.files import atomic_file, write_atomically
 from grader.rubric import Rubric
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -142,7 +142,7 @@ def write_gradescope(
     paths = gradescope_paths(target, [result["learner"] for result in results])
     for path, result in zip(paths, results):
         converted = gradescope_results(result, layout, visibility=visibility)
-        grading.write_atomic(path, json.dumps(converted, indent=1) + "\n")
+        write_atomically(path, json.dumps(converted, indent=1) + "\n")
     return paths
 
 
@@ -303,22 +303,14 @@ def write_zip(path: Path, members: dict[str, tuple[bytes, int]]) -> None:
     Members are sorted, dated 1980-01-01 and compressed at one fixed level, so the same inputs
     give the same bytes; the file appears only once complete (a temporary file, then a rename).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file, zipfile.ZipFile(file, "w") as archive:
-            for name in sorted(members):
-                data, mode = members[name]
-                info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-                info.create_system = 3  # Unix, so the modes below are read
-                info.external_attr = (0o100000 | mode) << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, data, compresslevel=9)
-        os.chmod(temporary, 0o600)  # it holds the secret seed
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, mode=0o600) as file, zipfile.ZipFile(file, "w") as archive:  # 0600: it holds the seed
+        for name in sorted(members):
+            data, mode = members[name]
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.create_system = 3  # Unix, so the modes below are read
+            info.external_attr = (0o100000 | mode) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data, compresslevel=9)
 
 
 def build_autograder(

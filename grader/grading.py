@@ -25,7 +25,6 @@ import queue
 import re
 import shutil
 import sys
-import sysconfig
 import tempfile
 import threading
 import time
@@ -40,12 +39,13 @@ from grader import handin, transport
 from grader.calling import NO_RESULT, Outcome
 from grader.checks import Case, Check, all_checks
 from grader.compare import Diagnosis
+from grader.files import write_atomically
 from grader.rubric import Rubric
 from grader.sandbox import Limits, run_sandboxed
 
 RESULT_VERSION = 1
 GRADER_DIR = Path(__file__).resolve().parent
-RUNTIME_FILES = ("calling.py", "transport.py", "worker.py")
+RUNTIME_FILES = ("calling.py", "files.py", "transport.py", "worker.py")
 
 
 class GradingError(Exception):
@@ -419,20 +419,6 @@ def grade_submission(context: Context, submission: Submission, slot: int) -> dic
 # Writing the results
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def exercise_details(report: dict[str, Any]) -> str:
     """One line on how an exercise's worker ran: time used, any limit hit, the isolation level."""
     details = [f"time used: {report.get('seconds', 0):.1f} s"]
@@ -557,10 +543,6 @@ def grade(
         finally:
             slots.put(slot)
 
-    # The sandbox reads sysconfig's paths in every thread, and Python 3.11 fills sysconfig's
-    # config lazily without a lock: two first calls at once can fail ("AttributeError:
-    # 'userbase'") and cost a learner the exercise. Fill it here, before any thread.
-    sysconfig.get_config_vars()
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
     try:
         futures = {executor.submit(task, s): s for s in submissions}
@@ -648,7 +630,7 @@ def failed_result(submission: Submission, plan: Plan, message: str) -> dict[str,
 
 def save_result(out: Path, result: dict[str, Any]) -> None:
     """Write one learner's ``results/<learner>.json`` (what a re-run reads to skip them)."""
-    write_atomic(out / "results" / f"{result['learner']}.json", json.dumps(result, indent=1))
+    write_atomically(out / "results" / f"{result['learner']}.json", json.dumps(result, indent=1))
 
 
 def run_header(plan: Plan, shard: dict[str, int] | None = None) -> dict[str, Any]:
@@ -684,12 +666,12 @@ def write_report(out: Path, results: list[dict[str, Any]], header: dict[str, Any
     """
     layout = Layout.from_header(header)
     for result in results:
-        write_atomic(out / "feedback" / f"{result['learner']}.md", feedback(result, layout))
-    write_atomic(out / "gradebook.csv", gradebook(results, layout))
+        write_atomically(out / "feedback" / f"{result['learner']}.md", feedback(result, layout))
+    write_atomically(out / "gradebook.csv", gradebook(results, layout))
     summary = {
         **header,
         "learners": {r["learner"]: {k: v for k, v in r.items() if k != "skipped"} for r in results},
     }
     # It holds the secret seed: only the instructor reads it (under the sandbox's weakest level a
     # worker of a later run sees whatever its uid may read).
-    write_atomic(out / "results.json", json.dumps(summary, indent=1), mode=0o600)
+    write_atomically(out / "results.json", json.dumps(summary, indent=1), mode=0o600)

@@ -9,11 +9,10 @@ signatures, docstrings, helpers) is written once, in the solution.
 from __future__ import annotations
 
 import ast
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from grader import files
 from grader.calling import EXERCISES, module_name
 
 BEGIN = "# BEGIN SOLUTION"
@@ -98,15 +97,7 @@ def write_atomically(path: Path, data: str | bytes) -> bool:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if path.is_file() and path.read_bytes() == raw:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(raw)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    files.write_atomically(path, raw)
     return True
 
 

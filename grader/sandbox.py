@@ -63,6 +63,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -374,12 +375,18 @@ def _python_roots() -> list[str]:
     return roots
 
 
+_SYSCONFIG_LOCK = threading.Lock()
+
+
 def _host_site_dirs() -> list[str]:
     """Every directory on the host that may hold third-party Python packages."""
     found = set(site.getsitepackages())
-    for scheme in sysconfig.get_scheme_names():
-        paths = sysconfig.get_paths(scheme)
-        found.update(paths[key] for key in ("purelib", "platlib") if key in paths)
+    # Python 3.11 fills sysconfig's config lazily without a lock: two workers starting at once
+    # could fail with "AttributeError: 'userbase'" and cost a learner the exercise.
+    with _SYSCONFIG_LOCK:
+        for scheme in sysconfig.get_scheme_names():
+            paths = sysconfig.get_paths(scheme)
+            found.update(paths[key] for key in ("purelib", "platlib") if key in paths)
     for base in [*_python_roots(), "/usr", "/usr/local"]:
         for pattern in ("lib*/python3*/site-packages", "lib*/python3*/dist-packages", "lib/python3/dist-packages"):
             found.update(glob.glob(os.path.join(base, pattern)))

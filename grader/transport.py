@@ -12,7 +12,6 @@ import io
 import json
 import os
 import stat
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from grader.calling import Call, KnownFunction, MnistData, Outcome, SeededGenerator
+from grader.files import atomic_file
 
 _MANIFEST = "__manifest__"
 MAX_ITEMS = 100_000  # far beyond any real call; stops a forged manifest from exhausting memory
@@ -124,15 +124,8 @@ def save(value: Any, path: Path) -> None:
     arrays: dict[str, np.ndarray] = {}
     manifest = json.dumps(_encode(value, arrays)).encode("utf-8")
     arrays[_MANIFEST] = np.frombuffer(manifest, dtype=np.uint8)
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(Path(path)) as file:
+        np.savez(file, **arrays)
 
 
 def load(path: Path) -> Any:
