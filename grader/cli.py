@@ -19,9 +19,10 @@ from grader.gradescope import VISIBILITIES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NETWORK = (784, 16, 16, 10)
-# Takes the reference solution past 95% test accuracy in well under a minute on 2 cores.
-DEFAULT_EPOCHS = (20, 10, 10)
-DEFAULT_RATES = (3.0, 1.0, 0.3)
+# Takes the reference solution (seed 0) to 95.2% test accuracy in about 20 s on 2 cores. This
+# small sigmoid network levels off near 95%: other seeds end between 94.1% and 95.2% (README).
+DEFAULT_EPOCHS = (15, 15, 10)
+DEFAULT_RATES = (3.0, 1.5, 0.5)
 
 
 class UserError(Exception):
@@ -323,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="train 784-16-16-10 on MNIST with an implementation's train()",
         description="Train 784-16-16-10 on the 60,000 MNIST training images with the `train` of an "
         "implementation (default: your exercises/), reporting test accuracy after every epoch. "
-        "The default schedule (20+10+10 epochs at rates 3.0, 1.0, 0.3, batch 10) takes the "
+        "The default schedule (15+15+10 epochs at rates 3.0, 1.5, 0.5, batch 10, seed 0) takes the "
         "reference solution past 95%.",
     )
     train.add_argument(
@@ -334,14 +335,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=lambda t: _numbers(t, int),
         default=DEFAULT_EPOCHS,
         metavar="N[,N...]",
-        help="epochs per phase (default: 20,10,10)",
+        help="epochs per phase (default: 15,15,10)",
     )
     train.add_argument(
         "--learning-rate",
         type=lambda t: _numbers(t, float),
         default=DEFAULT_RATES,
         metavar="R[,R...]",
-        help="learning rate per phase (default: 3.0,1.0,0.3)",
+        help="learning rate per phase (default: 3.0,1.5,0.5)",
     )
     train.add_argument("--batch-size", type=int, default=10, help="mini-batch size (default: 10)")
     train.add_argument("--seed", type=int, default=0, help="seed of the initial network and the shuffling (default: 0)")
