@@ -52,6 +52,26 @@ def save_weights(path: Path, weights: list, biases: list) -> None:
         np.savez(file, **arrays)
 
 
+def ensure_mnist() -> None:
+    """Download MNIST into data/mnist/ on first use, saying so, when it is nowhere on this machine.
+
+    Only the command line does this: the tests and the checks never download anything.
+    """
+    from grader import mnist
+
+    if mnist.find_data_dir() is not None:
+        return
+    print(
+        f"MNIST is not on this machine yet: downloading it once into {mnist.DEFAULT_DATA_DIR} "
+        "(about 11 MB; or point NNKATA_DATA at a folder holding the four files)",
+        file=sys.stderr,
+    )
+    try:
+        mnist.download_mnist(mirrors=mnist.MIRRORS)
+    except mnist.MnistError as error:
+        raise UserError(str(error)) from None
+
+
 def _progress_line(epoch: int, total: int, accuracy: float, cost: float, seconds: float) -> str:
     width = 24
     filled = round(width * epoch / total)
@@ -68,6 +88,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise UserError(
             "--epochs and --learning-rate need the same number of phases, e.g. --epochs 20,10 --learning-rate 3,1"
         )
+    ensure_mnist()
     try:
         train_images, train_labels = mnist.load_mnist("train")
         test_images, test_labels = mnist.load_mnist("test")
@@ -185,6 +206,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         plan = grading.build_plan(load_rubric(args), read_seed(args))
+        if plan.needs_mnist:
+            ensure_mnist()
         submissions = grading.discover([Path(p) for p in args.submissions], args.each)
         if not submissions:
             raise UserError("no submissions to grade")
@@ -272,6 +295,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     try:
         plan = grading.build_plan(load_rubric(args), read_seed(args))
+        if plan.needs_mnist:
+            ensure_mnist()
         submissions = [
             grading.Submission("solutions", REPO_ROOT / "solutions"),
             grading.Submission("exercises", REPO_ROOT / "exercises"),

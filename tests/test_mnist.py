@@ -489,3 +489,27 @@ def test_real_mnist(monkeypatch: pytest.MonkeyPatch) -> None:
         assert labels.min() == 0 and labels.max() == 9
         assert set(np.unique(labels)) == set(range(10))
     assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]  # the well-known first test digits
+
+
+def test_the_command_line_downloads_mnist_once_when_it_is_missing(
+    synthetic: Synthetic, local: Server, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from grader.cli import ensure_mnist
+
+    monkeypatch.setattr(mnist, "MIRRORS", (f"{local.base}/good/",))
+    monkeypatch.setattr(mnist, "SHA256", synthetic.checksums)
+    ensure_mnist()
+    assert "downloading it once" in capsys.readouterr().err
+    assert find_data_dir() == mnist.DEFAULT_DATA_DIR and len(local.requests) == 4
+    ensure_mnist()
+    assert len(local.requests) == 4 and capsys.readouterr().err == ""
+
+
+def test_the_command_line_says_what_to_do_when_the_download_fails(
+    refused: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grader.cli import UserError, ensure_mnist
+
+    monkeypatch.setattr(mnist, "MIRRORS", (refused,))
+    with pytest.raises(UserError, match="set NNKATA_DATA to the folder"):
+        ensure_mnist()
