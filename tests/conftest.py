@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from grader.calling import EXERCISES, module_name
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
 EXERCISES_DIR = REPO / "exercises"
+
+# No test downloads anything: the command line's first-use MNIST download is off in every
+# process the tests start (tests/test_mnist.py turns it on against a server on 127.0.0.1).
+os.environ["NNKATA_OFFLINE"] = "1"
 
 
 def tree_with(tmp_path: Path, replacements: dict[str, str]) -> Path:

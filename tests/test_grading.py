@@ -228,9 +228,11 @@ def test_the_command_line(tmp_path: Path) -> None:
     shutil.copytree(REPO / "exercises" / "01_neuron", batch / "bob" / "01_neuron")
     command = [sys.executable, "-m", "grader", "grade", str(batch), "--each", "--out", str(tmp_path / "out")]
     command += ["--rubric", str(rubric_path), "--seed", "11", "-j", "2", "--timeout", "20", "--first-slot", str(SLOT)]
+    command += ["--show", "bob"]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "alice" in done.stdout and "100.0" in done.stdout
+    assert (tmp_path / "out" / "feedback" / "bob.md").read_text() in done.stdout  # --show prints it
     rows = list(csv.reader((tmp_path / "out" / "gradebook.csv").open()))
     assert {r[0]: r[-1] for r in rows[1:]} == {"alice": "100", "bob": "0"}
     missing = subprocess.run(

@@ -496,6 +496,7 @@ def test_the_command_line_downloads_mnist_once_when_it_is_missing(
 ) -> None:
     from grader.cli import ensure_mnist
 
+    monkeypatch.delenv("NNKATA_OFFLINE")
     monkeypatch.setattr(mnist, "MIRRORS", (f"{local.base}/good/",))
     monkeypatch.setattr(mnist, "SHA256", synthetic.checksums)
     ensure_mnist()
@@ -510,6 +511,16 @@ def test_the_command_line_says_what_to_do_when_the_download_fails(
 ) -> None:
     from grader.cli import UserError, ensure_mnist
 
+    monkeypatch.delenv("NNKATA_OFFLINE")
     monkeypatch.setattr(mnist, "MIRRORS", (refused,))
     with pytest.raises(UserError, match="set NNKATA_DATA to the folder"):
         ensure_mnist()
+
+
+def test_offline_the_command_line_downloads_nothing_and_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.cli import UserError, ensure_mnist
+
+    monkeypatch.setenv("NNKATA_OFFLINE", "1")
+    with pytest.raises(UserError, match="NNKATA_OFFLINE is set") as raised:
+        ensure_mnist()
+    assert "download-mnist" in str(raised.value)
