@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from grader import handin, transport
-from grader.calling import NO_RESULT, Outcome
+from grader.calling import NO_RESULT, Outcome, module_name
 from grader.checks import Case, Check, all_checks
 from grader.compare import Diagnosis
 from grader.files import write_atomically
@@ -391,7 +391,11 @@ def grade_submission(context: Context, submission: Submission, slot: int) -> dic
                 key_: run[key_] for key_ in ("seconds", "limit_hit", "isolation", "problem") if key_ in run
             }
             report["checks"] = {}
+            if exercise in intake.found:
+                module = tree / exercise / f"{module_name(exercise)}.py"
+                report["uses"] = handin.imported_exercises(module.read_text(encoding="utf-8", errors="replace"))
             position = 0
+            earned = 0.0  # summed unrounded, so 3 checks of 10/3 points make 10, not 9.9999
             for check in checks:
                 cases = plan.cases[check.id]
                 count = sum(len(case.calls) for case in cases)
@@ -400,14 +404,15 @@ def grade_submission(context: Context, submission: Submission, slot: int) -> dic
                 else:
                     fraction, message = judge_check(check, cases, run["outcomes"][position : position + count])
                 position += count
+                earned += plan.points[check.id] * fraction
                 report["checks"][check.id] = {
                     "points": round(plan.points[check.id] * fraction, 4),
                     "max": round(plan.points[check.id], 4),
                     "passed": fraction == 1.0,
                     "message": message,
                 }
-            report["score"] = round(sum(c["points"] for c in report["checks"].values()), 4)
-            report["max"] = round(sum(c["max"] for c in report["checks"].values()), 4)
+            report["score"] = round(earned, 4)
+            report["max"] = round(sum(plan.points[check.id] for check in checks), 4)
             result["exercises"][exercise] = report
         result["total"] = round(sum(e["score"] for e in result["exercises"].values()), 2)
         return result
@@ -437,6 +442,15 @@ def feedback(result: dict[str, Any], plan: Plan | Layout) -> str:
     for exercise, report in result["exercises"].items():
         lines += [f"## {exercise}: {report['score']:g} / {report['max']:g}", ""]
         lines += [f"_{exercise_details(report)}_", ""]
+        inherited = [
+            e for e in report.get("uses", []) if e in result["exercises"] and _lost_points(result["exercises"][e])
+        ]
+        if inherited and _lost_points(report):
+            lines += [
+                f"This exercise uses your {', '.join(inherited)}, which fails checks of its own: fix "
+                f"{inherited[0]} first, and this one may then pass without a change.",
+                "",
+            ]
         for check_id, check in report["checks"].items():
             mark = "passed" if check["passed"] else "failed"
             lines.append(f"- `{check_id.split('::', 1)[1]}`: {check['points']:g} / {check['max']:g} ({mark})")
@@ -444,6 +458,10 @@ def feedback(result: dict[str, Any], plan: Plan | Layout) -> str:
                 lines += ["", "  ```", *[f"  {line}" for line in check["message"].splitlines()], "  ```", ""]
         lines.append("")
     return "\n".join(lines)
+
+
+def _lost_points(report: dict[str, Any]) -> bool:
+    return any(not check["passed"] for check in report["checks"].values())
 
 
 def gradebook(results: list[dict[str, Any]], plan: Plan | Layout) -> str:
@@ -614,7 +632,7 @@ def failed_result(submission: Submission, plan: Plan, message: str) -> dict[str,
             "problem": message,
             "checks": checks,
             "score": 0.0,
-            "max": round(sum(c["max"] for c in checks.values()), 4),
+            "max": round(sum(plan.points[c.id] for c in plan.checks if c.exercise == exercise), 4),
         }
     return {
         "version": RESULT_VERSION,

@@ -300,6 +300,21 @@ def _collect(files: list[Path], base: Path, intake: Intake) -> None:
         intake.found[exercise] = origin
 
 
+def imported_exercises(code: str) -> list[str]:
+    """The earlier exercises a module imports (``from backprop import backprop`` -> 05_backprop)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return []
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return [e for e in EXERCISES if module_name(e) in names]
+
+
 def tree_hash(root: Path, notes: list[str] = ()) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):

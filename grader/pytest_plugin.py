@@ -110,8 +110,9 @@ def failure_report(summary: str, failures: list, total: int) -> str:
     A case whose result matches a known mistake teaches the most, so it is shown first.
     """
     case, diagnosis = next(((c, d) for c, d in failures if d.likely_mistake), failures[0])
-    count = f"{len(failures)} of {total} cases fail" if total > 1 else "it fails"
-    return f"{summary}: {count}. One of them:\n{diagnosis.render(case.call)}"
+    if total > 1:
+        return f"{summary}: {len(failures)} of {total} cases fail. One of them:\n{diagnosis.render(case.call)}"
+    return f"{summary}: it fails.\n{diagnosis.render(case.call)}"
 
 
 def check_test(exercise: str, name: str) -> Callable[..., None]:
