@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+# The checks run PyTorch on one thread (tiny tensors); the baseline gets PyTorch's own default.
+TORCH_DEFAULT_THREADS = torch.get_num_threads()
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -74,6 +76,7 @@ def torch_epoch(images: np.ndarray, labels: np.ndarray, batch_size: int) -> floa
 
 
 def main() -> None:
+    torch.set_num_threads(TORCH_DEFAULT_THREADS)
     print(
         f"torch {torch.__version__}, threads {torch.get_num_threads()}, numpy {np.__version__}, {os.cpu_count()} cores"
     )
