@@ -528,6 +528,7 @@ def grade(
     results: dict[str, dict[str, Any]] = {}
     lock = threading.Lock()
     done = [0]
+    started = time.monotonic()
     say = progress or (lambda line: None)
 
     def previous(submission: Submission) -> dict[str, Any] | None:
@@ -571,7 +572,8 @@ def grade(
                 results[submission.learner] = result
                 done[0] += 1
                 state = "unchanged, kept" if result.get("skipped") else f"{result['total']:g} points"
-                say(f"[{done[0]}/{len(submissions)}] {submission.learner}: {state}")
+                elapsed = time.monotonic() - started
+                say(progress_line(done[0], len(submissions), elapsed, f"{submission.learner}: {state}"))
     except BaseException:
         executor.shutdown(wait=False, cancel_futures=True)
         raise
@@ -582,6 +584,20 @@ def grade(
     ordered = [results[s.learner] for s in submissions]
     write_outputs(out, ordered, plan, shard)
     return ordered
+
+
+def progress_line(done: int, total: int, seconds: float, what: str) -> str:
+    """``[3/50] ######.................. 0:12, about 3:08 left  ada: 100 points``"""
+    width = 24
+    bar = "#" * round(width * done / total) + "." * (width - round(width * done / total))
+    left = seconds / done * (total - done)
+    eta = f", about {_clock(left)} left" if done < total else ""
+    return f"[{done}/{total}] {bar} {_clock(seconds)}{eta}  {what}"
+
+
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}:{seconds:02d}"
 
 
 SLOT_LOCKS = Path(tempfile.gettempdir()) / "nnkata-slots"
