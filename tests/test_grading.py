@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader import grading, rubric
+from grader import grading, rubric, sandbox
 from grader.calling import EXERCISES, Call, MnistData, module_name
 from grader.checks import Case, Check, exercises_with_checks
 from grader.compare import Tolerance
@@ -163,6 +163,54 @@ def test_a_rerun_skips_unchanged_handins_and_force_regrades(tmp_path: Path, plan
     other_seed = grading.build_plan(rubric.parse(FAST_RUBRIC), seed=4)
     grading.grade(submissions, out, other_seed, jobs=2, progress=lines.append, first_slot=SLOT)
     assert not any("unchanged" in line for line in lines)
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+def test_an_interrupted_run_keeps_what_finished_and_resumes(tmp_path: Path, signal_name: str) -> None:
+    import signal
+    import time
+
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text('total = 100\n[exercises]\n"01_neuron" = 1\n')
+    batch = tmp_path / "batch"
+    learners = [f"learner{i}" for i in range(8)]
+    for learner in learners:
+        (batch / learner / "01_neuron").mkdir(parents=True)
+        (batch / learner / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader", "grade", str(batch), "--each", "--out", str(out), "-j", "1"]
+    command += ["--rubric", str(rubric_path), "--first-slot", str(SLOT + 90)]
+    run = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list((out / "results").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run.send_signal(getattr(signal, signal_name))  # Ctrl-C, or kill -9, in the middle of the run
+    assert run.wait(timeout=60) != 0
+    time.sleep(0.5)
+    assert not _processes_of_uid(sandbox.UID_BASE + SLOT + 90), "a worker outlived its grader"
+    kept = sorted(p.stem for p in (out / "results").glob("*.json"))
+    assert 1 <= len(kept) < len(learners)
+    for path in (out / "results").glob("*.json"):
+        assert json.loads(path.read_text())["total"] == 100  # every file kept is whole
+
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    for learner in kept:
+        assert f"{learner}: unchanged, kept" in done.stderr
+    rows = list(csv.reader((out / "gradebook.csv").open()))
+    assert {r[0]: r[-1] for r in rows[1:]} == dict.fromkeys(learners, "100")
+
+
+def _processes_of_uid(uid: int) -> list[str]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:
+            continue
+        if any(line.startswith("Uid:") and int(line.split()[1]) == uid for line in lines):
+            found.append(status.parent.name)
+    return found
 
 
 def _mnist_plan(expected: float | None = None) -> grading.Plan:
