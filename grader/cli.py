@@ -160,11 +160,11 @@ def cmd_download_mnist(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from grader.release import MarkingError, release
+    from grader.release import LearnerWorkError, MarkingError, release
 
     try:
-        changed = release(REPO_ROOT)
-    except MarkingError as error:
+        changed = release(REPO_ROOT, force=args.force)
+    except (MarkingError, LearnerWorkError) as error:
         raise UserError(str(error)) from None
     for path in changed:
         print(f"wrote {path.relative_to(REPO_ROOT)}")
@@ -400,8 +400,12 @@ def build_parser() -> argparse.ArgumentParser:
     release = commands.add_parser(
         "release",
         help="regenerate stubs and notebooks in exercises/ from solutions/",
-        description="Regenerate every exercise's stub module and notebook from the "
-        "marked solution (# BEGIN SOLUTION / # END SOLUTION) and its README.",
+        description="For maintainers of nnkata: regenerate every exercise's stub module and notebook in "
+        "exercises/ from the marked solution (# BEGIN SOLUTION / # END SOLUTION) and its README. "
+        "Files in which exercises have been written are not overwritten (see --force).",
+    )
+    release.add_argument(
+        "--force", action="store_true", help="overwrite stubs and notebooks even where exercises have been written"
     )
     release.set_defaults(run=cmd_release)
 

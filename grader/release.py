@@ -9,6 +9,7 @@ signatures, docstrings, helpers) is written once, in the solution.
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -118,23 +119,82 @@ def generated_files(repo_root: Path) -> dict[Path, bytes]:
     """Every file ``release`` writes, with its content, computed from ``solutions/``."""
     from grader import notebooks  # nbformat is only needed when notebooks are generated
 
-    files: dict[Path, bytes] = {}
+    generated: dict[Path, bytes] = {}
     for exercise in released_exercises(repo_root):
         name = module_name(exercise)
         solution_path = repo_root / "solutions" / exercise / f"{name}.py"
         shown = solution_path.relative_to(repo_root) if solution_path.is_relative_to(repo_root) else solution_path
         stub = stub_source(solution_path.read_text(encoding="utf-8"), exercise, str(shown))
-        files[repo_root / "exercises" / exercise / f"{name}.py"] = stub.encode("utf-8")
+        generated[repo_root / "exercises" / exercise / f"{name}.py"] = stub.encode("utf-8")
         readme = (repo_root / "exercises" / exercise / "README.md").read_text(encoding="utf-8")
-        files[repo_root / "exercises" / exercise / f"{name}.ipynb"] = notebooks.exercise_notebook(
+        generated[repo_root / "exercises" / exercise / f"{name}.ipynb"] = notebooks.exercise_notebook(
             exercise, readme, stub
         )
-    return files
+    return generated
 
 
-def release(repo_root: Path) -> list[Path]:
-    """Regenerate stubs and notebooks; returns the files that changed."""
-    return [path for path, data in generated_files(repo_root).items() if write_atomically(path, data)]
+class LearnerWorkError(RuntimeError):
+    """Release would overwrite a stub or notebook in which someone has written exercises."""
+
+
+def release(repo_root: Path, *, force: bool = False) -> list[Path]:
+    """Regenerate stubs and notebooks; returns the files that changed.
+
+    A file in which functions the stub leaves unwritten have been written (a learner's work in
+    a clone) is not overwritten unless ``force``: ``LearnerWorkError`` names them instead.
+    """
+    generated = generated_files(repo_root)
+    if not force:
+        worked = [
+            f"{path.relative_to(repo_root)} ({', '.join(names)})"
+            for path, data in generated.items()
+            if (names := written_functions(path, data))
+        ]
+        if worked:
+            raise LearnerWorkError(
+                "release would replace work written in "
+                + "; ".join(worked)
+                + " with the stubs. Release is for maintainers of nnkata: to do the exercises, "
+                "run `pytest exercises/` instead. To overwrite them anyway: python -m grader release --force"
+            )
+    return [path for path, data in generated.items() if write_atomically(path, data)]
+
+
+def written_functions(path: Path, generated: bytes) -> list[str]:
+    """Functions the generated stub leaves unwritten that the file at ``path`` implements."""
+    if not path.is_file() or path.read_bytes() == generated:
+        return []
+    try:
+        current = _learner_code(path, path.read_bytes())
+        stub = _learner_code(path, generated)
+    except ValueError:
+        return ["unreadable"]
+    try:
+        defined = _functions(current)
+    except SyntaxError:
+        return ["code that does not parse"]
+    unwritten = _unwritten(_functions(stub))
+    return sorted((unwritten & set(defined)) - _unwritten(defined))
+
+
+def _learner_code(path: Path, data: bytes) -> str:
+    from grader.calling import code_cells
+
+    text = data.decode("utf-8")
+    return "\n\n".join(code_cells(json.loads(text))) if path.suffix == ".ipynb" else text
+
+
+def _functions(source: str) -> dict[str, ast.FunctionDef]:
+    return {n.name: n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)}
+
+
+def _unwritten(functions: dict[str, ast.FunctionDef]) -> set[str]:
+    """The functions whose body raises NotImplementedError: still to be written."""
+    return {
+        name
+        for name, node in functions.items()
+        if any(isinstance(s, ast.Raise) and "NotImplementedError" in ast.unparse(s) for s in node.body)
+    }
 
 
 def stale_files(repo_root: Path) -> list[Path]:

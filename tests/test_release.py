@@ -11,6 +11,7 @@ import pytest
 
 from grader.calling import NOTEBOOK_METADATA_KEY, module_name
 from grader.release import (
+    LearnerWorkError,
     MarkingError,
     generated_files,
     release,
@@ -29,7 +30,7 @@ def test_committed_stubs_and_notebooks_are_what_release_generates():
     assert not stale, (
         "These files differ from what the solutions generate: "
         + ", ".join(stale)
-        + ". Run `python -m grader release` and commit the result (never edit stubs or notebooks by hand)."
+        + ". Maintainers: run `python -m grader release` and commit the result (never edit stubs or notebooks by hand)."
     )
 
 
@@ -138,3 +139,35 @@ def test_release_reports_a_marking_error_with_the_solution_path(tmp_path):
     with pytest.raises(MarkingError, match=r"solutions/01_neuron/neuron\.py"):
         release(root)
     assert not (root / "exercises" / "01_neuron" / "neuron.py").exists()  # nothing half-written
+
+
+def test_release_never_erases_a_learners_work(tmp_path):
+    root = _copy_sources(tmp_path)
+    release(root)
+    stub = root / "exercises" / "01_neuron" / "neuron.py"
+    stub.write_text(
+        stub.read_text().replace(
+            'raise NotImplementedError("weighted_sum', 'return float(weights @ activations + bias)  # ("weighted_sum', 1
+        )
+    )
+    notebook = root / "exercises" / "02_sigmoid" / "sigmoid.ipynb"
+    worked = stub.read_bytes()
+    notebook.write_text(
+        notebook.read_text().replace("raise NotImplementedError(", "return 1 / (1 + np.exp(-z))  #(", 1)
+    )
+    with pytest.raises(LearnerWorkError) as refused:
+        release(root)
+    message = str(refused.value)
+    assert "exercises/01_neuron/neuron.py (weighted_sum)" in message
+    assert "exercises/02_sigmoid/sigmoid.ipynb (sigmoid)" in message
+    assert "pytest exercises/" in message and "--force" in message
+    assert stub.read_bytes() == worked
+    assert stub in release(root, force=True)
+
+
+def test_release_still_updates_untouched_stubs_after_a_solution_changes(tmp_path):
+    root = _copy_sources(tmp_path)
+    release(root)
+    solution = root / "solutions" / "01_neuron" / "neuron.py"
+    solution.write_text(solution.read_text().replace('"""The input of one neuron', '"""The net input of one neuron'))
+    assert root / "exercises" / "01_neuron" / "neuron.py" in release(root)
