@@ -264,7 +264,12 @@ def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mn
             try:
                 value = function(*args, **kwargs)
             except NotImplementedError as error:
-                return Outcome(NOT_IMPLEMENTED, message=str(error), seconds=time.perf_counter() - start, source=source)
+                raised = _raised_at(error)
+                message = str(error)
+                if raised is not None and raised.tb_frame.f_code.co_name != call.function:
+                    # The stub that raised is another function: the learner's is written.
+                    message = f"calls `{raised.tb_frame.f_code.co_name}`, which is not written yet ({error})"
+                return Outcome(NOT_IMPLEMENTED, message=message, seconds=time.perf_counter() - start, source=source)
             except Exception as error:
                 return Outcome(
                     RAISED,
@@ -285,17 +290,21 @@ def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mn
     return Outcome(OK, value=plain, warnings=messages, mutated=mutated, seconds=seconds, source=source)
 
 
+def _raised_at(error: BaseException) -> types.TracebackType | None:
+    """The traceback entry of the line that raised ``error``."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb
+
+
 def _describe_exception(error: BaseException, function: Any) -> str:
     """``ValueError: shapes (3,) and (4,) not aligned (line 12 of neuron.py)``."""
     text = f"{type(error).__name__}: {error}"
-    tb = error.__traceback__
-    last = None
-    while tb is not None:
-        last = tb
-        tb = tb.tb_next
-    if last is not None:
-        code = last.tb_frame.f_code
-        text += f" (line {last.tb_lineno} of {Path(code.co_filename).name}, in {code.co_name})"
+    raised = _raised_at(error)
+    if raised is not None:
+        code = raised.tb_frame.f_code
+        text += f" (line {raised.tb_lineno} of {Path(code.co_filename).name}, in {code.co_name})"
     if len(text) > 600:
         text = text[:600] + " ..."
     return text

@@ -442,13 +442,12 @@ def feedback(result: dict[str, Any], plan: Plan | Layout) -> str:
     for exercise, report in result["exercises"].items():
         lines += [f"## {exercise}: {report['score']:g} / {report['max']:g}", ""]
         lines += [f"_{exercise_details(report)}_", ""]
-        inherited = [
-            e for e in report.get("uses", []) if e in result["exercises"] and _lost_points(result["exercises"][e])
-        ]
+        inherited = failing_dependencies(result, exercise)
         if inherited and _lost_points(report):
+            which = "which fails checks of its own" if len(inherited) == 1 else "which fail checks of their own"
             lines += [
-                f"This exercise uses your {', '.join(inherited)}, which fails checks of its own: fix "
-                f"{inherited[0]} first, and this one may then pass without a change.",
+                f"This exercise builds on your {', '.join(inherited)}, {which}: "
+                f"fix {inherited[0]} first, and this one may then pass without a change.",
                 "",
             ]
         for check_id, check in report["checks"].items():
@@ -458,6 +457,19 @@ def feedback(result: dict[str, Any], plan: Plan | Layout) -> str:
                 lines += ["", "  ```", *[f"  {line}" for line in check["message"].splitlines()], "  ```", ""]
         lines.append("")
     return "\n".join(lines)
+
+
+def failing_dependencies(result: dict[str, Any], exercise: str) -> list[str]:
+    """The exercises ``exercise`` imports, directly or not, that lose points, earliest first."""
+    exercises = result["exercises"]
+    seen: set[str] = set()
+    todo = list(exercises.get(exercise, {}).get("uses", []))
+    while todo:
+        used = todo.pop()
+        if used not in seen and used in exercises:
+            seen.add(used)
+            todo += exercises[used].get("uses", [])
+    return sorted((e for e in seen if _lost_points(exercises[e])), key=list(exercises).index)
 
 
 def _lost_points(report: dict[str, Any]) -> bool:

@@ -154,8 +154,8 @@ def test_cys_training_inherits_the_backprop_bug_and_earns_partial_credit(graded:
         assert "values differ" in graded.checks("cy_typical_bugs")[f"08_training::{name}"]["message"]
     feedback = (graded.out / "feedback" / "cy_typical_bugs.md").read_text()
     training = feedback.split("## 08_training", 1)[1]
-    assert "uses your 05_backprop, which fails checks of its own: fix 05_backprop first" in training
-    assert "uses your" not in feedback.split("## 02_sigmoid", 1)[1].split("## 03", 1)[0]  # 02 is right
+    assert "builds on your 05_backprop, which fails checks of its own: fix 05_backprop first" in training
+    assert "builds on your" not in feedback.split("## 02_sigmoid", 1)[1].split("## 03", 1)[0]  # 02 is right
 
 
 def test_the_zip_gets_the_points_of_the_exercises_it_holds(graded: Graded) -> None:

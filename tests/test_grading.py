@@ -319,3 +319,20 @@ def test_concurrent_runs_get_disjoint_sandbox_slots() -> None:
     finally:
         for handle in one.values():
             os.close(handle)
+
+
+def test_feedback_traces_a_failure_back_to_the_earliest_failing_exercise() -> None:
+    def report(passed: bool, uses: list[str]) -> dict:
+        check = {"points": 0, "max": 1, "passed": passed, "message": ""}
+        return {"seconds": 0.0, "score": 0, "max": 1, "uses": uses, "checks": {"x::c": check}}
+
+    exercises = {
+        "01_neuron": report(False, []),
+        "02_sigmoid": report(True, []),
+        "03_feedforward": report(False, ["01_neuron", "02_sigmoid"]),
+        "08_training": report(False, ["03_feedforward"]),
+    }
+    result = {"learner": "x", "total": 0, "notes": [], "exercises": exercises}
+    assert grading.failing_dependencies(result, "08_training") == ["01_neuron", "03_feedforward"]
+    text = grading.feedback(result, grading.build_plan(rubric.parse(FAST_RUBRIC), seed=0))
+    assert "builds on your 01_neuron, 03_feedforward, which fail checks of their own: fix 01_neuron first" in text

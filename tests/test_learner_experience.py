@@ -72,6 +72,18 @@ def test_impl_points_the_same_tests_at_the_solutions():
     assert "nnkata: checking solutions/" in result.stdout
 
 
+def test_an_earlier_exercise_left_as_a_stub_is_named_not_the_function_that_calls_it(make_tree):
+    from grader.pytest_plugin import CheckFailed, Runner
+
+    stub = (REPO / "exercises" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    runner = Runner(make_tree({"01_neuron": stub}))
+    with pytest.raises(CheckFailed) as failed:
+        runner.run("03_feedforward", "feedforward_matches_torch_sequential")
+    assert not failed.value.not_started  # feedforward is written: it is blocked, not untouched
+    assert "`feedforward` calls `layer_weighted_sums`, which is not written yet" in str(failed.value)
+    assert "exercises/01_neuron/README.md" in str(failed.value)
+
+
 def test_a_missing_function_is_named_not_an_import_error(make_tree):
     source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
     tree = make_tree({"01_neuron": source.replace("def weighted_sum(", "def weightedsum(")})
