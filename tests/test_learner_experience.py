@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from grader.calling import EXERCISES
+from grader.checks import checks_of
 from tests.conftest import REPO
 
 
@@ -56,6 +57,30 @@ def test_a_skipped_check_does_not_turn_an_untouched_exercise_into_a_failing_one(
     progress.record("07_pooling", "skipped")
     assert progress.status("08_training") == "not started"
     assert progress.status("07_pooling") == "skipped"
+
+
+def test_an_exercise_is_done_only_when_all_its_checks_ran_and_pass():
+    from grader.pytest_plugin import Progress
+
+    progress = Progress(REPO)
+    progress.record("01_neuron", "passed")  # e.g. pytest -k weighted_sum
+    assert progress.status("01_neuron") == "passing"
+    assert "1 of 1 checks pass (1 of 3 ran)" in progress.table()[0]
+    assert progress.next_steps()[-1].startswith("Everything that ran passes. Run every check")
+
+
+def test_a_skipped_check_says_why_and_what_to_do():
+    from grader.pytest_plugin import Progress
+
+    progress = Progress(REPO)
+    for exercise in EXERCISES:
+        for _ in range(len(checks_of(exercise))):
+            progress.record(exercise, "passed")
+    progress.states["08_training"][-1] = "skipped"
+    progress.skip_reasons["MNIST is not on this machine ... `python -m grader download-mnist`"] = None
+    steps = progress.next_steps()
+    assert steps[0].startswith("Skipped: MNIST is not on this machine") and "download-mnist" in steps[0]
+    assert "All eight" not in "".join(steps)
 
 
 def test_hints_print_the_first_unfinished_exercise_hints():
