@@ -21,6 +21,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 NETWORK = (784, 16, 16, 10)
 # Takes the reference solution (seed 0) to 95.2% test accuracy in about 20 s on 2 cores. This
 # small sigmoid network levels off near 95%: seeds 1 to 4 end between 94.1% and 94.9% (README).
+# Gradescope's containers have no GPU: the CPU-only build of the pinned torch is a tenth the size.
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 DEFAULT_EPOCHS = (15, 15, 10)
 DEFAULT_RATES = (3.0, 1.5, 0.5)
 
@@ -491,8 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
     gradescope.add_argument(
         "--torch-index",
         metavar="URL",
-        help="the wheel index setup.sh takes torch from: give PyTorch's CPU wheel index to install the "
-        "CPU-only build (default: pip's own index, whose Linux torch brings the CUDA libraries)",
+        default=TORCH_CPU_INDEX,
+        help=f"the wheel index setup.sh takes torch from (default: PyTorch's CPU-only wheels, {TORCH_CPU_INDEX}); "
+        "give '' for pip's own index, whose Linux torch brings gigabytes of CUDA libraries",
     )
     gradescope.add_argument(
         "--visibility",

@@ -158,10 +158,9 @@ SETUP_SH = """\
 set -euo pipefail
 ROOT="${NNKATA_AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
-# The wheel index to take torch from. Empty: pip's default index, where torch's Linux wheels
-# pull in the CUDA libraries (gigabytes Gradescope's CPU-only containers never use). Give the
-# PyTorch CPU wheel index (`python -m grader gradescope --torch-index URL`) to install the
-# CPU-only build of the same version instead.
+# The wheel index to take torch from (`python -m grader gradescope --torch-index URL`; by
+# default PyTorch's CPU-only wheels). Empty: pip's default index, where torch's Linux wheels
+# pull in the CUDA libraries (gigabytes Gradescope's CPU-only containers never use).
 TORCH_INDEX=@TORCH_INDEX@
 export DEBIAN_FRONTEND=noninteractive
 
