@@ -149,6 +149,9 @@ def write_gradescope(
 # ----------------------------------------------------------------------------------------------
 # The autograder zip
 
+# Gradescope's containers have no GPU: the CPU-only build of the pinned torch is a tenth the size.
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
 SETUP_SH = """\
 #!/usr/bin/env bash
 # nnkata's autograder: Gradescope runs this once, as root, when it builds the autograder image.
@@ -313,7 +316,7 @@ def write_zip(path: Path, members: dict[str, tuple[bytes, int]]) -> None:
 
 
 def build_autograder(
-    path: Path, rubric: Rubric, seed: int, *, torch_index: str | None = None, visibility: str = "visible"
+    path: Path, rubric: Rubric, seed: int, *, torch_index: str = TORCH_CPU_INDEX, visibility: str = "visible"
 ) -> Bundle:
     """Write Gradescope's autograder zip for ``rubric`` and ``seed`` to ``path``.
 
