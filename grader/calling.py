@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import inspect
 import json
 import sys
 import time
@@ -255,7 +256,7 @@ def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mn
     args = materialize(call.args, mnist_loader)
     kwargs = {k: materialize(v, mnist_loader) for k, v in call.kwargs.items()}
     before = [_snapshot(a) for a in args] + [_snapshot(v) for v in kwargs.values()]
-    names = [f"argument {i + 1}" for i in range(len(args))] + [f"`{k}`" for k in kwargs]
+    names = _parameter_names(function, len(args)) + [f"`{k}`" for k in kwargs]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # Underflow to 0 is harmless (and what a stable sigmoid does far out); the rest is not.
@@ -288,6 +289,16 @@ def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mn
             NOT_PLAIN, message=str(error), warnings=messages, mutated=mutated, seconds=seconds, source=source
         )
     return Outcome(OK, value=plain, warnings=messages, mutated=mutated, seconds=seconds, source=source)
+
+
+def _parameter_names(function: Any, count: int) -> list[str]:
+    """How to name the first ``count`` positional arguments in a message: `weights`, not argument 1."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    positional = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [f"`{positional[i]}`" if i < len(positional) else f"argument {i + 1}" for i in range(count)]
 
 
 def _raised_at(error: BaseException) -> types.TracebackType | None:

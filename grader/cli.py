@@ -112,7 +112,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     total = sum(args.epochs)
     print(
         f"Training {'-'.join(map(str, NETWORK))} on 60,000 images with {modules.display(impl)}/08_training "
-        f"({total} epochs, batch {args.batch_size})",
+        f"({total} epoch{'s' * (total != 1)}, batch {args.batch_size})",
         file=sys.stderr,
     )
     start = time.perf_counter()
@@ -141,7 +141,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(_progress_line(epoch, total, accuracy, cost, time.perf_counter() - start), file=sys.stderr)
     seconds = time.perf_counter() - start
     accuracy, _ = evaluate_network(weights, biases, x_test, y_test)
-    print(f"test accuracy {accuracy:.2%} after {total} epochs in {seconds:.1f} s")
+    print(f"test accuracy {accuracy:.2%} after {total} epoch{'s' * (total != 1)} in {seconds:.1f} s")
     if args.save:
         save_weights(Path(args.save), weights, biases)
         print(f"weights saved to {args.save}")
@@ -426,8 +426,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--out", required=True, metavar="DIR", help="where the results go")
     _plan_options(grade)
-    grade.add_argument("-j", "--jobs", type=int, default=os.cpu_count(), help="hand-ins graded at once")
-    grade.add_argument("--timeout", type=float, help="seconds per exercise, overriding the rubric")
+    grade.add_argument(
+        "-j", "--jobs", type=int, default=os.cpu_count(), help="hand-ins graded at once (default: the number of cores)"
+    )
+    grade.add_argument(
+        "--timeout",
+        type=float,
+        help="wall and CPU seconds per exercise, overriding the rubric's [limits] (default: the rubric's)",
+    )
     grade.add_argument("--force", action="store_true", help="grade again even unchanged hand-ins")
     grade.add_argument("--each", action="store_true", help="each child of every SUBMISSION is one learner")
     grade.add_argument(
@@ -510,7 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Self-test of the grader: solutions/ must get full marks, the untouched exercises/ zero.",
     )
     _plan_options(check)
-    check.add_argument("-j", "--jobs", type=int, default=os.cpu_count(), help="workers at once")
+    check.add_argument(
+        "-j", "--jobs", type=int, default=os.cpu_count(), help="workers at once (default: the number of cores)"
+    )
     check.add_argument("--first-slot", type=int, default=0, metavar="N", help="first sandbox slot (uid 60000+N)")
     check.set_defaults(run=cmd_check)
     return parser

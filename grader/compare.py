@@ -193,8 +193,9 @@ def _value_lines(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, wh
     index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
     wrong = int((excess > 0).sum())
     at = f" at {[int(i) for i in index]}" if index else ""
+    values = f"{wrong} of {excess.size} value{'s' * (excess.size != 1)} {'differ' if wrong != 1 else 'differs'}"
     lines = [
-        f"{where}: {wrong} of {excess.size} value{'s' * (excess.size != 1)} differ; worst{at}: "
+        f"{where}: {values}; worst{at}: "
         f"expected {_fmt(expected64[index])}, got {_fmt(got64[index])} (tolerance: {tolerance})"
     ]
     return lines

@@ -295,7 +295,8 @@ def _source_members() -> dict[str, tuple[bytes, int]]:
         stub = repo / "exercises" / exercise / f"{module_name(exercise)}.py"
         if stub.is_file():
             members[f"exercises/{exercise}/{stub.name}"] = (stub.read_bytes(), 0o644)
-    members["pyproject.toml"] = ((repo / "pyproject.toml").read_bytes(), 0o644)
+    for name in ("pyproject.toml", "LICENSE"):  # what `pip install` of the bundle reads
+        members[name] = ((repo / name).read_bytes(), 0o644)
     return members
 
 

@@ -129,5 +129,5 @@ def test_perform_reports_mutation_and_warnings():
             return np.exp(np.array([1000.0]))
 
     outcome = perform(Module, Call("f", (np.ones(2),)))
-    assert outcome.mutated == ["argument 1"]
+    assert outcome.mutated == ["`x`"]  # named as the learner named it
     assert any("overflow" in w for w in outcome.warnings)
