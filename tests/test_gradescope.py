@@ -78,7 +78,14 @@ def test_the_zip_holds_what_gradescope_runs(bundle: Path) -> None:
         modes = {i.filename: stat.S_IMODE(i.external_attr >> 16) for i in z.infolist()}
         text = {name: z.read(name).decode() for name in ("setup.sh", "run_autograder", "seed", "constraints.txt")}
         assert z.read("rubric.toml").decode() == RUBRIC
-    assert {"setup.sh", "run_autograder", "pyproject.toml", "LICENSE", "grader/cli.py", "grader/checks/__init__.py"} <= names
+    assert {
+        "setup.sh",
+        "run_autograder",
+        "pyproject.toml",
+        "LICENSE",
+        "grader/cli.py",
+        "grader/checks/__init__.py",
+    } <= names
     assert modes["setup.sh"] == modes["run_autograder"] == 0o755 and modes["seed"] == 0o600
     assert text["seed"].strip() == str(SEED)
     assert f"torch=={torch.__version__.split('+')[0]}" in text["constraints.txt"].splitlines()
