@@ -315,7 +315,7 @@ def _describe_exception(error: BaseException, function: Any) -> str:
     raised = _raised_at(error)
     if raised is not None:
         code = raised.tb_frame.f_code
-        text += f" (line {raised.tb_lineno} of {Path(code.co_filename).name}, in {code.co_name})"
+        text += f" ({where(code.co_filename, raised.tb_lineno)}, in {code.co_name})"
     if len(text) > 600:
         text = text[:600] + " ..."
     return text
@@ -341,10 +341,12 @@ def notebook_code(path: Path) -> str:
     Reads the JSON directly (not with nbformat) so the sandbox needs nothing but the stdlib.
     """
     try:
-        chunks = code_cells(json.loads(path.read_text(encoding="utf-8")))
+        numbered = _numbered_code_cells(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError) as error:
         raise ValueError(f"{path} is not a readable Jupyter notebook ({error})") from error
+    chunks = [text for _, text in numbered]
     # `from __future__` must open a module: a cell pasted below the stub may start with one.
+    # It moves to the top, and leaves an empty line so the cell's other lines keep their numbers.
     futures: list[str] = []
     for index, chunk in enumerate(chunks):
         kept = []
@@ -352,10 +354,30 @@ def notebook_code(path: Path) -> str:
             if line.startswith("from __future__ import "):
                 if line not in futures:
                     futures.append(line)
-            else:
-                kept.append(line)
+                line = ""
+            kept.append(line)
         chunks[index] = "\n".join(kept)
+    starts, line = [], len(futures) + 1
+    for chunk in chunks:
+        starts.append(line)
+        line += chunk.count("\n") + 2  # the chunk's lines and the empty line that joins the next
+    _NOTEBOOK_CELLS[str(path)] = [(start, number) for start, (number, _) in zip(starts, numbered)]
     return "\n".join([*futures, "\n\n".join(chunks)]) + "\n"
+
+
+# For each notebook read by notebook_code: where each code cell starts in the joined module.
+_NOTEBOOK_CELLS: dict[str, list[tuple[int, int]]] = {}
+
+
+def where(filename: str, line: int) -> str:
+    """``line 12 of neuron.py``; in a notebook ``code cell 3, line 4 of neuron.ipynb``."""
+    cells = _NOTEBOOK_CELLS.get(filename)
+    if cells:
+        start, number = max(((s, n) for s, n in cells if s <= line), default=cells[0])
+        return f"code cell {number}, line {line - start + 1} of {Path(filename).name}"
+    if "ipykernel_" in filename:  # run in a Jupyter kernel: the cell's own name means nothing
+        return f"line {line} of its notebook cell"
+    return f"line {line} of {Path(filename).name}"
 
 
 def code_cells(notebook: Any) -> list[str]:
@@ -364,19 +386,23 @@ def code_cells(notebook: Any) -> list[str]:
     IPython magics (``%timeit``) and shell escapes (``!pip``) are commented out: they are not
     Python. Raises ``ValueError`` when ``notebook`` does not have the shape of a notebook.
     """
+    return [text for _, text in _numbered_code_cells(notebook)]
+
+
+def _numbered_code_cells(notebook: Any) -> list[tuple[int, str]]:
+    """``code_cells`` with each cell's number among the notebook's code cells (from 1)."""
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         raise ValueError("no list of cells")
     chunks = []
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
+    code = [cell for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    for number, cell in enumerate(code, start=1):
         metadata = cell.get("metadata")
         nnkata = metadata.get(NOTEBOOK_METADATA_KEY) if isinstance(metadata, dict) else None
         if isinstance(nnkata, dict) and nnkata.get("role") in ("setup", "tests"):
             continue
         source = cell.get("source", "")
-        chunks.append(strip_magics("".join(source) if isinstance(source, list) else str(source)))
+        chunks.append((number, strip_magics("".join(source) if isinstance(source, list) else str(source))))
     return chunks
 
 
@@ -501,7 +527,7 @@ class LearnerModules:
             raise LearnerImportError(f"importing {name} failed: {error}") from None
         except SyntaxError as error:
             raise LearnerImportError(
-                f"{Path(error.filename or name).name} line {error.lineno}: {error.msg}. "
+                f"{where(error.filename or name, error.lineno or 0)}: {error.msg}. "
                 "Python could not read the file; fix that line first."
             ) from None
         except Exception as error:

@@ -120,7 +120,7 @@ def test_a_missing_function_is_named_not_an_import_error(make_tree):
 def test_a_syntax_error_names_the_file_and_line(make_tree):
     tree = make_tree({"01_neuron": "import numpy as np\n\ndef weighted_sum(w, a, b)\n    return 0\n"})
     result = run_pytest("exercises/01_neuron", "--impl", str(tree))
-    assert "neuron.py line 3" in result.stdout
+    assert "line 3 of neuron.py" in result.stdout
     assert "Traceback" not in result.stdout
 
 

@@ -354,3 +354,21 @@ def test_the_final_line_counts_passes_failures_and_skips():
     failing = [*results, CheckResult("c", "C", "not started", "not written yet")]
     assert ChecksReport("08_training", failing).final_line == "nnkata: 1 of 3 checks fail"
     assert not ChecksReport("08_training", failing).ok
+
+
+def test_errors_in_a_notebook_name_the_code_cell_and_its_line(tmp_path):
+    from grader.calling import where
+
+    path = tmp_path / "neuron.ipynb"
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# 01"),
+        nbformat.v4.new_code_cell("import numpy as np"),
+        nbformat.v4.new_code_cell("x = 1\nfrom __future__ import annotations\ny = 2\nraise ValueError('here')"),
+    ]
+    nbformat.write(notebook, path)
+    code = notebook_code(path)
+    line = code.splitlines().index("raise ValueError('here')") + 1
+    assert where(str(path), line) == "code cell 2, line 4 of neuron.ipynb"
+    assert where("/tmp/ipykernel_42/1563357744.py", 46) == "line 46 of its notebook cell"
+    assert where("/x/neuron.py", 3) == "line 3 of neuron.py"
