@@ -261,7 +261,8 @@ class Progress:
         return next((e for e in EXERCISES if self.status(e) in ("failing", "not started")), None)
 
     def next_steps(self) -> list[str]:
-        target = "" if not self.explicit else f" --impl {self.impl_root}"
+        shown = self.impl_root.relative_to(Path.cwd()) if self.impl_root.is_relative_to(Path.cwd()) else self.impl_root
+        target = "" if not self.explicit else f" --impl {shown}"
         skipped = [f"Skipped: {reason}" for reason in self.skip_reasons]
         exercise = self.first_unfinished()
         if exercise is None:
