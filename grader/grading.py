@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -75,18 +76,28 @@ class Plan:
 
     @property
     def key(self) -> str:
-        """Fingerprint of everything that decides a score: rubric, seed, checks and points.
+        """Fingerprint of everything that decides a score: rubric, seed, checks, points, grader code.
 
-        Part of every result's key (a re-run regrades when it changes) and written to
-        ``results.json``, where ``merge`` compares it between shards.
+        Part of every result's key (a re-run regrades when it changes, e.g. after a fixed check)
+        and written to ``results.json``, where ``merge`` compares it between shards.
         """
-        text = json.dumps([RESULT_VERSION, self.rubric.fingerprint, self.seed, sorted(self.points.items())])
+        fields = [RESULT_VERSION, self.rubric.fingerprint, self.seed, sorted(self.points.items()), grader_digest()]
+        text = json.dumps(fields)
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def total(self) -> float:
         """The marks of a hand-in that passes every non-bonus check."""
         return self.rubric.total
+
+
+@functools.cache
+def grader_digest() -> str:
+    """SHA-256 of the grader's own source: the checks, the judging, the worker."""
+    digest = hashlib.sha256()
+    for path in sorted(GRADER_DIR.rglob("*.py")):
+        digest.update(str(path.relative_to(GRADER_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -290,6 +301,7 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     started = time.monotonic()
     result = None
     problem = ""
+    grader_fault = False
     for attempt in range(2):
         try:
             result = run_sandboxed(
@@ -304,6 +316,7 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
             )
         except Exception as error:  # the sandbox itself failed: this worker's checks get nothing
             problem = f"the grader could not run your code ({type(error).__name__}: {error}); tell your instructor."
+            grader_fault = True
             break
         # A worker killed by SIGKILL with no limit hit and no word said may have been caught in
         # something outside it (the machine's OOM killer, another program's sweep): try once more.
@@ -336,6 +349,7 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
         "isolation": result.isolation if result is not None else None,
         "returncode": result.returncode if result is not None else None,
         "problem": problem or (None if result is not None and result.returncode == 0 else outcomes[0].message),
+        "grader_fault": grader_fault,
     }
 
 
@@ -363,61 +377,65 @@ def judge_check(check: Check, cases: list[Case], outcomes: list[Outcome]) -> tup
     return credit, failure_report(check.summary, failures, len(cases))
 
 
-def grade_submission(context: Context, submission: Submission, slot: int) -> dict[str, Any]:
+def result_key(plan: Plan, intake: handin.Intake) -> str:
+    """What a saved result is valid for: this plan and exactly this hand-in's content."""
+    return hashlib.sha256(f"{plan.key}:{intake.content_hash}".encode()).hexdigest()
+
+
+def grade_submission(
+    context: Context, submission: Submission, intake: handin.Intake, scratch: Path, slot: int
+) -> dict[str, Any]:
+    """Grade the hand-in ``handin.normalise`` laid out in ``intake.root``, one worker per exercise."""
     plan = context.plan
-    scratch = Path(tempfile.mkdtemp(prefix=f"{submission.learner}.", dir=context.out / ".work"))
-    try:
-        tree = scratch / "tree"
-        intake = handin.normalise(submission.path, tree)
-        key = hashlib.sha256(f"{plan.key}:{intake.content_hash}".encode()).hexdigest()
-        result: dict[str, Any] = {
-            "version": RESULT_VERSION,
-            "learner": submission.learner,
-            "source": str(submission.path),
-            "key": key,
-            "content_hash": intake.content_hash,
-            "notes": intake.notes,
-            "found": intake.found,
-            "exercises": {},
+    tree = intake.root
+    result: dict[str, Any] = {
+        "version": RESULT_VERSION,
+        "learner": submission.learner,
+        "source": str(submission.path),
+        "key": result_key(plan, intake),
+        "content_hash": intake.content_hash,
+        "notes": intake.notes,
+        "found": intake.found,
+        "exercises": {},
+    }
+    for number, exercise in enumerate(plan.exercises):
+        checks = [c for c in plan.checks if c.exercise == exercise]
+        if exercise in intake.found:
+            run = run_exercise(context, tree, exercise, scratch / f"run-{number}", slot)
+        else:
+            message = f"nothing for exercise {exercise} was found in your hand-in."
+            run = {"outcomes": None, "seconds": 0.0, "limit_hit": None, "isolation": None, "problem": message}
+        report: dict[str, Any] = {
+            key_: run[key_] for key_ in ("seconds", "limit_hit", "isolation", "problem") if key_ in run
         }
-        for number, exercise in enumerate(plan.exercises):
-            checks = [c for c in plan.checks if c.exercise == exercise]
-            if exercise in intake.found:
-                run = run_exercise(context, tree, exercise, scratch / f"run-{number}", slot)
+        report["checks"] = {}
+        if exercise in intake.found:
+            module = tree / exercise / f"{module_name(exercise)}.py"
+            report["uses"] = handin.imported_exercises(module.read_text(encoding="utf-8", errors="replace"))
+        position = 0
+        earned = 0.0  # summed unrounded, so 3 checks of 10/3 points make 10, not 9.9999
+        for check in checks:
+            cases = plan.cases[check.id]
+            count = sum(len(case.calls) for case in cases)
+            if run["outcomes"] is None:
+                fraction, message = 0.0, run["problem"]
             else:
-                message = f"nothing for exercise {exercise} was found in your hand-in."
-                run = {"outcomes": None, "seconds": 0.0, "limit_hit": None, "isolation": None, "problem": message}
-            report: dict[str, Any] = {
-                key_: run[key_] for key_ in ("seconds", "limit_hit", "isolation", "problem") if key_ in run
+                fraction, message = judge_check(check, cases, run["outcomes"][position : position + count])
+            position += count
+            earned += plan.points[check.id] * fraction
+            report["checks"][check.id] = {
+                "points": round(plan.points[check.id] * fraction, 4),
+                "max": round(plan.points[check.id], 4),
+                "passed": fraction == 1.0,
+                "message": message,
             }
-            report["checks"] = {}
-            if exercise in intake.found:
-                module = tree / exercise / f"{module_name(exercise)}.py"
-                report["uses"] = handin.imported_exercises(module.read_text(encoding="utf-8", errors="replace"))
-            position = 0
-            earned = 0.0  # summed unrounded, so 3 checks of 10/3 points make 10, not 9.9999
-            for check in checks:
-                cases = plan.cases[check.id]
-                count = sum(len(case.calls) for case in cases)
-                if run["outcomes"] is None:
-                    fraction, message = 0.0, run["problem"]
-                else:
-                    fraction, message = judge_check(check, cases, run["outcomes"][position : position + count])
-                position += count
-                earned += plan.points[check.id] * fraction
-                report["checks"][check.id] = {
-                    "points": round(plan.points[check.id] * fraction, 4),
-                    "max": round(plan.points[check.id], 4),
-                    "passed": fraction == 1.0,
-                    "message": message,
-                }
-            report["score"] = round(earned, 4)
-            report["max"] = round(sum(plan.points[check.id] for check in checks), 4)
-            result["exercises"][exercise] = report
-        result["total"] = round(sum(e["score"] for e in result["exercises"].values()), 2)
-        return result
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        report["score"] = round(earned, 4)
+        report["max"] = round(sum(plan.points[check.id] for check in checks), 4)
+        result["exercises"][exercise] = report
+        if run.get("grader_fault"):
+            result["key"] = ""  # the grader's failure, not the learner's: grade again next run
+    result["total"] = round(sum(e["score"] for e in result["exercises"].values()), 2)
+    return result
 
 
 # ----------------------------------------------------------------------------------------------
@@ -552,26 +570,21 @@ def grade(
 
     def task(submission: Submission) -> dict[str, Any]:
         slot = slots.get()
+        scratch = Path(tempfile.mkdtemp(prefix=f"{submission.learner}.", dir=out / ".work"))
         try:
-            if not force:
-                old = previous(submission)
-                if old is not None and old.get("version") == RESULT_VERSION:
-                    scratch = Path(tempfile.mkdtemp(prefix="hash.", dir=out / ".work"))
-                    try:
-                        intake = handin.normalise(submission.path, scratch / "tree")
-                    finally:
-                        shutil.rmtree(scratch, ignore_errors=True)
-                    key = hashlib.sha256(f"{plan.key}:{intake.content_hash}".encode()).hexdigest()
-                    if old.get("key") == key:
-                        old["skipped"] = True
-                        return old
             try:
-                result = grade_submission(context, submission, slot)
+                intake = handin.normalise(submission.path, scratch / "tree")
+                old = None if force else previous(submission)
+                if old and old.get("version") == RESULT_VERSION and old.get("key") == result_key(plan, intake):
+                    old["skipped"] = True
+                    return old
+                result = grade_submission(context, submission, intake, scratch, slot)
             except Exception as error:  # one hand-in's failure never stops the others
                 result = failed_result(submission, plan, f"the grader failed on this hand-in: {error}")
             save_result(out, result)
             return result
         finally:
+            shutil.rmtree(scratch, ignore_errors=True)
             slots.put(slot)
 
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)

@@ -147,7 +147,6 @@ def _extract(source: Path, target: Path) -> None:
                 continue
             name = PurePosixPath(info.filename.replace("\\", "/"))
             destination = target.joinpath(*name.parts)
-            destination.parent.mkdir(parents=True, exist_ok=True)
             try:
                 with archive.open(info) as member:
                     # Never trust the declared size: read at most what the budget allows.
@@ -157,7 +156,13 @@ def _extract(source: Path, target: Path) -> None:
             if len(data) > min(budget, MAX_FILE_BYTES):
                 raise HandinError(f"{source.name} was not extracted: member {info.filename!r} is larger than declared")
             budget -= len(data)
-            destination.write_bytes(data)
+            try:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                destination.write_bytes(data)
+            except OSError:  # e.g. members "x" and "x/y", or one named "."
+                raise HandinError(
+                    f"{source.name} was not extracted: member {info.filename!r} clashes with another one"
+                ) from None
 
 
 def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) -> dict[str, str]:

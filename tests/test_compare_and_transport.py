@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 
@@ -119,6 +120,14 @@ def test_answers_that_would_hang_or_flood_the_grader_are_rejected(tmp_path, kind
         assert path.stat().st_size < 1024**2
     with pytest.raises(transport.TransportError):
         transport.load(path)
+
+
+def test_an_array_named_many_times_in_a_forged_answer_is_read_once(tmp_path):
+    path = tmp_path / "outcomes.npz"
+    manifest = json.dumps({"list": [{"array": "a0"}] * 1000}).encode()
+    np.savez(path, a0=np.zeros(100_000), __manifest__=np.frombuffer(manifest, dtype=np.uint8))
+    values = transport.load(path)
+    assert len(values) == 1000 and all(v is values[0] for v in values)  # one 800 kB copy, not 1000
 
 
 def test_perform_reports_mutation_and_warnings():

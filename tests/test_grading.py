@@ -336,3 +336,27 @@ def test_feedback_traces_a_failure_back_to_the_earliest_failing_exercise() -> No
     assert grading.failing_dependencies(result, "08_training") == ["01_neuron", "03_feedforward"]
     text = grading.feedback(result, grading.build_plan(rubric.parse(FAST_RUBRIC), seed=0))
     assert "builds on your 01_neuron, 03_feedforward, which fail checks of their own: fix 01_neuron first" in text
+
+
+def test_a_sandbox_failure_is_not_kept_as_the_learners_grade(
+    tmp_path: Path, plan: grading.Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "one" / "01_neuron").mkdir(parents=True)
+    (tmp_path / "one" / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+    submissions = [grading.Submission("one", tmp_path / "one")]
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("bwrap: no such file")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(grading, "run_sandboxed", broken)
+        (first,) = grading.grade(submissions, tmp_path / "out", plan, jobs=1, first_slot=SLOT)
+    assert first["total"] == 0 and "tell your instructor" in first["exercises"]["01_neuron"]["problem"]
+    (again,) = grading.grade(submissions, tmp_path / "out", plan, jobs=1, first_slot=SLOT)
+    assert not again.get("skipped") and again["exercises"]["01_neuron"]["score"] > 0
+
+
+def test_the_run_fingerprint_covers_the_graders_code(plan: grading.Plan, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = plan.key
+    monkeypatch.setattr(grading, "grader_digest", lambda: "a fixed check")
+    assert plan.key != before

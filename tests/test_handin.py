@@ -86,6 +86,8 @@ def test_dangerous_zips_are_reported_not_extracted(tmp_path: Path) -> None:
     assert "members" in _refused(tmp_path, lambda z: [z.writestr(f"f{i}", "") for i in range(3000)])
     bomb = "0" * (handin.MAX_FILE_BYTES + 1)  # compresses to almost nothing
     assert "uncompressed" in _refused(tmp_path, lambda z: [z.writestr(f"b{i}.py", bomb) for i in range(40)])
+    clash = _refused(tmp_path, lambda z: [z.writestr("kata/neuron.py", "x = 1\n"), z.writestr("kata/neuron.py/x", "")])
+    assert "clashes with another one" in clash
 
 
 def test_a_zip_that_lies_about_its_sizes_is_stopped(tmp_path: Path) -> None:
