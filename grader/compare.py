@@ -7,6 +7,7 @@ not, does it match a mistake we know (transposed weights, missing bias, ...)?
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +82,14 @@ def tolerance_for(*arrays: Any, magnitude: float = 1.0) -> Tolerance:
     return Tolerance(rtol=FLOAT64.rtol, atol=FLOAT64.atol * max(1.0, magnitude))
 
 
+# NumPy's ways of saying that two shapes do not fit (matmul, dot, broadcasting, reshape).
+SHAPE_ERROR = re.compile(r"matmul|not aligned|could not be broadcast|cannot reshape|shape mismatch")
+SHAPE_HINT = (
+    "two arrays' shapes do not fit together. Print the .shape of each array on that line and compare "
+    "them with the shapes in the docstring: weights are (n_out, n_in), and a batch has one example per row."
+)
+
+
 def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
     """A diagnosis for an outcome that carries no usable value (stub, crash, missing, ...)."""
     if outcome.ok:
@@ -94,7 +103,8 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
     if outcome.status in (IMPORT_FAILED, FORBIDDEN_IMPORT):
         return Diagnosis(f"your code could not be imported, so `{function}` could not be checked.", [outcome.message])
     if outcome.status == RAISED:
-        return Diagnosis(f"`{function}` raised an error.", [outcome.message])
+        hint = SHAPE_HINT if SHAPE_ERROR.search(outcome.message) else ""
+        return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint)
     if outcome.status == NOT_PLAIN:
         return Diagnosis(f"`{function}` returned something that is not a number or a NumPy array.", [outcome.message])
     if outcome.status == NO_RESULT:

@@ -109,6 +109,19 @@ def test_an_earlier_exercise_left_as_a_stub_is_named_not_the_function_that_calls
     assert "exercises/01_neuron/README.md" in str(failed.value)
 
 
+def test_a_shape_error_gets_advice_on_shapes(make_tree):
+    from grader.pytest_plugin import CheckFailed, Runner
+
+    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    wrong = source.replace("return activations @ weights.T + biases", "return weights @ activations + biases")
+    assert wrong != source
+    with pytest.raises(CheckFailed) as failed:
+        Runner(make_tree({"01_neuron": wrong})).run("01_neuron", "layer_weighted_sums_matches_torch_linear")
+    message = str(failed.value)
+    assert "`layer_weighted_sums` raised an error." in message and "matmul" in message
+    assert "likely mistake: two arrays' shapes do not fit together" in message and "one example per row" in message
+
+
 def test_a_missing_function_is_named_not_an_import_error(make_tree):
     source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
     tree = make_tree({"01_neuron": source.replace("def weighted_sum(", "def weightedsum(")})
