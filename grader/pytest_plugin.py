@@ -26,6 +26,7 @@ from grader.calling import (
     perform,
 )
 from grader.checks import checks_of, get_check
+from grader.compare import SHAPE_HINT
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,9 +111,11 @@ class Runner:
 def failure_report(summary: str, failures: list, total: int) -> str:
     """The message for a failed check: the most telling failing case, and how many failed.
 
-    A case whose result matches a known mistake teaches the most, so it is shown first.
+    A case whose result matches a known mistake teaches the most, so it is shown first; then
+    one with the general advice on shapes.
     """
-    case, diagnosis = next(((c, d) for c, d in failures if d.likely_mistake), failures[0])
+    ranked = sorted(failures, key=lambda f: (not f[1].likely_mistake, f[1].likely_mistake == SHAPE_HINT))
+    case, diagnosis = ranked[0]
     if total > 1:
         return f"{summary}: {len(failures)} of {total} cases fail. One of them:\n{diagnosis.render(case.call)}"
     return f"{summary}: it fails.\n{diagnosis.render(case.call)}"
