@@ -41,7 +41,7 @@ from grader.calling import NO_RESULT, Outcome, module_name
 from grader.checks import Case, Check, all_checks
 from grader.compare import Diagnosis
 from grader.files import write_atomically
-from grader.rubric import Rubric
+from grader.rubric import THRESHOLDS, Rubric
 from grader.sandbox import Limits, run_sandboxed
 
 RESULT_VERSION = 1
@@ -134,24 +134,20 @@ class Layout:
         return cls(columns, list(exercises), float(header["total"]), points)
 
 
-# Rubric thresholds -> the check module constant they set (read by the check's judge when it runs).
-THRESHOLDS = {"training_accuracy": ("grader.checks.training", "TRAINING_ACCURACY")}
-
-
 def apply_thresholds(rubric: Rubric) -> None:
-    """Set the checks' thresholds that the rubric gives (e.g. the MNIST training accuracy)."""
+    """Set every check threshold to the rubric's value, or back to the check's default.
+
+    Resetting matters when one process builds several plans (tests, Gradescope): a bar one
+    rubric raised must not stay raised for the next.
+    """
     import importlib
 
-    for name, value in rubric.thresholds.items():
-        if name not in THRESHOLDS or not isinstance(value, (int, float)):
-            continue
-        module_name_, constant = THRESHOLDS[name]
+    for name, (module_name_, constant, _) in THRESHOLDS.items():
         try:
             module = importlib.import_module(module_name_)
         except ImportError:
             continue  # that exercise's checks do not exist yet
-        if hasattr(module, constant):
-            setattr(module, constant, float(value))
+        setattr(module, constant, rubric.thresholds.get(name, getattr(module, "DEFAULT_" + constant)))
 
 
 def build_plan(rubric: Rubric, seed: int, exercises: Sequence[str] | None = None) -> Plan:

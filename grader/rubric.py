@@ -7,13 +7,19 @@ the existing exercises add up to ``total``, then shared among each exercise's ch
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 DEFAULT_RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
+
+# The bars a rubric may set: [thresholds] name -> (check module, its constant, lowest valid value).
+# The lowest is exclusive: at or below it, partial credit (which starts at 50%) would make no sense.
+THRESHOLDS = {"training_accuracy": ("grader.checks.training", "TRAINING_ACCURACY", 0.5)}
 
 
 class RubricError(ValueError):
@@ -32,11 +38,14 @@ class Rubric:
     memory_mib_per_exercise: dict[str, float] = field(default_factory=dict)
     output_kib: int = 64
     thresholds: dict[str, Any] = field(default_factory=dict)
-    text: str = ""  # the file's text, for the fingerprint
+    text: str = ""  # the file's text, shipped in the Gradescope bundle
 
     @property
     def fingerprint(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """SHA-256 of every setting that decides a grade, as parsed (so a --timeout counts, and a
+        comment in the file does not)."""
+        settings = {name: value for name, value in dataclasses.asdict(self).items() if name != "text"}
+        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
     def seconds_for(self, exercise: str) -> float:
         return float(self.seconds_per_exercise.get(exercise, self.seconds))
@@ -81,6 +90,20 @@ def _numbers(table: dict, key: str, where: str) -> dict[str, float]:
     return out
 
 
+def _thresholds(table: dict, where: str) -> dict[str, float]:
+    out = {}
+    for name, value in table.items():
+        if name not in THRESHOLDS:
+            raise RubricError(f"{where}: [thresholds] has no {name!r}; known: {', '.join(THRESHOLDS)}")
+        lowest = THRESHOLDS[name][2]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not lowest < value <= 1:
+            raise RubricError(
+                f"{where}: [thresholds] {name} must be a number above {lowest:g}, at most 1, not {value!r}"
+            )
+        out[name] = float(value)
+    return out
+
+
 def parse(text: str, where: str = "rubric") -> Rubric:
     try:
         data = tomllib.loads(text)
@@ -112,7 +135,7 @@ def parse(text: str, where: str = "rubric") -> Rubric:
         memory_mib=memory,
         memory_mib_per_exercise={k: v for k, v in memory_per_exercise.items() if v >= 64},
         output_kib=output,
-        thresholds=dict(_table(data, "thresholds", where)),
+        thresholds=_thresholds(_table(data, "thresholds", where), where),
         text=text,
     )
 

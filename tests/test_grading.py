@@ -267,6 +267,30 @@ def test_the_default_rubric_totals_100_and_bonus_comes_on_top() -> None:
     assert set(default.exercises) == set(EXERCISES)
 
 
+def test_a_run_regrades_when_a_setting_that_decides_grades_changes() -> None:
+    base = rubric.parse(FAST_RUBRIC)
+    assert rubric.parse("# a comment\n" + FAST_RUBRIC).fingerprint == base.fingerprint
+    shorter = rubric.parse(FAST_RUBRIC)
+    shorter.seconds = 0.05  # what `grade --timeout 0.05` does
+    assert shorter.fingerprint != base.fingerprint
+    higher = rubric.parse(FAST_RUBRIC + "[thresholds]\ntraining_accuracy = 0.95\n")
+    assert higher.fingerprint != base.fingerprint
+
+
+def test_a_rubric_threshold_is_checked_and_does_not_outlive_its_plan() -> None:
+    from grader.checks import training
+
+    grading.build_plan(rubric.parse("[thresholds]\ntraining_accuracy = 0.95\n"), 0)
+    assert training.TRAINING_ACCURACY == 0.95
+    grading.build_plan(rubric.parse(FAST_RUBRIC), 0)
+    assert training.TRAINING_ACCURACY == training.DEFAULT_TRAINING_ACCURACY
+    for bad in ("0.4", '"high"', "1.5"):
+        with pytest.raises(rubric.RubricError, match=r"training_accuracy must be a number above 0\.5, at most 1"):
+            rubric.parse(f"[thresholds]\ntraining_accuracy = {bad}\n")
+    with pytest.raises(rubric.RubricError, match="no 'accuracy'; known: training_accuracy"):
+        rubric.parse("[thresholds]\naccuracy = 0.9\n")
+
+
 def test_the_command_line(tmp_path: Path) -> None:
     rubric_path = tmp_path / "rubric.toml"
     rubric_path.write_text('total = 100\n[exercises]\n"01_neuron" = 1\n')

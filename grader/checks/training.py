@@ -43,7 +43,8 @@ MNIST_SIZES = [784, 16, 16, 10]
 MNIST_EPOCHS = 2
 MNIST_BATCH_SIZE = 10
 MNIST_LEARNING_RATE = 3.0
-TRAINING_ACCURACY = 0.90  # the rubric's [thresholds] training_accuracy
+DEFAULT_TRAINING_ACCURACY = 0.90
+TRAINING_ACCURACY = DEFAULT_TRAINING_ACCURACY  # the rubric's [thresholds] training_accuracy, when it gives one
 NO_CREDIT_ACCURACY = 0.50  # partial credit grows linearly from here to TRAINING_ACCURACY
 
 INTEGER_ONE_HOT = (
@@ -368,7 +369,7 @@ def _judge_mnist(case: Case, outcomes: list[Outcome]) -> Diagnosis | None:
 
 @check(EXERCISE, "train")
 def train_learns_mnist(rng: np.random.Generator) -> list[Case]:
-    """train takes 784-16-16-10 past 90% test accuracy on MNIST in 2 epochs (batch 10, rate 3.0)"""
+    """train takes 784-16-16-10 to the required MNIST test accuracy (90% by default) in 2 epochs"""
     weights, biases = random_network(rng, MNIST_SIZES)
     call = Call(
         "train",
