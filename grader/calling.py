@@ -344,25 +344,34 @@ def notebook_code(path: Path) -> str:
         numbered = _numbered_code_cells(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError) as error:
         raise ValueError(f"{path} is not a readable Jupyter notebook ({error})") from error
-    chunks = [text for _, text in numbered]
-    # `from __future__` must open a module: a cell pasted below the stub may start with one.
-    # It moves to the top, and leaves an empty line so the cell's other lines keep their numbers.
+    text, starts = join_cells([chunk for _, chunk in numbered])
+    _NOTEBOOK_CELLS[str(path)] = [(start, number) for start, (number, _) in zip(starts, numbered)]
+    return text
+
+
+def join_cells(cells: list[str]) -> tuple[str, list[int]]:
+    """Code cells as one module, and the line where each cell starts in it.
+
+    Cells are joined by an empty line. `from __future__` must open a module, and a cell pasted
+    below the stub may start with one: such lines move to the top, each leaving an empty line
+    behind so that the cell's other lines keep their numbers.
+    """
     futures: list[str] = []
-    for index, chunk in enumerate(chunks):
+    chunks = []
+    for cell in cells:
         kept = []
-        for line in chunk.split("\n"):
+        for line in cell.split("\n"):
             if line.startswith("from __future__ import "):
                 if line not in futures:
                     futures.append(line)
                 line = ""
             kept.append(line)
-        chunks[index] = "\n".join(kept)
+        chunks.append("\n".join(kept))
     starts, line = [], len(futures) + 1
     for chunk in chunks:
         starts.append(line)
         line += chunk.count("\n") + 2  # the chunk's lines and the empty line that joins the next
-    _NOTEBOOK_CELLS[str(path)] = [(start, number) for start, (number, _) in zip(starts, numbered)]
-    return "\n".join([*futures, "\n\n".join(chunks)]) + "\n"
+    return "\n".join([*futures, "\n\n".join(chunks)]) + "\n", starts
 
 
 # For each notebook read by notebook_code: where each code cell starts in the joined module.

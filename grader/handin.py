@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from grader.calling import EXERCISES, code_cells, module_name
+from grader.calling import EXERCISES, code_cells, join_cells, module_name
 
 MAX_FILE_BYTES = 2 * 1024**2  # a module or notebook larger than this is not a hand-in
 MAX_ZIP_MEMBERS = 2000
@@ -198,7 +198,7 @@ def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) ->
     for exercise in ordered:
         earlier = [module_name(e) for e in ordered[: ordered.index(exercise)]]
         imports = [f"from {name} import *  # noqa (from the notebook)" for name in earlier]
-        modules[exercise] = "\n\n".join([*imports, *preamble, *parts[exercise]]) + "\n"
+        modules[exercise] = join_cells([*imports, *preamble, *parts[exercise]])[0]
     return modules
 
 
@@ -288,7 +288,7 @@ def _collect(files: list[Path], base: Path, intake: Intake) -> None:
             continue
         exercise = by_notebook.get(path.name)
         if exercise is not None:
-            split = {exercise: "\n\n".join(cells) + "\n"}
+            split = {exercise: join_cells(cells)[0]}
         else:
             functions = functions or _functions_by_exercise()
             split = split_notebook(cells, functions)

@@ -220,7 +220,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 _PROGRESS = pytest.StashKey["Progress"]()
 
 
-
 @dataclass
 class Progress:
     """What happened to each exercise's checks in this run."""

@@ -135,6 +135,19 @@ def test_one_notebook_with_every_exercise_is_split_by_the_functions_it_defines(t
     assert "from neuron import *" in sigmoid
 
 
+def test_a_future_import_in_a_later_cell_compiles_as_it_does_for_pytest(tmp_path: Path) -> None:
+    pasted = "from __future__ import annotations\n\n" + solution("01_neuron")
+    root = tmp_path / "handin"
+    root.mkdir()
+    (root / "neuron.ipynb").write_text(notebook(["import numpy as np", pasted]))
+    (root / "alice.ipynb").write_text(notebook(["import numpy as np", pasted, solution("02_sigmoid")]))
+    for handed_in in (root / "neuron.ipynb", root / "alice.ipynb"):
+        intake = handin.normalise(handed_in, tmp_path / handed_in.stem)
+        module = (intake.root / "01_neuron" / "neuron.py").read_text()
+        compile(module, "neuron.py", "exec")
+        assert module.startswith("from __future__ import annotations\n")
+
+
 def test_one_notebook_per_exercise(tmp_path: Path) -> None:
     root = tmp_path / "handin"
     root.mkdir()

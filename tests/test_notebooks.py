@@ -321,18 +321,21 @@ def kernel_env(monkeypatch):
 @pytest.mark.slow
 @pytest.mark.parametrize("exercise", CHECKED)
 def test_notebook_runs_in_a_kernel(tmp_path, kernel_env, exercise):
-    total = len(checks_of(exercise))
+    checks = checks_of(exercise)
+    total = runnable = len(checks)
+    if find_data_dir() is None:  # checks on MNIST skip: they neither fail nor pass
+        runnable = len([c for c in checks if not any(case.needs_mnist for case in c.cases())])
     stubs = copy_exercises(tmp_path / "stubs")
     text = execute(notebook_path(stubs, exercise))
     assert "is not written yet" in text, text
-    assert text.rstrip().endswith(f"nnkata: {total} of {total} checks fail"), text
+    assert text.rstrip().endswith(f"nnkata: {runnable} of {total} checks fail"), text
     assert "Traceback" not in text
 
     filled = copy_exercises(tmp_path / "filled")
     for other in CHECKED:  # earlier exercises are imported from their (filled) notebooks
         fill_notebook(notebook_path(filled, other), other)
     text = execute(notebook_path(filled, exercise))
-    assert f"{exercise}: {total} of {total} checks pass" in text, text
+    assert f"{exercise}: {runnable} of {total} checks pass" in text, text
     assert text.rstrip().splitlines()[-1].startswith(f"nnkata: all {total} checks pass"), text
 
 

@@ -33,8 +33,10 @@ def test_the_untouched_exercise_gets_one_line_saying_what_to_do() -> None:
     needs_mnist()
     done = train("--epochs", "1", "--learning-rate", "3")
     assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1].endswith(
-        "train is not written yet (exercise 08). Finish it first: pytest exercises/08_training"
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .endswith("train is not written yet (exercise 08). Finish it first: pytest exercises/08_training")
     )
     assert "Traceback" not in done.stderr
 
