@@ -425,10 +425,12 @@ def strip_magics(text: str) -> str:
 
 def _notebook_stub_hash(path: Path) -> str | None:
     try:
-        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+        notebook = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return meta.get(NOTEBOOK_METADATA_KEY, {}).get("stub_sha256")
+    metadata = notebook.get("metadata") if isinstance(notebook, dict) else None
+    nnkata = metadata.get(NOTEBOOK_METADATA_KEY) if isinstance(metadata, dict) else None
+    return nnkata.get("stub_sha256") if isinstance(nnkata, dict) else None
 
 
 def find_source(impl_root: Path, exercise: str) -> LearnerSource | None:
@@ -458,7 +460,14 @@ def find_source(impl_root: Path, exercise: str) -> LearnerSource | None:
                     return LearnerSource(exercise, code, notebook_path, from_notebook=True)
         return LearnerSource(exercise, text, module_path)
     if notebook_path.is_file():
-        return LearnerSource(exercise, notebook_code(notebook_path), notebook_path, from_notebook=True)
+        try:
+            code = notebook_code(notebook_path)
+        except ValueError as error:
+            raise LearnerImportError(
+                f"{notebook_path.name} is not a readable Jupyter notebook ({error.__cause__ or error}): "
+                "open it in Jupyter, undo the damage, and save it again"
+            ) from None
+        return LearnerSource(exercise, code, notebook_path, from_notebook=True)
     return None
 
 
@@ -481,6 +490,14 @@ def forbidden_imports(text: str) -> list[str]:
             names = [node.module]
         found += [n.split(".")[0] for n in names if n.split(".")[0] in FORBIDDEN_LIBRARIES]
     return sorted(set(found))
+
+
+def forbidden_message(what: str, banned: list[str]) -> str:
+    """Why code that imports ``banned`` libraries gets no marks; ``what`` names the file or notebook."""
+    return (
+        f"{what} {', '.join(banned)}: write the exercises with NumPy only "
+        "(the grader runs your code where no other library can be imported)."
+    )
 
 
 class LearnerModules:
@@ -536,7 +553,7 @@ class LearnerModules:
             raise LearnerImportError(f"importing {name} failed: {error}") from None
         except SyntaxError as error:
             raise LearnerImportError(
-                f"{where(error.filename or name, error.lineno or 0)}: {error.msg}. "
+                f"{where(error.filename or name, error.lineno or 0)}: {error.msg.rstrip('.?!')}. "
                 "Python could not read the file; fix that line first."
             ) from None
         except Exception as error:

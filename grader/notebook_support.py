@@ -22,6 +22,7 @@ from grader.calling import (
     FORBIDDEN_LIBRARIES,
     LearnerModules,
     LearnerSource,
+    forbidden_message,
     module_name,
 )
 
@@ -168,8 +169,7 @@ def run_checks(exercise: str, namespace: dict, *, out: Any = None) -> ChecksRepo
                 check.name,
                 check.summary,
                 "fail",
-                f"this notebook uses {', '.join(banned)}: write the exercises with NumPy only "
-                "(the grader runs your code where no other library can be imported).",
+                forbidden_message("this notebook uses", banned),
             )
         else:
             try:

@@ -22,6 +22,7 @@ from grader.calling import (
     LearnerModules,
     MnistData,
     forbidden_imports,
+    forbidden_message,
     module_name,
     perform,
 )
@@ -78,7 +79,10 @@ class Runner:
     def run(self, exercise: str, name: str) -> None:
         """Run one check; raises ``CheckFailed`` with a readable message when it fails."""
         check = get_check(exercise, name)
-        source = self.modules.source(exercise)
+        try:
+            source = self.modules.source(exercise)
+        except LearnerImportError as error:
+            raise CheckFailed(str(error)) from None
         if source is None:
             raise CheckFailed(
                 f"There is no {module_name(exercise)}.py in {self.where(exercise)}/: "
@@ -87,10 +91,7 @@ class Runner:
         shown = self.modules.display(source.origin)
         banned = forbidden_imports(source.text)
         if banned:
-            raise CheckFailed(
-                f"{shown} imports {', '.join(banned)}: write the exercises with NumPy only "
-                "(the grader runs your code where no other library can be imported)."
-            )
+            raise CheckFailed(forbidden_message(f"{shown} imports", banned))
         try:
             module = self.modules.load(exercise)
         except LearnerImportError as error:
@@ -169,7 +170,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     modules = LearnerModules(progress.impl_root, REPO_ROOT)
     lines = [f"nnkata: checking {modules.display(progress.impl_root)}/"]
     for exercise in EXERCISES:
-        source = modules.source(exercise)
+        try:
+            source = modules.source(exercise)
+        except LearnerImportError:
+            continue  # the exercise's checks say what is wrong with its notebook
         if source is not None and source.from_notebook:
             lines.append(f"nnkata: {exercise} is checked from your notebook {modules.display(source.origin)}")
     return lines

@@ -26,6 +26,7 @@ from grader.calling import (
     MnistData,
     Outcome,
     forbidden_imports,
+    forbidden_message,
     perform,
 )
 
@@ -61,10 +62,7 @@ def run(request_path: Path, outcomes_path: Path) -> None:
     shown = modules.display(source.origin) if source is not None else ""
     banned = forbidden_imports(source.text) if source is not None else []
     if banned:
-        message = (
-            f"{shown} imports {', '.join(banned)}: write the exercises with NumPy only "
-            "(the grader runs your code where no other library can be imported)."
-        )
+        message = forbidden_message(f"{shown} imports", banned)
         outcomes = [Outcome(FORBIDDEN_IMPORT, message=message, source=shown) for _ in calls]
     else:
         try:

@@ -208,6 +208,21 @@ def test_pytest_checks_a_notebook_when_the_py_is_untouched(tmp_path):
     assert f"{len(checks_of('01_neuron'))} passed" in output
 
 
+@pytest.mark.parametrize("damage", ['{"cells": [', "[1, 2]"], ids=["truncated", "not-a-notebook"])
+def test_a_damaged_notebook_fails_its_own_exercise_not_the_run(tmp_path, damage):
+    root = copy_exercises(tmp_path)
+    (root / "01_neuron" / "neuron.py").unlink()  # the learner works in the notebook only
+    notebook_path(root, "01_neuron").write_text(damage, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    config = ["-c", str(REPO / "pyproject.toml"), "--rootdir", str(REPO)]
+    command = [sys.executable, "-m", "pytest", *config, str(root / "01_neuron"), "--impl", str(root)]
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "INTERNALERROR" not in output, output
+    assert "neuron.ipynb is not a readable Jupyter notebook" in output
+    assert "open it in Jupyter, undo the damage, and save it again" in output
+
+
 # ----------------------------------------------------------------------------------------------
 # The notebook helpers, in this process
 
