@@ -185,19 +185,23 @@ def differences(expected: Any, got: Any, tolerance: Tolerance, where: str = "res
 def _value_lines(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, where: str) -> list[str]:
     expected64 = np.asarray(expected, dtype=np.float64)
     got64 = np.asarray(got, dtype=np.float64)
-    bad_numbers = ~np.isfinite(got64) & np.isfinite(expected64)
+    finite = np.isfinite(got64) & np.isfinite(expected64)
+    # Tolerances mean nothing for inf and NaN: there, only the very same value matches.
+    same = (got64 == expected64) | (np.isnan(got64) & np.isnan(expected64))
+    bad_numbers = ~finite & ~same
     if bad_numbers.any():
         index = tuple(int(i) for i in np.argwhere(bad_numbers)[0])
         count = int(bad_numbers.sum())
         at = f" at {list(index)}" if index else ""
+        cause = ": look for overflow, division by zero or log of 0" if not np.isfinite(got64[index]) else ""
         return [
             f"{where}: got {_fmt(got64[index])}{at} where {_fmt(expected64[index])} was expected "
-            f"({count} such value{'s' * (count != 1)}: look for overflow, division by zero or log of 0)"
+            f"({count} such value{'s' * (count != 1)}{cause})"
         ]
-    error = np.abs(got64 - expected64)
-    allowed = tolerance.atol + tolerance.rtol * np.abs(expected64)
     with np.errstate(invalid="ignore"):
-        excess = np.where(np.isnan(expected64) & np.isnan(got64), 0.0, error - allowed)
+        error = np.abs(got64 - expected64)
+        allowed = tolerance.atol + tolerance.rtol * np.abs(expected64)
+        excess = np.where(finite, error - allowed, 0.0)
     if not (excess > 0).any():
         return []
     index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()

@@ -167,7 +167,16 @@ def load(path: Path) -> Any:
             return _decode(manifest, _ReadOnce(arrays), [MAX_ITEMS])
     except TransportError:
         raise
-    except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError, RecursionError, zipfile.BadZipFile) as error:
+    except (
+        OSError,
+        ValueError,
+        TypeError,
+        KeyError,
+        EOFError,
+        UnicodeDecodeError,
+        RecursionError,
+        zipfile.BadZipFile,
+    ) as error:
         raise TransportError(f"{name}: {type(error).__name__}: {error}") from None
 
 

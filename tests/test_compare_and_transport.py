@@ -62,6 +62,15 @@ def test_the_worst_element_and_its_place_are_named():
     assert "2 of 6 values differ; worst at [1, 2]: expected 0, got 0.5" in line
 
 
+def test_inf_and_nan_expected_match_only_themselves():
+    expected = np.array([np.inf, -np.inf, np.nan, 1.0])
+    assert differences(expected, expected.copy(), FLOAT64) == []
+    (line,) = differences(expected, np.array([-np.inf, -np.inf, np.nan, 1.0]), FLOAT64)
+    assert "got -inf at [0] where inf was expected (1 such value:" in line
+    (line,) = differences(expected, np.array([np.inf, -np.inf, 0.5, 1.0]), FLOAT64)
+    assert "got 0.5 at [2] where nan was expected (1 such value)" in line
+
+
 def test_nan_is_called_out():
     (line,) = differences(np.ones(3), np.array([1.0, np.nan, 1.0]), FLOAT64)
     assert "got nan at [1]" in line and "overflow" in line
@@ -100,6 +109,10 @@ def test_forged_transport_files_are_rejected(tmp_path):
     with pytest.raises(transport.TransportError):
         transport.load(path)
     path.write_bytes(b"not a zip")
+    with pytest.raises(transport.TransportError):
+        transport.load(path)
+    warnings_not_a_list = b'{"outcome": {"dict": {"status": {"str": "ok"}, "warnings": {"int": 5}}}}'
+    np.savez(path, __manifest__=np.frombuffer(warnings_not_a_list, dtype=np.uint8))
     with pytest.raises(transport.TransportError):
         transport.load(path)
 
