@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from pathlib import Path
 
 from grader import files
@@ -18,7 +17,6 @@ from grader.calling import EXERCISES, module_name
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
-_DEF = re.compile(r"^\s*def\s+(\w+)\s*\(")
 
 
 class MarkingError(ValueError):
@@ -34,22 +32,29 @@ def stub_source(solution: str, exercise: str, filename: str = "<solution>") -> s
 
     Raises ``MarkingError`` naming the file and line when the markers are not well formed.
     """
-    lines = solution.splitlines(keepends=True)
+    try:
+        tree = ast.parse(solution, filename)
+    except SyntaxError as error:
+        raise MarkingError(f"{filename}:{error.lineno}: {error.msg}") from None
+    # (first line, last line, name) of every function, nested ones included.
+    functions = [
+        (node.lineno, node.end_lineno or node.lineno, node.name)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
     out: list[str] = []
-    function = None
     inside = False
     blocks = 0
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(solution.splitlines(keepends=True), start=1):
         stripped = line.strip()
-        if not inside:
-            match = _DEF.match(line)
-            if match:
-                function = match.group(1)
         if stripped == BEGIN:
             if inside:
                 raise MarkingError(f"{filename}:{number}: {BEGIN} inside another marked block")
-            if function is None:
+            # The innermost function whose body the marker sits in (it starts last).
+            around = [f for f in functions if f[0] < number < f[1]]
+            if not around:
                 raise MarkingError(f"{filename}:{number}: {BEGIN} must be inside a function")
+            function = max(around)[2]
             indent = line[: len(line) - len(line.lstrip())]
             out.append(f'{indent}raise NotImplementedError("{stub_message(exercise, function)}")\n')
             inside = True

@@ -120,8 +120,10 @@ def test_stub_replaces_the_marked_block_and_keeps_the_needed_import():
         (SOLUTION.replace("    # END SOLUTION\n", "    # BEGIN SOLUTION\n    # END SOLUTION\n"), 10, "inside another"),
         ("# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n", 1, "inside a function"),
         ("def f():\n    return 1\n", None, "no # BEGIN SOLUTION"),
+        ("def f():\n    return 1\n\n\n# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n", 5, "inside a function"),
+        ("def f(:\n    return 1\n", 1, "invalid syntax"),
     ],
-    ids=["unclosed", "end-without-begin", "nested", "outside-function", "no-markers"],
+    ids=["unclosed", "end-without-begin", "nested", "outside-function", "no-markers", "after-a-function", "syntax"],
 )
 def test_marking_errors_name_the_file_and_line(text, line, what):
     with pytest.raises(MarkingError) as error:
