@@ -227,6 +227,16 @@ def recognise(mistakes: list[Mistake], got: Any, tolerance: Tolerance) -> str:
     return ""
 
 
+def mutation_problem(outcome: Outcome, function: str) -> Diagnosis:
+    """The diagnosis of a call that changed its arguments (``outcome.mutated`` names them)."""
+    return Diagnosis(
+        f"`{function}` changed its input {', '.join(outcome.mutated)} in place.",
+        ["callers keep using their arrays after the call, so a function must leave them as they were."],
+        likely_mistake="an in-place update such as `w -= ...` or `a[...] = ...` on an argument: "
+        "work on a new array instead (`w = w - ...` or `a.copy()`).",
+    )
+
+
 def judge_value(
     expected: Any,
     outcome: Outcome,
@@ -244,12 +254,7 @@ def judge_value(
     if problem:
         return problem
     if outcome.mutated:
-        return Diagnosis(
-            f"`{function}` changed its input {', '.join(outcome.mutated)} in place.",
-            ["callers keep using their arrays after the call, so a function must leave them as they were."],
-            likely_mistake="an in-place update such as `w -= ...` or `a[...] = ...` on an argument: "
-            "work on a new array instead (`w = w - ...` or `a.copy()`).",
-        )
+        return mutation_problem(outcome, function)
     lines = differences(expected, outcome.value, tolerance)
     if lines:
         return Diagnosis(

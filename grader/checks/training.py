@@ -33,7 +33,7 @@ from grader.checks.reference import (
     sigmoid_network,
     tensor,
 )
-from grader.compare import FLOAT64, Diagnosis, Mistake
+from grader.compare import FLOAT64, Diagnosis, Mistake, mutation_problem
 
 EXERCISE = "08_training"
 
@@ -284,12 +284,7 @@ def train_matches_torch_sgd(rng: np.random.Generator) -> list[Case]:
 def _network_problem(outcome: Outcome, sizes: list[int]) -> Diagnosis | None:
     """Why an outcome of train is not a new network of these sizes, or None."""
     if outcome.ok and outcome.mutated:
-        return Diagnosis(
-            f"`train` changed its input {', '.join(outcome.mutated)} in place.",
-            ["callers keep using their arrays after the call, so a function must leave them as they were."],
-            likely_mistake="an in-place update such as `w -= ...` on an argument: make new arrays "
-            "instead (`w = w - ...`).",
-        )
+        return mutation_problem(outcome, "train")
     return network_problem(outcome, "train", sizes, "`train` did not return a network of the sizes it was given.")
 
 
