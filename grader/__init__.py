@@ -1,5 +1,5 @@
 """nnkata's trusted side: the checks, their two runners, the sandbox and the command line.
 
 Keep this file free of imports: the sandboxed worker imports a few NumPy-only modules of this
-package (``calling``, ``transport``, ``mnist``, ``worker``) where PyTorch is not importable.
+package (``calling``, ``files``, ``transport``, ``worker``) where PyTorch is not importable.
 """

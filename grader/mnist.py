@@ -1,7 +1,8 @@
 """MNIST: find, verify, parse and (on request) download the four IDX files.
 
-Only the standard library and NumPy are imported here: this module is imported inside the
-grader's sandbox, where nothing else exists, and by learners' code.
+Only the standard library and NumPy are imported here, so that anything may load it cheaply:
+the `train` command, the checks, and a learner's own experiments
+(``from grader.mnist import load_mnist``).
 
 Where the files are looked for, in order:
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _pytest.outcomes import Failed, Skipped
+import pytest
 
 from grader.calling import (
     EXERCISES,
@@ -178,9 +178,9 @@ def run_checks(exercise: str, namespace: dict, *, out: Any = None) -> ChecksRepo
             except CheckFailed as failure:
                 status = "not started" if failure.not_started else "fail"
                 result = CheckResult(check.name, check.summary, status, str(failure.msg))
-            except Skipped as skip:
+            except pytest.skip.Exception as skip:
                 result = CheckResult(check.name, check.summary, "skipped", str(skip.msg))
-            except Failed as failure:
+            except pytest.fail.Exception as failure:
                 result = CheckResult(check.name, check.summary, "fail", str(failure.msg))
             except Exception as error:  # a crash of the check itself: still no traceback wall
                 result = CheckResult(

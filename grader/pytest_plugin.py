@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest.outcomes import Failed
 
 from grader.calling import (
     EXERCISES,
@@ -32,7 +31,7 @@ from grader.compare import SHAPE_HINT
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class CheckFailed(Failed):
+class CheckFailed(pytest.fail.Exception):
     """A check found a wrong result; shown as its message alone (no traceback)."""
 
     def __init__(self, message: str, *, not_started: bool = False) -> None:

@@ -98,7 +98,7 @@ def _keep_unused_imports(stub: str) -> str:
     return "".join(lines)
 
 
-def write_atomically(path: Path, data: str | bytes) -> bool:
+def write_if_changed(path: Path, data: str | bytes) -> bool:
     """Write ``data`` to ``path`` unless it already holds exactly that; True if it changed."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if path.is_file() and path.read_bytes() == raw:
@@ -162,7 +162,7 @@ def release(repo_root: Path, *, force: bool = False) -> list[Path]:
                 + " with the stubs. Release is for maintainers of nnkata: to do the exercises, "
                 "run `pytest exercises/` instead. To overwrite them anyway: python -m grader release --force"
             )
-    return [path for path, data in generated.items() if write_atomically(path, data)]
+    return [path for path, data in generated.items() if write_if_changed(path, data)]
 
 
 def written_functions(path: Path, generated: bytes) -> list[str]:
