@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +18,11 @@ from grader.checks.reference import sigmoid_network
 REPO = Path(__file__).resolve().parent.parent
 
 
-def train(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+def train(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60, repo: Path = REPO
+) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "grader", "train", *args]
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    return subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=timeout, env=env, check=False)
 
 
 def needs_mnist() -> None:
@@ -42,8 +45,12 @@ def test_the_untouched_exercise_gets_one_line_saying_what_to_do() -> None:
 
 
 def test_a_missing_dataset_gets_one_line_saying_what_to_do(tmp_path: Path) -> None:
-    env = {**os.environ, "NNKATA_DATA": str(tmp_path), "NNKATA_OFFLINE": "1"}
-    done = train("--impl", "solutions", env=env)
+    # A copy of the repository without data/mnist/: this one's may hold the dataset.
+    bare = tmp_path / "repo"
+    for part in ("grader", "solutions"):
+        shutil.copytree(REPO / part, bare / part, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**os.environ, "NNKATA_DATA": str(tmp_path / "nothing"), "NNKATA_OFFLINE": "1"}
+    done = train("--impl", "solutions", env=env, repo=bare)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert "download-mnist" in done.stderr and "NNKATA_OFFLINE is set" in done.stderr
 
