@@ -12,6 +12,7 @@ import ast
 import importlib.util
 import inspect
 import json
+import os
 import sys
 import time
 import types
@@ -302,11 +303,19 @@ def _parameter_names(function: Any, count: int) -> list[str]:
 
 
 def _raised_at(error: BaseException) -> types.TracebackType | None:
-    """The traceback entry of the line that raised ``error``."""
-    tb = error.__traceback__
-    while tb is not None and tb.tb_next is not None:
+    """The traceback entry of the line that raised ``error``, outside this package's own code.
+
+    The grader's frames (a time limit's signal handler, say) are not where the learner should look.
+    """
+    tb, found = error.__traceback__, None
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR) or found is None:
+            found = tb
         tb = tb.tb_next
-    return tb
+    return found
+
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
 
 
 def _describe_exception(error: BaseException, function: Any) -> str:

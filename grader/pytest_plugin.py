@@ -8,7 +8,10 @@ with a progress table of the eight exercises and the next thing to do.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from grader.calling import (
     perform,
 )
 from grader.checks import checks_of, get_check
-from grader.compare import SHAPE_HINT
+from grader.compare import SHAPE_HINT, outcome_problem
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +64,39 @@ def mnist_training_data(request: MnistData) -> Any:
     return labels[:limit].astype("int64")
 
 
+# Far above what any correct answer takes (training on MNIST included): only a loop that never
+# ends gets there, and the learner then gets its line instead of a pytest that hangs.
+CALL_SECONDS = 20.0
+MNIST_CALL_SECONDS = 600.0
+
+
+@dataclass
+class Deadline:
+    seconds: float
+    expired: bool = False
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[Deadline]:
+    """Raise ``TimeoutError`` in the running code after ``seconds`` (main thread, POSIX only)."""
+    deadline = Deadline(seconds)
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield deadline
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        deadline.expired = True
+        raise TimeoutError(f"still running after {seconds:g} s, so it was stopped: look for a loop that never ends")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield deadline
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @dataclass
 class Runner:
     """Runs checks against one implementation tree, in this process."""
@@ -68,6 +104,7 @@ class Runner:
     impl_root: Path
     display_root: Path = REPO_ROOT
     modules: LearnerModules = field(init=False)
+    call_seconds: float = CALL_SECONDS
 
     def __post_init__(self) -> None:
         self.modules = LearnerModules(self.impl_root, self.display_root)
@@ -96,8 +133,16 @@ class Runner:
         except LearnerImportError as error:
             raise CheckFailed(f"{shown} could not be imported: {error}") from None
         failures = []
-        for case in check.cases():
-            outcomes = [perform(module, call, source=shown, mnist_loader=mnist_training_data) for call in case.calls]
+        cases = check.cases()
+        for case in cases:
+            seconds = MNIST_CALL_SECONDS if case.needs_mnist else self.call_seconds
+            outcomes = []
+            for call in case.calls:
+                with time_limit(seconds) as deadline:
+                    outcomes.append(perform(module, call, source=shown, mnist_loader=mnist_training_data))
+                if deadline.expired:  # the other cases would only wait as long again
+                    stopped = outcome_problem(outcomes[-1], call.function)
+                    raise CheckFailed(failure_report(check.summary, [(case, stopped)], 1))
             diagnosis = case.verdict(outcomes)
             if diagnosis is not None and diagnosis.not_started:
                 readme = self.modules.display(REPO_ROOT / "exercises" / exercise / "README.md")
@@ -105,7 +150,7 @@ class Runner:
             if diagnosis is not None:
                 failures.append((case, diagnosis))
         if failures:
-            raise CheckFailed(failure_report(check.summary, failures, len(check.cases())))
+            raise CheckFailed(failure_report(check.summary, failures, len(cases)))
 
 
 def failure_report(summary: str, failures: list, total: int) -> str:

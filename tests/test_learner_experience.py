@@ -122,6 +122,18 @@ def test_a_shape_error_gets_advice_on_shapes(make_tree):
     assert "likely mistake: two arrays' shapes do not fit together" in message and "one example per row" in message
 
 
+def test_a_loop_that_never_ends_is_stopped_and_its_line_named(make_tree):
+    from grader.pytest_plugin import CheckFailed, Runner
+
+    endless = "import numpy as np\n\n\ndef weighted_sum(weights, activations, bias):\n    while True:\n        pass\n"
+    runner = Runner(make_tree({"01_neuron": endless}), call_seconds=0.2)
+    with pytest.raises(CheckFailed) as failed:
+        runner.run("01_neuron", "weighted_sum_matches_torch")
+    message = str(failed.value)
+    assert "still running after 0.2 s, so it was stopped: look for a loop that never ends" in message
+    assert "line 5 of neuron.py" in message or "line 6 of neuron.py" in message
+
+
 def test_a_missing_function_is_named_not_an_import_error(make_tree):
     source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
     tree = make_tree({"01_neuron": source.replace("def weighted_sum(", "def weightedsum(")})
