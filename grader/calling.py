@@ -402,7 +402,8 @@ def code_cells(notebook: Any) -> list[str]:
     """The learner's code cells of a parsed notebook, in order, minus nnkata's setup and tests.
 
     IPython magics (``%timeit``) and shell escapes (``!pip``) are commented out: they are not
-    Python. Raises ``ValueError`` when ``notebook`` does not have the shape of a notebook.
+    Python. So are the learner's experiments (see ``strip_experiments``). Raises ``ValueError``
+    when ``notebook`` does not have the shape of a notebook.
     """
     return [text for _, text in _numbered_code_cells(notebook)]
 
@@ -420,8 +421,46 @@ def _numbered_code_cells(notebook: Any) -> list[tuple[int, str]]:
         if isinstance(nnkata, dict) and nnkata.get("role") in ("setup", "tests"):
             continue
         source = cell.get("source", "")
-        chunks.append((number, strip_magics("".join(source) if isinstance(source, list) else str(source))))
+        text = "".join(source) if isinstance(source, list) else str(source)
+        chunks.append((number, strip_experiments(strip_magics(text))))
     return chunks
+
+
+# Libraries a notebook uses to show things; the checks run where they are not installed.
+DISPLAY_LIBRARIES = ("IPython", "matplotlib")
+
+
+def strip_experiments(text: str) -> str:
+    """Comment out a cell's top-level lines that only show something, so checking skips them.
+
+    A notebook is checked as a module of its cells: a bare expression (``sigmoid(z)``,
+    ``print(...)``, ``display(...)``) or an import of a display library would otherwise run on
+    every check, and fail where those libraries do not exist. Definitions, assignments and
+    everything else stay. Line numbers are kept. A cell that does not parse is left as it is.
+    """
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return text
+    lines = text.split("\n")
+
+    def only_shows(node: ast.stmt) -> bool:
+        if isinstance(node, ast.Expr):
+            return not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
+        if isinstance(node, ast.Import):
+            return all(alias.name.split(".")[0] in DISPLAY_LIBRARIES for alias in node.names)
+        if isinstance(node, ast.ImportFrom):
+            return (node.module or "").split(".")[0] in DISPLAY_LIBRARIES
+        return False
+
+    others = [(n.lineno, n.end_lineno or n.lineno) for n in tree.body if not only_shows(n)]
+    for node in tree.body:
+        first, last = node.lineno, node.end_lineno or node.lineno
+        # A line that also holds a statement that stays (`a = f(); a`) is kept whole.
+        if only_shows(node) and not any(a <= last and first <= b for a, b in others):
+            for index in range(first - 1, last):
+                lines[index] = "# (not checked) " + lines[index]
+    return "\n".join(lines)
 
 
 def strip_magics(text: str) -> str:

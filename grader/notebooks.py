@@ -31,7 +31,7 @@ def exercise_notebook(exercise: str, readme: str, stub: str) -> bytes:
         "    from pathlib import Path\n\n"
         "    sys.path.insert(0, str(Path.cwd().resolve().parents[1]))\n"
         "from grader.notebook_support import setup_notebook\n\n"
-        f'setup_notebook("{exercise}")'
+        f'setup_notebook("{exercise}");'  # the ; keeps Jupyter from printing what it returns
     )
     tests = (
         f"# Checks {name} against PyTorch, exactly like `pytest exercises/{exercise}`.\n"

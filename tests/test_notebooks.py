@@ -208,6 +208,26 @@ def test_pytest_checks_a_notebook_when_the_py_is_untouched(tmp_path):
     assert f"{len(checks_of('01_neuron'))} passed" in output
 
 
+def _experiment_below_stub_cell(notebook, index):
+    _paste_into_stub_cell(notebook, index)
+    experiment = "from IPython.display import display\nimport matplotlib.pyplot as plt\nz = np.linspace(-5, 5, 3)\n"
+    notebook.cells.insert(index + 1, nbformat.v4.new_code_cell(experiment + "display(weighted_sum(z, z, 1.0))\nz"))
+
+
+def test_cells_that_only_show_something_are_not_checked(tmp_path):
+    from grader import handin
+
+    root = copy_exercises(tmp_path)
+    _edit_exercise_cell(notebook_path(root, "01_neuron"), _experiment_below_stub_cell)
+    source = find_source(root, "01_neuron")
+    assert source is not None and "# (not checked) display(weighted_sum(z, z, 1.0))" in source.text
+    runner = Runner(root)
+    for check in checks_of("01_neuron"):
+        runner.run("01_neuron", check.name)  # no "No module named 'IPython'"
+    intake = handin.normalise(notebook_path(root, "01_neuron"), tmp_path / "handed_in")
+    assert (intake.root / "01_neuron" / "neuron.py").read_text(encoding="utf-8").count("# (not checked)") == 4
+
+
 @pytest.mark.parametrize("damage", ['{"cells": [', "[1, 2]"], ids=["truncated", "not-a-notebook"])
 def test_a_damaged_notebook_fails_its_own_exercise_not_the_run(tmp_path, damage):
     root = copy_exercises(tmp_path)
