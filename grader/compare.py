@@ -172,14 +172,22 @@ def differences(expected: Any, got: Any, tolerance: Tolerance, where: str = "res
             )
             return [f"{where}: expected shape {expected.shape}, got shape {got.shape}{transposed}"]
         if expected.dtype.kind == "f" and got.dtype != expected.dtype:
-            return [
-                f"{where}: expected dtype {expected.dtype}, got {got.dtype} "
-                "(keep the input's dtype: mixing in a float64 array or np.float64 constant promotes float32)"
-            ]
+            return [f"{where}: expected dtype {expected.dtype}, got {got.dtype}{_dtype_advice(expected, got)}"]
         if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
             return [f"{where}: expected integers ({expected.dtype}), got {got.dtype}"]
         return _value_lines(expected, got, tolerance, where)
     raise TypeError(f"cannot compare with expected {type(expected).__name__}")
+
+
+def _dtype_advice(expected: np.ndarray, got: np.ndarray) -> str:
+    """Why a result may have the wrong float dtype, for the usual ways it happens."""
+    if expected.dtype == np.float32 and got.dtype == np.float64:
+        return " (keep the input's dtype: mixing in a float64 array or np.float64 constant promotes float32)"
+    if got.dtype.kind in "iub":
+        return f" (a {expected.dtype} array is wanted: np.zeros(...) makes one, or .astype(np.{expected.dtype}))"
+    if expected.dtype == np.float64:
+        return " (work in float64: float32 keeps only about 7 significant digits)"
+    return ""
 
 
 def _value_lines(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, where: str) -> list[str]:

@@ -71,6 +71,15 @@ def test_inf_and_nan_expected_match_only_themselves():
     assert "got 0.5 at [2] where nan was expected (1 such value)" in line
 
 
+def test_dtype_advice_fits_the_way_the_dtype_went_wrong():
+    (promoted,) = differences(np.ones(2, dtype=np.float32), np.ones(2), FLOAT64)
+    assert "expected dtype float32, got float64 (keep the input's dtype" in promoted
+    (integers,) = differences(np.ones(2), np.ones(2, dtype=np.int64), FLOAT64)
+    assert "got int64 (a float64 array is wanted: np.zeros(...) makes one, or .astype(np.float64))" in integers
+    (narrowed,) = differences(np.ones(2), np.ones(2, dtype=np.float32), FLOAT64)
+    assert "got float32 (work in float64: float32 keeps only about 7 significant digits)" in narrowed
+
+
 def test_nan_is_called_out():
     (line,) = differences(np.ones(3), np.array([1.0, np.nan, 1.0]), FLOAT64)
     assert "got nan at [1]" in line and "overflow" in line
