@@ -310,35 +310,53 @@ class Progress:
     def first_unfinished(self) -> str | None:
         return next((e for e in EXERCISES if self.status(e) in ("failing", "not started")), None)
 
+    def next_to_run(self) -> str | None:
+        """The first exercise after the last one that ran, when everything that ran passes."""
+        ran = [i for i, e in enumerate(EXERCISES) if self.status(e) != "not run"]
+        later = EXERCISES[ran[-1] + 1 :] if ran else EXERCISES
+        return next((e for e in later if self.status(e) == "not run"), None)
+
     def next_steps(self) -> list[str]:
-        shown = self.impl_root.relative_to(Path.cwd()) if self.impl_root.is_relative_to(Path.cwd()) else self.impl_root
-        target = "" if not self.explicit else f" --impl {shown}"
+        target = "" if not self.explicit else f" --impl {shown_path(self.impl_root)}"
         skipped = [f"Skipped: {reason}" for reason in self.skip_reasons]
         exercise = self.first_unfinished()
         if exercise is None:
             if all(self.status(e) == "done" for e in EXERCISES):
                 return ["All eight exercises pass. Train your network: python -m grader train" + target]
-            if skipped:
-                return [*skipped, "Everything else that ran passes."]
-            return [f"Everything that ran passes. Run every check of every exercise with: pytest exercises/{target}"]
-        readme = Path("exercises") / exercise / "README.md"
+            partly = next((e for e in EXERCISES if self.status(e) == "passing"), None)
+            if partly is not None:
+                folder = shown_path(REPO_ROOT / "exercises" / partly)
+                return [*skipped, f"Everything that ran passes. Run all of {partly}'s checks: pytest {folder}{target}"]
+            upcoming = self.next_to_run()
+            if upcoming is None:
+                everything = shown_path(REPO_ROOT / "exercises")
+                passes = "Everything else that ran passes." if skipped else "Everything that ran passes."
+                return [*skipped, f"{passes} Run every check of every exercise with: pytest {everything}{target}"]
+            return [*skipped, "Everything that ran passes.", *self._pointers(upcoming, "Next", target)]
         verb = "Next" if self.status(exercise) == "not started" else "Keep going with"
+        return [*skipped, *self._pointers(exercise, verb, target)]
+
+    @staticmethod
+    def _pointers(exercise: str, verb: str, target: str) -> list[str]:
+        folder = shown_path(REPO_ROOT / "exercises" / exercise)
         return [
-            *skipped,
-            f"{verb}: {exercise} (read {readme}).",
-            f"Run only it:   pytest exercises/{exercise}{target}",
-            f"Stuck? Hints:  pytest exercises/{exercise} --hints{target}",
+            f"{verb}: {exercise} (read {Path(folder) / 'README.md'}).",
+            f"Run only it:   pytest {folder}{target}",
+            f"Stuck? Hints:  pytest {folder} --hints{target}",
         ]
 
     def hints(self) -> list[str]:
-        exercise = self.first_unfinished()
+        exercise = self.first_unfinished() or self.next_to_run()
         if exercise is None:
             return ["", "No hints needed: nothing is unfinished."]
         path = REPO_ROOT / "exercises" / exercise / "hints.md"
         text = path.read_text(encoding="utf-8") if path.is_file() else "(no hints.md for this exercise)"
-        return [
-            "",
-            f"Hints for {exercise} ({Path('exercises') / exercise / 'hints.md'}):",
-            "",
-            *text.rstrip().splitlines(),
-        ]
+        return ["", f"Hints for {exercise} ({shown_path(path)}):", "", *text.rstrip().splitlines()]
+
+
+def shown_path(path: Path) -> str:
+    """A path as the learner would type it here: relative when pytest runs inside the repository."""
+    here = Path.cwd().resolve()
+    if here.is_relative_to(REPO_ROOT.resolve()) or path.resolve().is_relative_to(here):
+        return os.path.relpath(path.resolve(), here)
+    return str(path)

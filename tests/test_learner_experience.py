@@ -66,7 +66,20 @@ def test_an_exercise_is_done_only_when_all_its_checks_ran_and_pass():
     progress.record("01_neuron", "passed")  # e.g. pytest -k weighted_sum
     assert progress.status("01_neuron") == "passing"
     assert "1 of 1 checks pass (1 of 3 ran)" in progress.table()[0]
-    assert progress.next_steps()[-1].startswith("Everything that ran passes. Run every check")
+    assert progress.next_steps()[-1].startswith("Everything that ran passes. Run all of 01_neuron's checks: pytest ")
+
+
+def test_after_a_finished_exercise_the_next_one_is_named(monkeypatch):
+    from grader.pytest_plugin import Progress
+
+    progress = Progress(REPO)
+    for _ in checks_of("01_neuron"):
+        progress.record("01_neuron", "passed")
+    monkeypatch.chdir(REPO)
+    assert progress.next_steps()[1] == "Next: 02_sigmoid (read exercises/02_sigmoid/README.md)."
+    assert "Hints for 02_sigmoid (exercises/02_sigmoid/hints.md):" in progress.hints()
+    monkeypatch.chdir(REPO / "exercises" / "01_neuron")  # pytest test_neuron.py, run in its folder
+    assert progress.next_steps()[2] == "Run only it:   pytest ../02_sigmoid"
 
 
 def test_a_skipped_check_says_why_and_what_to_do():
