@@ -350,7 +350,7 @@ def notebook_code(path: Path) -> str:
     Reads the JSON directly (not with nbformat) so the sandbox needs nothing but the stdlib.
     """
     try:
-        numbered = _numbered_code_cells(json.loads(path.read_text(encoding="utf-8")))
+        numbered = numbered_code_cells(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError) as error:
         raise ValueError(f"{path} is not a readable Jupyter notebook ({error})") from error
     text, starts = join_cells([chunk for _, chunk in numbered])
@@ -405,10 +405,10 @@ def code_cells(notebook: Any) -> list[str]:
     Python. So are the learner's experiments (see ``strip_experiments``). Raises ``ValueError``
     when ``notebook`` does not have the shape of a notebook.
     """
-    return [text for _, text in _numbered_code_cells(notebook)]
+    return [text for _, text in numbered_code_cells(notebook)]
 
 
-def _numbered_code_cells(notebook: Any) -> list[tuple[int, str]]:
+def numbered_code_cells(notebook: Any) -> list[tuple[int, str]]:
     """``code_cells`` with each cell's number among the notebook's code cells (from 1)."""
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):

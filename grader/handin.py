@@ -1,9 +1,11 @@
 """Intake: turn whatever a learner handed in into a fresh tree laid out like ``exercises/``.
 
 Accepted: a directory laid out like ``exercises/`` (``02_sigmoid/sigmoid.py``), the modules
-flattened into one folder (``sigmoid.py``), either of those one folder deeper, a ``.zip`` of
-any of those, and Jupyter notebooks (``sigmoid.ipynb`` per exercise, or one notebook holding
-every exercise, whose code cells are split by the exercise functions they define).
+flattened into one folder (``sigmoid.py``), either of those a few folders deeper (a clone of
+nnkata inside a download folder), a ``.zip`` of any of those, and Jupyter notebooks
+(``sigmoid.ipynb`` per exercise, or one notebook holding every exercise, whose code cells are
+split by the exercise functions they define). Names may differ in case (``Sigmoid.py``) or be a
+browser's copy of a re-download (``sigmoid (1).py``); the exact name wins.
 
 Nothing is imported or executed here: files are read as bytes/text, notebooks as JSON, code
 with ``ast.parse`` only. Symlinks are never followed. Zip archives are inspected before
@@ -18,20 +20,37 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
+from typing import TypeVar
 
-from grader.calling import EXERCISES, code_cells, join_cells, module_name
+from grader.calling import EXERCISES, join_cells, module_name, numbered_code_cells
 
 MAX_FILE_BYTES = 2 * 1024**2  # a module or notebook larger than this is not a hand-in
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_BYTES = 64 * 1024**2
 MAX_SCAN_FILES = 5000
+# How deep a module or notebook may sit in a hand-in, the same for a folder and a zip: deep enough
+# for ivy/Submission attachment(s)/ivy-nnkata-main/exercises/01_neuron/neuron.py.
+SCAN_DEPTH = 6
+HANDIN_SUFFIXES = (".py", ".ipynb")  # any other file cannot hold an exercise
+# Folders that never hold a learner's work (hidden ones, .git, .venv, .ipynb_checkpoints, are
+# skipped too): environments, caches, macOS resource forks and MNIST.
+SKIPPED_FOLDERS = frozenset({"__pycache__", "__MACOSX", "venv", "data"})
+# In a clone of nnkata the learner's work is in exercises/; these folders beside it hold modules
+# named like the exercises (reference solutions, the grader's checks, worked example hand-ins)
+# that must not be graded as the learner's.
+REPOSITORY_FOLDERS = frozenset({"solutions", "examples", "tests", "grader", "benchmarks", "build"})
+
+_EXERCISE_OF_MODULE = {module_name(e): e for e in EXERCISES}
+# A browser's name for a file downloaded again: "sigmoid (1)" (Chrome, Edge), "sigmoid(1)" (Firefox).
+_DOWNLOAD_COPY_NAME = re.compile(r"(?P<stem>.+?) ?\((?P<number>\d+)\)")
 
 
 class HandinError(Exception):
@@ -46,6 +65,12 @@ class Intake:
     found: dict[str, str] = field(default_factory=dict)  # exercise -> where it came from
     notes: list[str] = field(default_factory=list)
     content_hash: str = ""
+
+
+def _shown(path: PurePath | str) -> str:
+    """A path as a note can show it: bytes of a name that are not UTF-8 (a file named on another
+    system) become ``\\xe9`` escapes, not surrogates that no feedback file can be written with."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _functions_by_exercise() -> dict[str, set[str]]:
@@ -74,95 +99,164 @@ def _read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """A regular file's bytes, refusing symlinks and anything too large."""
     info = os.lstat(path)
     if not stat.S_ISREG(info.st_mode):
-        raise HandinError(f"{path.name} is not a regular file (symlinks are not accepted)")
+        raise HandinError(f"{_shown(path.name)} is not a regular file (symlinks are not accepted)")
     if info.st_size > limit:
-        raise HandinError(f"{path.name} is {info.st_size} bytes, more than the {limit} accepted")
+        raise HandinError(f"{_shown(path.name)} is {info.st_size} bytes, more than the {limit} accepted")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)
     with os.fdopen(fd, "rb") as file:
         return file.read(limit + 1)[:limit]
 
 
-def _walk(root: Path, depth: int = 3) -> list[Path]:
-    """Regular files under ``root`` down to ``depth`` levels, never following symlinks."""
+def _is_skipped(name: str) -> bool:
+    return name.startswith(".") or name in SKIPPED_FOLDERS
+
+
+def _may_hold_work(parts: tuple[str, ...]) -> bool:
+    """Whether the file at ``parts`` (relative to the hand-in) is looked at, in a folder or a zip.
+
+    Only what fails this is left out without a note: it cannot be an exercise's module or notebook.
+    """
+    return (
+        0 < len(parts) <= SCAN_DEPTH
+        and parts[-1].lower().endswith(HANDIN_SUFFIXES)
+        and not any(_is_skipped(part) for part in parts)
+    )
+
+
+AnyPath = TypeVar("AnyPath", bound=PurePath)
+
+
+def _outside_repository_folders(paths: Sequence[AnyPath]) -> list[AnyPath]:
+    """``paths`` (relative to the hand-in) minus those in the repository's own folders of a clone.
+
+    A clone is recognised by its ``exercises/`` folder: its siblings named in
+    ``REPOSITORY_FOLDERS`` are left out. Without this, ``solutions/01_neuron/neuron.py`` would
+    compete with the learner's module, and the worked ``examples/`` notebook would replace
+    every exercise the learner left untouched.
+    """
+    clone_roots = {path.parts[:i] for path in paths for i, part in enumerate(path.parts[:-1]) if part == "exercises"}
+    return [
+        path
+        for path in paths
+        if not any(
+            part in REPOSITORY_FOLDERS and path.parts[:i] in clone_roots for i, part in enumerate(path.parts[:-1])
+        )
+    ]
+
+
+def _walk(root: Path) -> list[Path]:
+    """The files under ``root`` that may hold work (``_may_hold_work``), never following symlinks."""
     found: list[Path] = []
-    layer = [root]
-    for _ in range(depth):
+    layer: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
+    while layer:
         next_layer = []
-        for directory in layer:
+        for directory, parts in layer:
             try:
                 entries = sorted(os.scandir(directory), key=lambda e: e.name)
             except OSError:
                 continue
             for entry in entries:
-                if entry.name.startswith(".") or entry.name in ("__pycache__", "__MACOSX"):
-                    continue
+                entry_parts = (*parts, entry.name)
                 if entry.is_dir(follow_symlinks=False):
-                    next_layer.append(Path(entry.path))
-                elif entry.is_file(follow_symlinks=False):
+                    if len(entry_parts) < SCAN_DEPTH and not _is_skipped(entry.name):
+                        next_layer.append((Path(entry.path), entry_parts))
+                elif entry.is_file(follow_symlinks=False) and _may_hold_work(entry_parts):
                     found.append(Path(entry.path))
-                if len(found) > MAX_SCAN_FILES:
-                    raise HandinError(f"more than {MAX_SCAN_FILES} files: this does not look like a hand-in")
+                    if len(found) > MAX_SCAN_FILES:
+                        raise HandinError(
+                            f"more than {MAX_SCAN_FILES} modules and notebooks: this does not look like a hand-in"
+                        )
         layer = next_layer
-    return found
+    relative = _outside_repository_folders([path.relative_to(root) for path in found])
+    return [root / path for path in relative]
+
+
+def _member_path(info: zipfile.ZipInfo) -> PurePosixPath:
+    return PurePosixPath(info.filename.replace("\\", "/"))
+
+
+def _handin_members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The members that may hold work: the only ones counted, size-checked and extracted.
+
+    A zip of a whole clone holds ``.git/``, a virtual environment or MNIST: those must neither be
+    extracted nor get the archive refused.
+    """
+    files = [info for info in archive.infolist() if not info.is_dir()]
+    candidates = [path for path in map(_member_path, files) if _may_hold_work(path.parts)]
+    kept = set(_outside_repository_folders(candidates))
+    return [info for info in files if _member_path(info) in kept]
 
 
 def check_zip(archive: zipfile.ZipFile) -> list[str]:
-    """Why the archive must not be extracted (empty when it is safe)."""
+    """Why the archive must not be extracted (empty when it is safe).
+
+    Members too large to be a hand-in are not a reason: ``_extract`` skips them with a note.
+    """
     problems = []
-    members = archive.infolist()
-    if len(members) > MAX_ZIP_MEMBERS:
-        return [f"it has {len(members)} members (at most {MAX_ZIP_MEMBERS} are accepted)"]
-    total = 0
-    for info in members:
+    for info in archive.infolist():  # a member that would land outside discredits every other one
         name = info.filename
-        path = PurePosixPath(name.replace("\\", "/"))
+        path = _member_path(info)
         if name.startswith(("/", "\\")) or path.is_absolute() or (len(name) > 1 and name[1] == ":"):
             problems.append(f"member {name!r} has an absolute path")
         elif ".." in path.parts:
             problems.append(f"member {name!r} points outside the archive")
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            problems.append(f"member {name!r} is a symbolic link")
-        total += info.file_size
-        if info.file_size > MAX_FILE_BYTES and not info.is_dir():
-            problems.append(f"member {name!r} would be {info.file_size} bytes uncompressed")
+    members = _handin_members(archive)
+    if len(members) > MAX_ZIP_MEMBERS:
+        return [f"it has {len(members)} modules and notebooks (at most {MAX_ZIP_MEMBERS} are accepted)"]
+    total = 0
+    for info in members:
+        if stat.S_ISLNK(info.external_attr >> 16):
+            problems.append(f"member {info.filename!r} is a symbolic link")
+        if info.file_size <= MAX_FILE_BYTES:
+            total += info.file_size
     if total > MAX_ZIP_BYTES:
         problems.append(f"it would take {total} bytes uncompressed (at most {MAX_ZIP_BYTES} are accepted)")
     return problems
 
 
-def _extract(source: Path, target: Path) -> None:
+def _extract(source: Path, target: Path) -> list[str]:
+    """Extract the members of ``source`` that may hold work into ``target``; return the notes.
+
+    Raises ``HandinError`` (and extracts nothing, or stops) when the archive is not safe.
+    """
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise HandinError(f"{source.name} is not a readable zip archive ({error})") from None
+        raise HandinError(f"{_shown(source.name)} is not a readable zip archive ({error})") from None
+    notes = []
     with archive:
         problems = check_zip(archive)
         if problems:
-            raise HandinError(f"{source.name} was not extracted: " + "; ".join(problems[:5]))
+            raise HandinError(f"{_shown(source.name)} was not extracted: " + "; ".join(problems[:5]))
         budget = MAX_ZIP_BYTES
-        for info in archive.infolist():
-            if info.is_dir():
+        for info in _handin_members(archive):
+            if info.file_size > MAX_FILE_BYTES:
+                notes.append(
+                    f"{_shown(source.name)}: member {info.filename!r} would be {info.file_size} bytes uncompressed, "
+                    f"more than the {MAX_FILE_BYTES} accepted: it was skipped"
+                )
                 continue
-            name = PurePosixPath(info.filename.replace("\\", "/"))
-            destination = target.joinpath(*name.parts)
+            destination = target.joinpath(*_member_path(info).parts)
             try:
                 with archive.open(info) as member:
                     # Never trust the declared size: read at most what the budget allows.
                     data = member.read(min(budget, MAX_FILE_BYTES) + 1)
             except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as error:
-                raise HandinError(f"{source.name}: member {info.filename!r} is unreadable ({error})") from None
+                raise HandinError(f"{_shown(source.name)}: member {info.filename!r} is unreadable ({error})") from None
             if len(data) > min(budget, MAX_FILE_BYTES):
-                raise HandinError(f"{source.name} was not extracted: member {info.filename!r} is larger than declared")
+                raise HandinError(
+                    f"{_shown(source.name)} was not extracted: member {info.filename!r} is larger than declared"
+                )
             budget -= len(data)
             try:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 destination.write_bytes(data)
-            except OSError:  # e.g. members "x" and "x/y", or one named "."
+            except OSError:  # e.g. members "x.py" and "x.py/y.py"
                 raise HandinError(
-                    f"{source.name} was not extracted: member {info.filename!r} clashes with another one"
+                    f"{_shown(source.name)} was not extracted: member {info.filename!r} clashes with another one"
                 ) from None
+    return notes
 
 
 def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) -> dict[str, str]:
@@ -202,12 +296,44 @@ def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) ->
     return modules
 
 
-def _cells(path: Path, data: bytes) -> list[str]:
-    """The learner's code cells of a notebook (raises ``HandinError`` for an invalid one)."""
+def _notebook_cells(data: bytes, where: str, notes: list[str]) -> list[str]:
+    """The learner's code cells of a notebook, minus those that do not parse (each one noted).
+
+    The cells become modules, and a module that does not parse fails every check: one scratch
+    cell with a typo must not cost every exercise. Raises ``HandinError`` for an invalid notebook.
+    """
     try:
-        return code_cells(json.loads(data.decode("utf-8")))
-    except (ValueError, UnicodeDecodeError, RecursionError) as error:
-        raise HandinError(f"{path.name} is not a valid Jupyter notebook ({str(error)[:200]})") from None
+        numbered = numbered_code_cells(json.loads(data.decode("utf-8-sig")))
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise HandinError(f"{where} is not a valid Jupyter notebook ({str(error)[:200]})") from None
+    cells = []
+    for number, text in numbered:
+        problem = _why_unparsable(text)
+        if problem is None:
+            cells.append(text)
+        else:
+            notes.append(f"code cell {number} of {where} does not parse ({problem}): it was left out")
+    return cells
+
+
+def _why_unparsable(code: str) -> str | None:
+    try:
+        ast.parse(code)
+    except SyntaxError as error:
+        return f"{error.msg}, line {error.lineno}"
+    except (ValueError, RecursionError) as error:  # e.g. nested too deeply for the parser
+        return str(error)
+    return None
+
+
+def _module_text(data: bytes) -> str:
+    """A module's text; without the BOM some Windows editors write, which Python refuses in a string."""
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _comparable(code: str) -> bytes:
+    """Code as compared with the stubs: with git's core.autocrlf a Windows checkout has CRLF."""
+    return code.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8", "surrogateescape")
 
 
 @functools.cache
@@ -215,14 +341,15 @@ def _stub_hashes() -> frozenset[str]:
     """SHA-256 of the untouched stubs in ``exercises/``: a module equal to one holds no work."""
     repo = Path(__file__).resolve().parent.parent
     return frozenset(
-        hashlib.sha256(path.read_bytes()).hexdigest()
+        hashlib.sha256(_comparable(_module_text(path.read_bytes()))).hexdigest()
         for exercise in EXERCISES
         if (path := repo / "exercises" / exercise / f"{module_name(exercise)}.py").is_file()
     )
 
 
 def is_untouched_stub(code: str) -> bool:
-    return hashlib.sha256(code.encode("utf-8")).hexdigest() in _stub_hashes()
+    """Whether ``code`` is one of the stubs as handed out, whatever its line endings."""
+    return hashlib.sha256(_comparable(code)).hexdigest() in _stub_hashes()
 
 
 def normalise(source: Path, dest: Path) -> Intake:
@@ -234,18 +361,16 @@ def normalise(source: Path, dest: Path) -> Intake:
     with tempfile.TemporaryDirectory(prefix="nnkata-intake-") as scratch:
         try:
             if source.is_symlink():
-                raise HandinError(f"{source.name} is a symbolic link: hand in the files themselves")
+                raise HandinError(f"{_shown(source.name)} is a symbolic link: hand in the files themselves")
             if source.is_dir():
-                files = _walk(source)
-                base = source
+                files, base = _walk(source), source
             elif source.is_file() and source.suffix.lower() == ".zip":
-                _extract(source, Path(scratch))
-                base = Path(scratch)
-                files = _walk(base, depth=4)
-            elif source.is_file() and source.suffix.lower() in (".py", ".ipynb"):
+                intake.notes += _extract(source, Path(scratch))
+                files, base = _walk(Path(scratch)), Path(scratch)
+            elif source.is_file() and source.suffix.lower() in HANDIN_SUFFIXES:
                 files, base = [source], source.parent
             else:
-                raise HandinError(f"{source.name}: expected a folder, a .zip, a .py or an .ipynb")
+                raise HandinError(f"{_shown(source.name)}: expected a folder, a .zip, a .py or an .ipynb")
             _collect(files, base, intake)
         except HandinError as error:
             intake.notes.append(str(error))
@@ -255,54 +380,106 @@ def normalise(source: Path, dest: Path) -> Intake:
     return intake
 
 
+# How well a file name matches an exercise's, best first (see _exercise_named).
+EXACT_NAME, OTHER_CASE, DOWNLOAD_COPY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _NameMatch:
+    exercise: str
+    kind: int  # EXACT_NAME, OTHER_CASE or DOWNLOAD_COPY
+    copy_number: int = 0  # the n of "sigmoid (n).py"
+
+    def preference(self) -> tuple[int, int]:
+        """Lower is better; the latest download (highest number) is the one the learner meant."""
+        return (self.kind, -self.copy_number)
+
+
+def _exercise_named(filename: str) -> _NameMatch | None:
+    """The exercise a module or notebook is named after, if any, and how well the name matches.
+
+    The exact name (``sigmoid.py``) matches best, then the name in other case (``Sigmoid.py``),
+    then a browser's copy of a re-download (``sigmoid (1).py``). Ties are broken by the file's
+    place in the hand-in (see ``_collect``).
+    """
+    stem, suffix = os.path.splitext(filename)
+    if suffix in HANDIN_SUFFIXES and stem in _EXERCISE_OF_MODULE:
+        return _NameMatch(_EXERCISE_OF_MODULE[stem], EXACT_NAME)
+    stem, suffix = stem.lower(), suffix.lower()
+    if suffix not in HANDIN_SUFFIXES:
+        return None
+    if stem in _EXERCISE_OF_MODULE:
+        return _NameMatch(_EXERCISE_OF_MODULE[stem], OTHER_CASE)
+    copy = _DOWNLOAD_COPY_NAME.fullmatch(stem)
+    if copy and copy["stem"] in _EXERCISE_OF_MODULE:
+        return _NameMatch(_EXERCISE_OF_MODULE[copy["stem"]], DOWNLOAD_COPY, int(copy["number"]))
+    return None
+
+
+@dataclass(frozen=True)
+class _Module:
+    """The code chosen for an exercise and the file it came from."""
+
+    code: str
+    path: Path
+    origin: str  # the file as the learner named it, relative to the hand-in
+
+
 def _collect(files: list[Path], base: Path, intake: Intake) -> None:
-    by_name = {f"{module_name(e)}.py": e for e in EXERCISES}
-    by_notebook = {f"{module_name(e)}.ipynb": e for e in EXERCISES}
-
-    def rank(path: Path) -> tuple[int, int]:
+    def rank(path: Path) -> tuple[tuple[int, int], int, tuple[str, ...]]:
+        """Best name first, then the shallowest (``01_neuron/neuron.py`` counts as one level)."""
         relative = path.relative_to(base)
-        exercise = by_name.get(path.name) or by_notebook.get(path.name)
-        in_folder = len(relative.parts) >= 2 and relative.parts[-2] == exercise
-        return (len(relative.parts) - (1 if in_folder else 0), 0 if path.suffix == ".py" else 1)
+        match = _exercise_named(path.name)
+        in_folder = match is not None and len(relative.parts) >= 2 and relative.parts[-2] == match.exercise
+        preference = match.preference() if match else (EXACT_NAME, 0)
+        return (preference, len(relative.parts) - (1 if in_folder else 0), relative.parts)
 
-    modules: dict[str, tuple[str, str]] = {}  # exercise -> (code, origin)
-    for path in sorted(files, key=rank):
-        exercise = by_name.get(path.name)
-        relative = str(path.relative_to(base))
-        if exercise is not None and exercise not in modules:
-            try:
-                text = _read_regular(path).decode("utf-8", errors="replace")
-            except (HandinError, OSError) as error:
-                intake.notes.append(f"{relative}: {error}")
-                continue
-            modules[exercise] = (text, relative)
+    ranked = sorted(files, key=rank)
+    modules: dict[str, _Module] = {}
+    for path in ranked:
+        match = _exercise_named(path.name)
+        if path.suffix.lower() != ".py" or match is None or match.exercise in modules:
+            continue
+        origin = _shown(path.relative_to(base))
+        try:
+            modules[match.exercise] = _Module(_module_text(_read_regular(path)), path, origin)
+        except (HandinError, OSError) as error:
+            intake.notes.append(f"{origin}: {error}")
     functions = None
-    for path in sorted(files, key=rank):
+    for path in ranked:
         if path.suffix.lower() != ".ipynb":
             continue
-        relative = str(path.relative_to(base))
+        origin = _shown(path.relative_to(base))
         try:
-            cells = _cells(path, _read_regular(path))
+            cells = _notebook_cells(_read_regular(path), origin, intake.notes)
         except (HandinError, OSError) as error:
-            intake.notes.append(f"{relative}: {error}")
+            intake.notes.append(f"{origin}: {error}")
             continue
-        exercise = by_notebook.get(path.name)
-        if exercise is not None:
-            split = {exercise: join_cells(cells)[0]}
+        match = _exercise_named(path.name)
+        if match is not None:
+            split = {match.exercise: join_cells(cells)[0]}
         else:
             functions = functions or _functions_by_exercise()
             split = split_notebook(cells, functions)
             if not split:
-                intake.notes.append(f"{relative}: no code cell defines an exercise function")
+                intake.notes.append(f"{origin}: no code cell defines an exercise function")
         for exercise, code in split.items():
+            chosen = modules.get(exercise)
             # A learner who works in the notebook leaves the .py stub beside it untouched.
-            if exercise not in modules or is_untouched_stub(modules[exercise][0]):
-                modules[exercise] = (code, relative)
-    for exercise, (code, origin) in modules.items():
+            if chosen is None or is_untouched_stub(chosen.code):
+                modules[exercise] = _Module(code, path, origin)
+            elif not is_untouched_stub(code) and code.strip() != chosen.code.strip():
+                # Work in the notebook that is not graded: the learner must know which file counts.
+                intake.notes.append(f"{origin} was set aside for {exercise}: {chosen.origin} was graded instead")
+    for exercise, module in modules.items():
         folder = intake.root / exercise
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{module_name(exercise)}.py").write_text(code, encoding="utf-8")
-        intake.found[exercise] = origin
+        (folder / f"{module_name(exercise)}.py").write_text(module.code, encoding="utf-8")
+        intake.found[exercise] = module.origin
+        match = _exercise_named(module.path.name)
+        if match is not None and match.kind == DOWNLOAD_COPY:
+            expected = f"{module_name(exercise)}{module.path.suffix.lower()}"
+            intake.notes.append(f"{module.origin} was graded as {exercise}: there is no {expected} in the hand-in")
 
 
 def imported_exercises(code: str) -> list[str]:
@@ -323,9 +500,10 @@ def imported_exercises(code: str) -> list[str]:
 def tree_hash(root: Path, notes: list[str] = ()) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+        name = os.fsencode(path.relative_to(root))
+        digest.update(name + b"\0" + path.read_bytes() + b"\0")
     for note in notes:
-        digest.update(note.encode() + b"\0")
+        digest.update(note.encode("utf-8", "surrogateescape") + b"\0")
     return digest.hexdigest()
 
 

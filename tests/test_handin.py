@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import shutil
 import stat
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from grader import handin
 from grader.calling import EXERCISES, module_name
@@ -83,10 +87,13 @@ def test_dangerous_zips_are_reported_not_extracted(tmp_path: Path) -> None:
         z.writestr(info, "/etc/passwd")
 
     assert "symbolic link" in _refused(tmp_path, symlink)
-    assert "members" in _refused(tmp_path, lambda z: [z.writestr(f"f{i}", "") for i in range(3000)])
-    bomb = "0" * (handin.MAX_FILE_BYTES + 1)  # compresses to almost nothing
+    many = _refused(tmp_path, lambda z: [z.writestr(f"f{i}.py", "") for i in range(3000)])
+    assert "3000 modules and notebooks" in many
+    bomb = "0" * handin.MAX_FILE_BYTES  # compresses to almost nothing; 40 of them are too much together
     assert "uncompressed" in _refused(tmp_path, lambda z: [z.writestr(f"b{i}.py", bomb) for i in range(40)])
-    clash = _refused(tmp_path, lambda z: [z.writestr("kata/neuron.py", "x = 1\n"), z.writestr("kata/neuron.py/x", "")])
+    clash = _refused(
+        tmp_path, lambda z: [z.writestr("kata/neuron.py", "x = 1\n"), z.writestr("kata/neuron.py/x.py", "")]
+    )
     assert "clashes with another one" in clash
 
 
@@ -171,3 +178,236 @@ def test_nothing_to_grade_is_reported(tmp_path: Path) -> None:
     assert intake.found == {} and "no exercise module" in intake.notes[0]
     (tmp_path / "notes.txt").write_text("hello")
     assert "expected a folder" in handin.normalise(tmp_path / "notes.txt", tmp_path / "t2").notes[0]
+
+
+def stub(exercise: str) -> str:
+    return (REPO / "exercises" / exercise / f"{module_name(exercise)}.py").read_text(encoding="utf-8")
+
+
+def untouched_notebook(exercise: str) -> Path:
+    return REPO / "exercises" / exercise / f"{module_name(exercise)}.ipynb"
+
+
+def test_a_stub_with_windows_line_endings_is_untouched_so_the_notebook_beside_it_is_graded(tmp_path: Path) -> None:
+    assert handin.is_untouched_stub(stub("01_neuron").replace("\n", "\r\n"))  # git's core.autocrlf
+    assert handin.is_untouched_stub(stub("01_neuron").replace("\n", "\r"))
+    root = tmp_path / "handin"
+    for exercise in WRITTEN:
+        folder = root / exercise
+        folder.mkdir(parents=True)
+        name = module_name(exercise)
+        (folder / f"{name}.py").write_bytes(stub(exercise).replace("\n", "\r\n").encode("utf-8"))
+        (folder / f"{name}.ipynb").write_text(notebook([solution(exercise)]))
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.notes == []
+    assert intake.found == {e: f"{e}/{module_name(e)}.ipynb" for e in WRITTEN}
+
+
+def test_a_worked_notebook_set_aside_for_a_worked_module_is_noted(tmp_path: Path) -> None:
+    root = tmp_path / "handin"
+    folder = root / "01_neuron"
+    folder.mkdir(parents=True)
+    (folder / "neuron.py").write_text(solution("01_neuron"))
+    (folder / "neuron.ipynb").write_text(notebook([solution("01_neuron") + "\n# tried in the notebook too\n"]))
+    (root / "scratch.ipynb").write_text(notebook([solution("01_neuron").replace("return", "return 0 +")]))
+    (root / "copy.ipynb").write_text(notebook([solution("01_neuron")]))  # the same code: nothing is lost
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.found == {"01_neuron": "01_neuron/neuron.py"}
+    assert intake.notes == [
+        "01_neuron/neuron.ipynb was set aside for 01_neuron: 01_neuron/neuron.py was graded instead",
+        "scratch.ipynb was set aside for 01_neuron: 01_neuron/neuron.py was graded instead",
+    ]
+    # An untouched notebook beside the module holds no work to lose: nothing to tell.
+    (root / "scratch.ipynb").unlink()
+    (root / "copy.ipynb").unlink()
+    shutil.copy(untouched_notebook("01_neuron"), folder / "neuron.ipynb")
+    assert handin.normalise(root, tmp_path / "tree2").notes == []
+
+
+def test_names_that_are_not_utf8_are_shown_escaped(tmp_path: Path) -> None:
+    root = os.fsencode(tmp_path) + b"/devoir_\xe9"  # named on a system whose names are Latin-1
+    try:
+        os.makedirs(root + b"/\xe9tape")
+    except OSError:
+        pytest.skip("this file system stores only UTF-8 names")
+    Path(os.fsdecode(root + b"/\xe9tape/neuron.py")).write_text(solution("01_neuron"))
+    Path(os.fsdecode(root + b"/brouillon_\xe9t\xe9.ipynb")).write_text(notebook(["x = 1"]))
+    Path(os.fsdecode(root + b"/cass\xe9.ipynb")).write_text('{"cells": [oops')
+    intake = handin.normalise(Path(os.fsdecode(root)), tmp_path / "tree")
+    assert intake.found == {"01_neuron": "\\xe9tape/neuron.py"}
+    assert intake.notes[0] == "brouillon_\\xe9t\\xe9.ipynb: no code cell defines an exercise function"
+    assert intake.notes[1].startswith("cass\\xe9.ipynb: cass\\xe9.ipynb is not a valid Jupyter notebook")
+    json.dumps([intake.notes, intake.found], ensure_ascii=False).encode("utf-8")  # feedback can be written
+    other = Path(os.fsdecode(root + b"/notes_\xe9.txt"))
+    other.write_text("hello")
+    assert handin.normalise(other, tmp_path / "t2").notes == [
+        "notes_\\xe9.txt: expected a folder, a .zip, a .py or an .ipynb"
+    ]
+
+
+NOT_THEIRS = "raise SystemExit('not the learner's work')\n"
+
+
+def clone(root: Path) -> Path:
+    """A learner's clone of nnkata: 01 worked in neuron.py, 02 untouched, and the repository around it."""
+    for exercise, text in (("01_neuron", solution("01_neuron")), ("02_sigmoid", stub("02_sigmoid"))):
+        folder = root / "exercises" / exercise
+        folder.mkdir(parents=True)
+        (folder / f"{module_name(exercise)}.py").write_text(text)
+        shutil.copy(untouched_notebook(exercise), folder)
+        checkpoints = folder / ".ipynb_checkpoints"
+        checkpoints.mkdir()
+        (checkpoints / f"{module_name(exercise)}-checkpoint.ipynb").write_text(notebook([NOT_THEIRS]))
+    # The repository's own modules and notebooks, named like the exercises (some of them worked).
+    for place in ("solutions/01_neuron", "tests/independent/02_sigmoid", "grader/checks", "build/lib/grader/checks"):
+        (root / place).mkdir(parents=True)
+        (root / place / "neuron.py").write_text(NOT_THEIRS)
+        (root / place / "sigmoid.py").write_text(NOT_THEIRS)
+    (root / "examples" / "submissions").mkdir(parents=True)
+    (root / "examples" / "submissions" / "dee_notebook.ipynb").write_text(notebook([solution("02_sigmoid")]))
+    # What a clone holds besides: git's objects, environments, caches, MNIST.
+    for i in range(100):
+        (root / ".git" / "objects" / f"{i:02x}").mkdir(parents=True)
+        (root / ".git" / "objects" / f"{i:02x}" / "0123abcd").write_bytes(b"x")
+    for environment in (".venv", "venv"):
+        (root / environment / "lib" / "site").mkdir(parents=True)
+        (root / environment / "lib" / "site" / "sigmoid.py").write_text(NOT_THEIRS)
+        os.symlink("/usr/bin/python3", root / environment / "python")
+    (root / "exercises" / "01_neuron" / "__pycache__").mkdir()
+    (root / "exercises" / "01_neuron" / "__pycache__" / "neuron.py").write_text(NOT_THEIRS)
+    (root / "data" / "mnist").mkdir(parents=True)
+    (root / "data" / "mnist" / "train-images-idx3-ubyte.gz").write_bytes(bytes(handin.MAX_FILE_BYTES + 1))
+    return root
+
+
+def zip_folder(folder: Path, archive: Path) -> Path:
+    """``folder`` zipped as ``zip -ry`` does: the folder's name first, symlinks stored as links."""
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(folder.rglob("*")):
+            name = str(path.relative_to(folder.parent))
+            if path.is_symlink():
+                info = zipfile.ZipInfo(name)
+                info.external_attr = (stat.S_IFLNK | 0o777) << 16
+                z.writestr(info, os.readlink(path))
+            elif path.is_file():
+                z.write(path, name)
+    return archive
+
+
+CLONE_PLACES = ["ivy/Submission attachment(s)/ivy-nnkata-main", "kai/nnkata"]
+
+
+@pytest.mark.parametrize("place", CLONE_PLACES)
+def test_a_clone_in_a_download_folder_is_found_as_a_folder_and_as_a_zip(
+    tmp_path: Path, place: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    learner, inside = place.split("/", 1)
+    clone(tmp_path / place)
+    # Small limits: the clone's irrelevant files alone would break them if they counted.
+    monkeypatch.setattr(handin, "MAX_ZIP_MEMBERS", 50)
+    monkeypatch.setattr(handin, "MAX_ZIP_BYTES", 1024**2)
+    for handed_in, prefix in (
+        (tmp_path / learner, inside),
+        (zip_folder(tmp_path / learner, tmp_path / "a.zip"), place),
+    ):
+        tree = tmp_path / f"tree-{handed_in.suffix}"
+        intake = handin.normalise(handed_in, tree)
+        assert intake.notes == []
+        assert intake.found == {
+            "01_neuron": f"{prefix}/exercises/01_neuron/neuron.py",
+            "02_sigmoid": f"{prefix}/exercises/02_sigmoid/sigmoid.ipynb",  # the untouched stub's notebook
+        }
+        assert (tree / "01_neuron" / "neuron.py").read_text() == solution("01_neuron")
+        assert handin.is_untouched_stub((tree / "02_sigmoid" / "sigmoid.py").read_text())
+
+
+@pytest.mark.parametrize(("depth", "found"), [(handin.SCAN_DEPTH, True), (handin.SCAN_DEPTH + 1, False)])
+def test_folders_and_zips_are_searched_to_the_same_depth(tmp_path: Path, depth: int, found: bool) -> None:
+    folders = [f"level{i}" for i in range(1, depth)]
+    module = tmp_path.joinpath("handin", *folders, "neuron.py")
+    module.parent.mkdir(parents=True)
+    module.write_text(solution("01_neuron"))
+    archive = tmp_path / "handin.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("/".join([*folders, "neuron.py"]), solution("01_neuron"))
+    for handed_in in (tmp_path / "handin", archive):
+        intake = handin.normalise(handed_in, tmp_path / f"tree-{handed_in.suffix}")
+        assert ("01_neuron" in intake.found) is found
+
+
+def test_only_the_modules_and_notebooks_of_a_zipped_clone_are_extracted(tmp_path: Path) -> None:
+    archive = zip_folder(clone(tmp_path / "kai" / "nnkata"), tmp_path / "kai.zip")
+    with zipfile.ZipFile(archive) as z:
+        assert handin.check_zip(z) == []
+    target = tmp_path / "extracted"
+    assert handin._extract(archive, target) == []
+    extracted = sorted(str(p.relative_to(target)) for p in target.rglob("*") if not p.is_dir())
+    assert extracted == [
+        f"nnkata/exercises/{e}/{module_name(e)}{suffix}"
+        for e in ("01_neuron", "02_sigmoid")
+        for suffix in (".ipynb", ".py")
+    ]
+
+
+def test_a_module_too_large_in_a_zip_is_skipped_with_a_note(tmp_path: Path) -> None:
+    archive = tmp_path / "bob.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for exercise in WRITTEN:
+            z.writestr(f"bob/{module_name(exercise)}.py", solution(exercise))
+        z.writestr("bob/weights.py", "w = " + "0" * handin.MAX_FILE_BYTES)
+    intake = handin.normalise(archive, tmp_path / "tree")
+    assert sorted(intake.found) == WRITTEN
+    assert intake.notes == [
+        f"bob.zip: member 'bob/weights.py' would be {handin.MAX_FILE_BYTES + 4} bytes uncompressed, "
+        f"more than the {handin.MAX_FILE_BYTES} accepted: it was skipped"
+    ]
+
+
+def test_a_code_cell_that_does_not_parse_is_left_out_with_a_note(tmp_path: Path) -> None:
+    root = tmp_path / "handin"
+    root.mkdir()
+    (root / "alice.ipynb").write_text(
+        notebook(["import numpy as np", solution("01_neuron"), "f(a b)", solution("02_sigmoid")])
+    )
+    (root / "pooling.ipynb").write_text(notebook([solution("07_pooling"), "%timeit max_pool2d(x)", "def oops(:"]))
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert sorted(intake.found) == ["01_neuron", "02_sigmoid", "07_pooling"]
+    assert [note.split(" (")[0] for note in intake.notes] == [
+        "code cell 3 of alice.ipynb does not parse",
+        "code cell 3 of pooling.ipynb does not parse",
+    ]
+    assert all(note.endswith(", line 1): it was left out") for note in intake.notes)
+    for exercise in intake.found:
+        compile((intake.root / exercise / f"{module_name(exercise)}.py").read_text(), exercise, "exec")
+    assert "%timeit" in (intake.root / "07_pooling" / "pooling.py").read_text()  # kept, commented out
+
+
+def test_a_byte_order_mark_does_not_break_a_module_or_a_notebook(tmp_path: Path) -> None:
+    root = tmp_path / "handin"
+    root.mkdir()
+    (root / "neuron.py").write_bytes(codecs.BOM_UTF8 + solution("01_neuron").encode("utf-8"))
+    (root / "sigmoid.ipynb").write_bytes(codecs.BOM_UTF8 + notebook([solution("02_sigmoid")]).encode("utf-8"))
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.notes == [] and sorted(intake.found) == ["01_neuron", "02_sigmoid"]
+    assert (intake.root / "01_neuron" / "neuron.py").read_text() == solution("01_neuron")
+
+
+def test_names_in_other_case_or_downloaded_again_are_accepted_the_exact_name_first(tmp_path: Path) -> None:
+    root = tmp_path / "handin"
+    (root / "04_parameters").mkdir(parents=True)
+    (root / "Neuron.py").write_text(solution("01_neuron"))
+    (root / "SIGMOID.ipynb").write_text(notebook([solution("02_sigmoid")]))
+    (root / "feedforward (1).py").write_text("# the first download\n")
+    (root / "feedforward(2).py").write_text(solution("03_feedforward"))
+    (root / "04_parameters" / "parameters.py").write_text(solution("04_parameters"))
+    (root / "parameters (1).py").write_text("# not this one: parameters.py is there\n")
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.found == {
+        "01_neuron": "Neuron.py",
+        "02_sigmoid": "SIGMOID.ipynb",
+        "03_feedforward": "feedforward(2).py",
+        "04_parameters": "04_parameters/parameters.py",
+    }
+    assert intake.notes == ["feedforward(2).py was graded as 03_feedforward: there is no feedforward.py in the hand-in"]
+    for exercise in ("03_feedforward", "04_parameters"):
+        assert (intake.root / exercise / f"{module_name(exercise)}.py").read_text() == solution(exercise)
