@@ -183,10 +183,10 @@ def written_functions(path: Path, generated: bytes) -> list[str]:
 
 
 def _learner_code(path: Path, data: bytes) -> str:
-    from grader.calling import code_cells
+    from grader.calling import code_cells, join_cells
 
     text = data.decode("utf-8")
-    return "\n\n".join(code_cells(json.loads(text))) if path.suffix == ".ipynb" else text
+    return join_cells(code_cells(json.loads(text)))[0] if path.suffix == ".ipynb" else text
 
 
 def _functions(source: str) -> dict[str, ast.FunctionDef]:
