@@ -86,8 +86,15 @@ def tolerance_for(*arrays: Any, magnitude: float = 1.0) -> Tolerance:
 SHAPE_ERROR = re.compile(r"matmul|not aligned|could not be broadcast|cannot reshape|shape mismatch")
 SHAPE_HINT = (
     "two arrays' shapes do not fit together. Print the .shape of each array on that line and compare "
-    "them with the shapes in the docstring: weights are (n_out, n_in), and a batch has one example per row."
+    "them with the shapes in the docstring"
 )
+# The shapes to compare with, by function (the dense layers' for every other one).
+SHAPE_REMINDERS = {
+    "convolve2d": "image is (H, W) and kernel (kh, kw)",
+    "conv2d": "x is (N, C_in, H, W) and weight (C_out, C_in, kh, kw); np.pad pads every axis unless told which",
+    "max_pool2d": "x is (N, C, H, W), and each window covers the last two axes",
+}
+DENSE_SHAPES = "weights are (n_out, n_in), and a batch has one example per row"
 
 
 def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
@@ -103,7 +110,8 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
     if outcome.status in (IMPORT_FAILED, FORBIDDEN_IMPORT):
         return Diagnosis(f"your code could not be imported, so `{function}` could not be checked.", [outcome.message])
     if outcome.status == RAISED:
-        hint = SHAPE_HINT if SHAPE_ERROR.search(outcome.message) else ""
+        shapes = SHAPE_REMINDERS.get(function, DENSE_SHAPES)
+        hint = f"{SHAPE_HINT}: {shapes}." if SHAPE_ERROR.search(outcome.message) else ""
         return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint)
     if outcome.status == NOT_PLAIN:
         return Diagnosis(f"`{function}` returned something that is not a number or a NumPy array.", [outcome.message])

@@ -159,7 +159,7 @@ def failure_report(summary: str, failures: list, total: int) -> str:
     A case whose result matches a known mistake teaches the most, so it is shown first; then
     one with the general advice on shapes.
     """
-    ranked = sorted(failures, key=lambda f: (not f[1].likely_mistake, f[1].likely_mistake == SHAPE_HINT))
+    ranked = sorted(failures, key=lambda f: (not f[1].likely_mistake, f[1].likely_mistake.startswith(SHAPE_HINT)))
     case, diagnosis = ranked[0]
     if total > 1:
         return f"{summary}: {len(failures)} of {total} cases fail. One of them:\n{diagnosis.render(case.call)}"

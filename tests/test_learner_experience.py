@@ -147,6 +147,18 @@ def test_a_loop_that_never_ends_is_stopped_and_its_line_named(make_tree):
     assert "line 5 of neuron.py" in message or "line 6 of neuron.py" in message
 
 
+def test_shape_advice_gives_the_shapes_of_the_function_at_hand(make_tree):
+    from grader.pytest_plugin import CheckFailed, Runner
+
+    source = (REPO / "solutions" / "07_pooling" / "pooling.py").read_text(encoding="utf-8")
+    signature = "def max_pool2d(x, kernel_size=2, stride=None):"
+    broken = source.replace(signature, signature + "\n    x = x.reshape(-1, 3)", 1)
+    assert broken != source
+    with pytest.raises(CheckFailed) as failed:
+        Runner(make_tree({"07_pooling": broken})).run("07_pooling", checks_of("07_pooling")[0].name)
+    assert "compare them with the shapes in the docstring: x is (N, C, H, W)" in str(failed.value)
+
+
 def test_a_missing_function_is_named_not_an_import_error(make_tree):
     source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
     tree = make_tree({"01_neuron": source.replace("def weighted_sum(", "def weightedsum(")})
