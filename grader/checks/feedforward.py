@@ -50,6 +50,10 @@ NO_LAST_SIGMOID = (
     "output layer too, applies σ."
 )
 NO_BIAS = "your result equals the network computed without biases: each layer is σ(W·a + b)."
+ARGMAX_FLATTENED = (
+    "your result is one number for the whole batch: np.argmax without axis= looks at every output "
+    "of every example as one flat array. The digit of one example is the argmax of its own row: use axis=-1."
+)
 ARGMAX_OVER_BATCH = (
     "your result is the argmax over the batch (axis 0), for each output neuron: the digit of one "
     "example is the argmax of its own row, so use axis=-1."
@@ -303,7 +307,7 @@ def _predict_case(rng: np.random.Generator, sizes: list[int], batch: int | None)
     top = array(output.max(dim=-1).values)
     if batch is None:
         return Case(Call("predict", (weights, biases, x)), int(digits), mistakes=[Mistake(float(top), MAX_NOT_ARGMAX)])
-    mistakes = [Mistake(top, MAX_NOT_ARGMAX)]
+    mistakes = [Mistake(top, MAX_NOT_ARGMAX), Mistake(int(output.argmax()), ARGMAX_FLATTENED)]
     if batch == sizes[-1]:  # the argmax over the batch has the same shape
         mistakes.append(Mistake(array(output.argmax(dim=0)), ARGMAX_OVER_BATCH))
     return Case(Call("predict", (weights, biases, x)), digits, mistakes=mistakes)
