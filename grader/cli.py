@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -27,6 +29,37 @@ DEFAULT_RATES = (3.0, 1.5, 0.5)
 
 class UserError(Exception):
     """A problem the user can fix; printed as one line, without a traceback."""
+
+
+def positive_seconds(text: str) -> float:
+    """``--timeout``: a number of seconds above 0 (argparse prints the message as one line)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan  # refused below, with the same message as 0 or -5
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _whole_number(text: str, least: int, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """``--seed`` (and a ``--seed-file``'s), ``--first-slot``: a whole number, 0 or more."""
+    return _whole_number(text, 0, "a whole number, 0 or more")
+
+
+def positive_int(text: str) -> int:
+    """``--jobs``, ``--batch-size``: a whole number, 1 or more."""
+    return _whole_number(text, 1, "a whole number, 1 or more")
 
 
 def _numbers(text: str, kind: type) -> tuple:
@@ -192,9 +225,9 @@ def read_seed(args: argparse.Namespace) -> int:
     except OSError as error:
         raise UserError(f"cannot read the seed file {args.seed_file}: {error}") from None
     try:
-        return int(text)
-    except ValueError:
-        raise UserError(f"the seed file {args.seed_file} must hold one integer") from None
+        return non_negative_int(text)
+    except argparse.ArgumentTypeError:
+        raise UserError(f"the seed file {args.seed_file} must hold one whole number, 0 or more") from None
 
 
 def _shard(text: str) -> Any:
@@ -210,9 +243,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
     from grader import gradescope, grading, rubric
 
     out = Path(args.out)
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr)
+
     try:
         plan = grading.build_plan(load_rubric(args), read_seed(args))
-        submissions = grading.discover([Path(p) for p in args.submissions], args.each)
+        submissions = grading.discover([Path(p) for p in args.submissions], args.each, out=out, say=say)
         if not submissions:
             raise UserError("no submissions to grade")
         if plan.needs_mnist:
@@ -222,7 +259,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             everyone = len(submissions)
             submissions = args.shard.select(submissions)
             shard = args.shard.header(everyone)
-            print(f"shard {args.shard}: {len(submissions)} of the {everyone} hand-ins", file=sys.stderr)
+            say(f"shard {args.shard}: {len(submissions)} of the {everyone} hand-ins")
         if args.gradescope:
             gradescope.gradescope_paths(args.gradescope, [s.learner for s in submissions])
         if args.timeout:
@@ -234,7 +271,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             plan,
             jobs=args.jobs,
             force=args.force,
-            progress=lambda line: print(line, file=sys.stderr),
+            progress=say,
             first_slot=args.first_slot,
             shard=shard,
         )
@@ -252,6 +289,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"\n{feedback}:\n\n{feedback.read_text(encoding='utf-8')}")
     if args.gradescope:
         print(f"gradescope results: {', '.join(map(str, written)) if len(written) < 4 else args.gradescope}")
+    failed = grading.grader_faults(results)
+    if failed:
+        # Their 0 is no grade: a script running this must not take the gradebook as final.
+        raise UserError(
+            f"the grader itself failed on {len(failed)} hand-in(s): {', '.join(failed)}. Their rows in the "
+            f"gradebook are 0 and not a grade; {out / 'feedback'}/<learner>.md says what failed, and running "
+            "the same command again grades them again (the others are kept)"
+        )
     return 0
 
 
@@ -344,7 +389,7 @@ def _plan_options(parser: argparse.ArgumentParser) -> None:
     """--rubric, and --seed or --seed-file: what decides the checks, their cases and points."""
     parser.add_argument("--rubric", metavar="FILE", help="rubric TOML (default: grader/rubric.toml)")
     seeds = parser.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=int, default=0, help="secret seed of the checks' cases (default: 0)")
+    seeds.add_argument("--seed", type=non_negative_int, default=0, help="secret seed of the checks' cases (default: 0)")
     seeds.add_argument(
         "--seed-file",
         metavar="FILE",
@@ -381,8 +426,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="R[,R...]",
         help="learning rate per phase (default: 3.0,1.5,0.5)",
     )
-    train.add_argument("--batch-size", type=int, default=10, help="mini-batch size (default: 10)")
-    train.add_argument("--seed", type=int, default=0, help="seed of the initial network and the shuffling (default: 0)")
+    train.add_argument("--batch-size", type=positive_int, default=10, help="mini-batch size (default: 10)")
+    train.add_argument(
+        "--seed", type=non_negative_int, default=0, help="seed of the initial network and the shuffling (default: 0)"
+    )
     train.add_argument(
         "--save", metavar="FILE", help="write the trained weights with numpy.savez (weight_0, bias_0, ...)"
     )
@@ -427,11 +474,15 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", required=True, metavar="DIR", help="where the results go")
     _plan_options(grade)
     grade.add_argument(
-        "-j", "--jobs", type=int, default=os.cpu_count(), help="hand-ins graded at once (default: the number of cores)"
+        "-j",
+        "--jobs",
+        type=positive_int,
+        default=os.cpu_count(),
+        help="hand-ins graded at once (default: the number of cores)",
     )
     grade.add_argument(
         "--timeout",
-        type=float,
+        type=positive_seconds,
         help="wall and CPU seconds per exercise, overriding the rubric's [limits] (default: the rubric's)",
     )
     grade.add_argument("--force", action="store_true", help="grade again even unchanged hand-ins")
@@ -441,7 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument(
         "--first-slot",
-        type=int,
+        type=non_negative_int,
         default=0,
         metavar="N",
         help="first sandbox slot (uid 60000+N); give concurrent runs on one machine disjoint ranges",
@@ -517,15 +568,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _plan_options(check)
     check.add_argument(
-        "-j", "--jobs", type=int, default=os.cpu_count(), help="workers at once (default: the number of cores)"
+        "-j", "--jobs", type=positive_int, default=os.cpu_count(), help="workers at once (default: the number of cores)"
     )
-    check.add_argument("--first-slot", type=int, default=0, metavar="N", help="first sandbox slot (uid 60000+N)")
+    check.add_argument(
+        "--first-slot", type=non_negative_int, default=0, metavar="N", help="first sandbox slot (uid 60000+N)"
+    )
     check.set_defaults(run=cmd_check)
     return parser
 
 
+def _stop_at_the_first_ctrl_c(signum: int, frame: object) -> None:
+    """SIGINT: the first Ctrl-C stops the command, and any later one is ignored.
+
+    Stopping takes a moment (``grade`` kills its workers and writes the gradebook of what
+    finished): an impatient second Ctrl-C must neither cut that short nor end in a traceback.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Not when SIGINT is ignored already (a background job) or handled by whoever called us.
+    ours = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if ours:
+        signal.signal(signal.SIGINT, _stop_at_the_first_ctrl_c)
     try:
         return args.run(args)
     except UserError as error:
@@ -533,4 +600,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return 130  # SIGINT stays ignored: the process is ending
+    finally:
+        if ours and signal.getsignal(signal.SIGINT) is _stop_at_the_first_ctrl_c:
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # not interrupted: as it was

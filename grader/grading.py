@@ -10,12 +10,14 @@ checks and nothing else.
 
 Results are written per learner as they finish (``results/<learner>.json``, atomically), so
 an interrupted run resumes where it stopped; then ``gradebook.csv``, ``results.json`` and
-``feedback/<learner>.md`` are (re)written from all of them.
+``feedback/<learner>.md`` are (re)written from all of them, and from those that earlier runs
+graded into the same folder with the same plan (a late hand-in joins the gradebook).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import csv
 import functools
 import hashlib
@@ -25,11 +27,12 @@ import os
 import queue
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +45,16 @@ from grader.checks import Case, Check, all_checks
 from grader.compare import Diagnosis
 from grader.files import write_atomically
 from grader.rubric import THRESHOLDS, Rubric
-from grader.sandbox import Limits, run_sandboxed
+from grader.sandbox import (
+    LIMIT_CPU,
+    LIMIT_FILE_SIZE,
+    LIMIT_MEMORY,
+    LIMIT_OUTPUT,
+    LIMIT_PROCESSES,
+    LIMIT_WALL,
+    Limits,
+    run_sandboxed,
+)
 
 RESULT_VERSION = 1
 GRADER_DIR = Path(__file__).resolve().parent
@@ -164,27 +176,63 @@ def build_plan(rubric: Rubric, seed: int, exercises: Sequence[str] | None = None
 # Finding the submissions
 
 
+# What ``handin.normalise`` accepts as one learner's hand-in, besides a folder.
+SUBMISSION_SUFFIXES = (".zip", ".ipynb", ".py")
+
+
 def learner_id(path: Path) -> str:
     name = path.name
-    for suffix in (".zip", ".ipynb", ".py"):
+    for suffix in SUBMISSION_SUFFIXES:
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "learner"
     return name[:100]
 
 
-def discover(paths: Sequence[Path], each: bool) -> list[Submission]:
-    """One submission per path, or (``each``) one per child of each path."""
+def _some(names: Sequence[str]) -> str:
+    """Up to five names, for a line that must stay one line."""
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def could_be_a_handin(path: Path) -> bool:
+    """A folder, or a file of a kind a hand-in comes as (README.txt and Thumbs.db are not)."""
+    if path.is_symlink():
+        return True  # normalise refuses it with a note the learner sees, which says why
+    return path.is_dir() or (path.is_file() and path.name.lower().endswith(SUBMISSION_SUFFIXES))
+
+
+def discover(
+    paths: Sequence[Path], each: bool, *, out: Path | None = None, say: Callable[[str], None] | None = None
+) -> list[Submission]:
+    """One submission per path, or (``each``) one per child of each path.
+
+    Under ``each``, files that cannot be a hand-in are skipped and ``say`` gets one line naming
+    them; hidden entries (.DS_Store, .git) and the ``out`` folder (which may sit in the folder
+    of hand-ins) are skipped without a word.
+    """
     found: list[Path] = []
+    not_handins: list[str] = []
+    results_folder = Path(out).resolve() if out is not None else None
     for path in map(Path, paths):
         if each:
             if not path.is_dir():
                 raise GradingError(f"--each needs folders, and {path} is not one")
-            found += sorted(p for p in path.iterdir() if not p.name.startswith("."))
+            for child in sorted(path.iterdir()):
+                if child.name.startswith(".") or child.resolve() == results_folder:
+                    continue
+                if could_be_a_handin(child):
+                    found.append(child)
+                else:
+                    not_handins.append(child.name)
         else:
             if not path.exists() and not path.is_symlink():
                 raise GradingError(f"{path} does not exist")
             found.append(path)
+    if not_handins and say is not None:
+        say(
+            f"skipped {len(not_handins)} file(s) that cannot be a hand-in (not a folder, .zip, .py or .ipynb): "
+            f"{_some(not_handins)}"
+        )
     submissions: list[Submission] = []
     taken: set[str] = set()
     for path in found:
@@ -242,6 +290,21 @@ class Context:
     runtime: Path
     mnist: Path | None
     isolation: str | None = None
+    # Set when the run is interrupted: no worker starts any more, and no result of one is kept.
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+
+class Stopped(BaseException):
+    """Ends the grading of a hand-in once the run is interrupted; nothing of it is saved.
+
+    A BaseException, so that the handlers that turn a failure into a hand-in's result
+    (``except Exception``) let it through, as they let KeyboardInterrupt through.
+    """
+
+
+def _stop_if_interrupted(context: Context) -> None:
+    if context.stopping.is_set():
+        raise Stopped
 
 
 def _limits(rubric: Rubric, exercise: str) -> Limits:
@@ -258,17 +321,42 @@ def _no_result(calls: int, message: str) -> list[Outcome]:
     return [Outcome(NO_RESULT, message=message) for _ in range(calls)]
 
 
+def _size(count: int) -> str:
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if count >= size:
+            return f"{count / size:g} {unit}"
+    return f"{count} bytes"
+
+
+_TOO_SLOW = (
+    "Look for a loop that never ends, or one that runs far more often than needed: NumPy operations "
+    "on whole arrays are much faster than Python loops over their elements."
+)
+
+
+def stopped_message(limit: str, limits: Limits) -> str:
+    """What a learner reads when the sandbox stopped their code: which limit, how much, what to do."""
+    why = {
+        LIMIT_WALL: f"it ran for more than {limits.wall_seconds:g} s, the time limit. {_TOO_SLOW}",
+        LIMIT_CPU: f"it used more than {limits.cpu_seconds:g} s of CPU time, the limit. {_TOO_SLOW}",
+        LIMIT_MEMORY: f"it asked for more than {_size(limits.memory_bytes)} of memory, the limit. Look for arrays "
+        "far larger than the data (e.g. one holding every pair of elements) or a list that grows without end.",
+        # output_bytes is only how much of it the grader keeps; past output_kill_bytes it stops the worker.
+        LIMIT_OUTPUT: f"it printed more than {_size(limits.output_kill_bytes)}, the output limit. "
+        "Remove print statements, or print less.",
+        LIMIT_FILE_SIZE: f"it wrote a file larger than {_size(limits.file_bytes)}, the file size limit. "
+        "The exercises need no files: remove the code that writes them.",
+        LIMIT_PROCESSES: f"it started more than {limits.processes} processes or threads, the limit. The exercises "
+        "need none: remove the code that starts them (multiprocessing, threading, subprocess, os.fork).",
+    }.get(limit, f"it went over a limit ({limit}).")
+    return f"your code was stopped: {why}"
+
+
 def _why_no_result(result: Any, limits: Limits, problem: str) -> str:
     if result is None:
         return problem
     if result.limit_hit:
-        bound = {
-            "wall time": f"{limits.wall_seconds:g} s",
-            "cpu time": f"{limits.cpu_seconds:g} s of CPU",
-            "memory": f"{limits.memory_bytes // 1024**2} MiB of address space",
-            "output": "the output limit",
-        }.get(result.limit_hit, result.limit_hit)
-        return f"your code was stopped: it went over the {result.limit_hit} limit ({bound})."
+        return stopped_message(result.limit_hit, limits)
     tail = result.stderr.strip().splitlines()[-3:]
     text = f"the process running your code ended without an answer (exit status {result.returncode})."
     if tail:
@@ -299,6 +387,7 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     problem = ""
     grader_fault = False
     for attempt in range(2):
+        _stop_if_interrupted(context)
         try:
             result = run_sandboxed(
                 [sys.executable, str(context.runtime / "grader" / "worker.py"), str(request), str(answer)],
@@ -319,6 +408,8 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
         # (A hand-in that kills itself just dies twice.)
         if attempt or result.returncode != -9 or result.limit_hit or result.stderr.strip() or answer.exists():
             break
+    # An interrupted run kills its workers: what they left says nothing about the hand-in.
+    _stop_if_interrupted(context)
     seconds = time.monotonic() - started
     outcomes: list[Outcome] | None = None
     if result is not None and result.limit_hit is None and result.returncode == 0:
@@ -389,7 +480,9 @@ def grade_submission(
         "learner": submission.learner,
         "source": str(submission.path),
         "key": result_key(plan, intake),
+        "fingerprint": plan.key,  # which run's gradebook may hold this result (see saved_results)
         "content_hash": intake.content_hash,
+        "grader_fault": False,
         "notes": intake.notes,
         "found": intake.found,
         "exercises": {},
@@ -430,6 +523,7 @@ def grade_submission(
         result["exercises"][exercise] = report
         if run.get("grader_fault"):
             result["key"] = ""  # the grader's failure, not the learner's: grade again next run
+            result["grader_fault"] = True
     result["total"] = round(sum(e["score"] for e in result["exercises"].values()), 2)
     return result
 
@@ -520,6 +614,9 @@ def table(results: list[dict[str, Any]], plan: Plan | Layout) -> str:
 # The run
 
 
+STOP_SECONDS = 10.0  # after Ctrl-C, how long the hand-ins being graded get to stop
+
+
 def grade(
     submissions: Sequence[Submission],
     out: Path,
@@ -534,77 +631,174 @@ def grade(
 ) -> list[dict[str, Any]]:
     """Grade every submission into ``out``; returns their results in the order given.
 
+    The gradebook, ``results.json`` and feedback also cover the learners that earlier runs
+    graded into ``out`` with the same plan (see ``write_gradebook``). On Ctrl-C (or any other
+    exception) the hand-ins being graded are stopped at once and not saved, the outputs are
+    written for those that finished, and the exception goes on.
+
     ``shard`` (``{"index": I, "count": N, "submissions": all}``, see ``grader.shards``) is
     recorded in ``results.json`` when these submissions are one slice of a larger run.
     Sandbox slots ``first_slot .. first_slot + jobs - 1`` are used (each slot is a uid that the
     sandbox sweeps): two runs at once on one machine need slot ranges that do not overlap.
     """
     out = Path(out).resolve()
-    (out / "results").mkdir(parents=True, exist_ok=True)
-    (out / ".work").mkdir(exist_ok=True)
-    (out / ".work").chmod(0o711)
-    runtime = prepare_runtime(Path(tempfile.mkdtemp(prefix="runtime.", dir=out / ".work")))
-    mnist_dir = prepare_mnist(out / ".work" / "mnist") if plan.needs_mnist else None
-    context = Context(plan, out, runtime, mnist_dir, isolation)
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    slots: queue.Queue[int] = queue.Queue()
-    claimed = claim_slots(first_slot, jobs)
-    for slot in claimed:
-        slots.put(slot)
-    results: dict[str, dict[str, Any]] = {}
-    lock = threading.Lock()
-    done = [0]
-    started = time.monotonic()
     say = progress or (lambda line: None)
-
-    def previous(submission: Submission) -> dict[str, Any] | None:
-        path = out / "results" / f"{submission.learner}.json"
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    claimed = claim_slots(first_slot, jobs)
+    scratch: Path | None = None
+    stopped_cleanly = True
+    try:
+        scratch = open_output(out, claimed)
+        runtime = prepare_runtime(scratch / "runtime")
+        mnist_dir = prepare_mnist(scratch / "mnist") if plan.needs_mnist else None
+        batch = _Batch(Context(plan, out, runtime, mnist_dir, isolation), scratch, claimed, force)
+        learners = {s.learner for s in submissions}
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+            batch.run(submissions, jobs, say)
+        except BaseException as error:  # Ctrl-C above all
+            with ctrl_c_ignored():
+                stopped_cleanly = batch.stop()
+                finished = [batch.finished[s.learner] for s in submissions if s.learner in batch.finished]
+                why = "interrupted" if isinstance(error, KeyboardInterrupt) else f"stopped by {type(error).__name__}"
+                say(
+                    f"{why}: {len(finished)} of {len(submissions)} hand-ins graded and saved; the same command "
+                    f"grades the other {len(submissions) - len(finished)}"
+                )
+                write_gradebook(out, finished, plan, shard, graded_now=learners, say=say)
+            raise
+    finally:
+        # The scratch folder first, then the slots that guard it (see remove_stale_scratch). If a
+        # thread outlasted the stop, both stay until this process ends; the next run removes it.
+        if stopped_cleanly:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            release_slots(claimed)
+    ordered = [batch.finished[s.learner] for s in submissions]
+    write_gradebook(out, ordered, plan, shard, graded_now=learners, say=say)
+    return ordered
 
-    def task(submission: Submission) -> dict[str, Any]:
-        slot = slots.get()
-        scratch = Path(tempfile.mkdtemp(prefix=f"{submission.learner}.", dir=out / ".work"))
+
+class _Batch:
+    """The hand-ins of one ``grade`` call, graded on threads that each hold a sandbox slot."""
+
+    def __init__(self, context: Context, scratch: Path, slots: Iterable[int], force: bool) -> None:
+        self.context = context
+        self.scratch = scratch
+        self.force = force
+        self.free_slots: queue.Queue[int] = queue.Queue()
+        for slot in slots:
+            self.free_slots.put(slot)
+        self.finished: dict[str, dict[str, Any]] = {}  # learner -> result, saved unless skipped
+        self.executor: concurrent.futures.ThreadPoolExecutor | None = None
+        # Threads inside grade_one: counted there, not from futures, so that stop() also waits
+        # for one whose future an interrupt kept the main thread from recording.
+        self.active = 0
+        self.idle = threading.Condition()
+
+    def run(self, submissions: Sequence[Submission], jobs: int, say: Callable[[str], None]) -> None:
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+        futures = {self.executor.submit(self.grade_one, s): s for s in submissions}
+        started = time.monotonic()
+        for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
+            learner = futures[future].learner
+            result = future.result()
+            state = "unchanged, kept" if result.get("skipped") else f"{result['total']:g} points"
+            say(progress_line(done, len(submissions), time.monotonic() - started, f"{learner}: {state}"))
+        self.executor.shutdown()
+
+    def grade_one(self, submission: Submission) -> dict[str, Any]:
+        with self.idle:
+            self.active += 1
+        try:
+            _stop_if_interrupted(self.context)  # queued before the interrupt, started just after it
+            slot = self.free_slots.get()
+            try:
+                result = self._grade(submission, slot)
+            finally:
+                self.free_slots.put(slot)
+            with self.idle:
+                self.finished[submission.learner] = result
+            return result
+        finally:
+            with self.idle:
+                self.active -= 1
+                self.idle.notify_all()
+
+    def _grade(self, submission: Submission, slot: int) -> dict[str, Any]:
+        plan, out = self.context.plan, self.context.out
+        scratch = Path(tempfile.mkdtemp(prefix=f"{submission.learner}.", dir=self.scratch))
         try:
             try:
                 intake = handin.normalise(submission.path, scratch / "tree")
-                old = None if force else previous(submission)
+                old = None if self.force else read_result(out / "results" / f"{submission.learner}.json")
                 if old and old.get("version") == RESULT_VERSION and old.get("key") == result_key(plan, intake):
-                    old["skipped"] = True
-                    return old
-                result = grade_submission(context, submission, intake, scratch, slot)
+                    return {**old, "skipped": True}
+                result = grade_submission(self.context, submission, intake, scratch, slot)
             except Exception as error:  # one hand-in's failure never stops the others
-                result = failed_result(submission, plan, f"the grader failed on this hand-in: {error}")
+                _stop_if_interrupted(self.context)  # then it may be the interrupt's doing
+                message = f"the grader failed on this hand-in: {type(error).__name__}: {error}"
+                result = failed_result(submission, plan, message)
             save_result(out, result)
             return result
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-            slots.put(slot)
 
-    executor = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
+    def stop(self) -> bool:
+        """Stop the run: start no hand-in, kill the workers running; False if threads outlast STOP_SECONDS."""
+        self.context.stopping.set()
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + STOP_SECONDS
+        while time.monotonic() < deadline:
+            with self.idle:
+                if self.active == 0:
+                    return True
+            # Again and again: a thread may start a worker between two sweeps (it then stops
+            # before the next one, as _stop_if_interrupted sees the flag).
+            kill_own_sandboxes()
+            with self.idle:
+                self.idle.wait_for(lambda: self.active == 0, timeout=0.1)
+        return False
+
+
+def kill_own_sandboxes() -> None:
+    """SIGKILL every sandboxed worker this process has started and that still runs.
+
+    ``run_sandboxed`` starts each worker's outer process (bwrap, unshare or prlimit) as the
+    leader of a new session, and nothing else in the grader does: these are the children of
+    this process that lead their own process group. Killing that group ends the worker (its
+    namespaces die with it), and ``run_sandboxed`` returns at once, not at the time limit.
+    """
+    me = os.getpid()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as file:
+                # "pid (command) state ppid pgrp ...": the command may hold spaces and parentheses.
+                _, parent, group = file.read().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if int(parent) == me and int(group) == int(entry.name):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(int(entry.name), signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def ctrl_c_ignored() -> Iterator[None]:
+    """Ignore SIGINT in the block (if it runs in the main thread, the one that signals reach).
+
+    After a first Ctrl-C the run stops its workers and writes the gradebook of what finished:
+    a second one must not cut that short, leaving workers to run until their time limit.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        futures = {executor.submit(task, s): s for s in submissions}
-        for future in concurrent.futures.as_completed(futures):
-            submission = futures[future]
-            result = future.result()
-            with lock:
-                results[submission.learner] = result
-                done[0] += 1
-                state = "unchanged, kept" if result.get("skipped") else f"{result['total']:g} points"
-                elapsed = time.monotonic() - started
-                say(progress_line(done[0], len(submissions), elapsed, f"{submission.learner}: {state}"))
-    except BaseException:
-        executor.shutdown(wait=False, cancel_futures=True)
-        raise
-    executor.shutdown()
-    for handle in claimed.values():
-        os.close(handle)
-    shutil.rmtree(runtime, ignore_errors=True)
-    ordered = [results[s.learner] for s in submissions]
-    write_outputs(out, ordered, plan, shard)
-    return ordered
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def progress_line(done: int, total: int, seconds: float, what: str) -> str:
@@ -624,6 +818,20 @@ def _clock(seconds: float) -> str:
 SLOT_LOCKS = Path(tempfile.gettempdir()) / "nnkata-slots"
 
 
+def _lock_slot(slot: int) -> int | None:
+    """The descriptor holding an flock on ``slot``'s lock file, or None if another process holds it."""
+    import fcntl
+
+    SLOT_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    handle = os.open(SLOT_LOCKS / f"{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        return None
+    return handle
+
+
 def claim_slots(first: int, count: int) -> dict[int, int]:
     """``count`` sandbox slots from ``first`` on that no other grader on this machine holds.
 
@@ -631,30 +839,73 @@ def claim_slots(first: int, count: int) -> dict[int, int]:
     other's workers. A slot is held by an flock on ``$TMPDIR/nnkata-slots/<slot>.lock`` for as
     long as this process keeps the returned descriptors open (the kernel drops it if we die).
     """
-    import fcntl
-
     from grader.sandbox import MAX_SLOTS
 
-    SLOT_LOCKS.mkdir(mode=0o700, exist_ok=True)
     claimed: dict[int, int] = {}
     for slot in range(first, MAX_SLOTS):
         if len(claimed) == count:
             break
-        handle = os.open(SLOT_LOCKS / f"{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(handle)
-            continue
-        claimed[slot] = handle
+        handle = _lock_slot(slot)
+        if handle is not None:
+            claimed[slot] = handle
     if len(claimed) < count:
-        for handle in claimed.values():
-            os.close(handle)
+        release_slots(claimed)
         raise GradingError(f"no {count} free sandbox slots from {first} on: other graders hold them")
     return claimed
 
 
+def release_slots(claimed: dict[int, int]) -> None:
+    for handle in claimed.values():
+        os.close(handle)
+
+
+def open_output(out: Path, claimed: Collection[int]) -> Path:
+    """Make ``out`` ready for a run; returns the run's own scratch folder, in ``out/.work``.
+
+    Raises ``GradingError`` (one line) when ``out`` is a file or cannot be written to.
+    """
+    if out.exists() and not out.is_dir():
+        raise GradingError(f"--out {out} is a file: give a folder for the gradebook, results and feedback")
+    work = out / ".work"
+    try:
+        (out / "results").mkdir(parents=True, exist_ok=True)
+        work.mkdir(exist_ok=True)
+        work.chmod(0o711)
+        remove_stale_scratch(work, claimed)
+        scratch = Path(tempfile.mkdtemp(prefix=f"run-{min(claimed)}.", dir=work))
+        scratch.chmod(0o711)  # as .work: the workers' uids reach their own folders through it
+    except OSError as error:
+        raise GradingError(f"cannot write to --out {out}: {error.strerror or error}") from None
+    return scratch
+
+
+def remove_stale_scratch(work: Path, held: Collection[int]) -> None:
+    """Remove the scratch folders that runs killed or interrupted mid-way left in ``work``.
+
+    A run's folder is ``run-<slot>.<random>``, named after the first sandbox slot the run holds,
+    and is removed before the run lets go of its slots. So the folder of a slot that no process
+    holds (or that this run holds itself, having claimed its slots first) belongs to a run that
+    is over. A slot that another grader holds keeps its folder: that run may be writing here.
+    """
+    for folder in work.iterdir():
+        match = re.fullmatch(r"run-(\d+)\..+", folder.name)
+        if match is None or not folder.is_dir():
+            continue
+        slot = int(match[1])
+        if slot in held:
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        handle = _lock_slot(slot)
+        if handle is None:
+            continue  # another grader holds that slot
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(handle)
+
+
 def failed_result(submission: Submission, plan: Plan, message: str) -> dict[str, Any]:
+    """The result of a hand-in the grader itself failed on: 0 everywhere, with ``message``."""
     exercises = {}
     for exercise in plan.exercises:
         checks = {
@@ -675,7 +926,9 @@ def failed_result(submission: Submission, plan: Plan, message: str) -> dict[str,
         "version": RESULT_VERSION,
         "learner": submission.learner,
         "source": str(submission.path),
-        "key": "",
+        "key": "",  # never matches: the next run grades the hand-in again
+        "fingerprint": plan.key,
+        "grader_fault": True,
         "notes": [message],
         "found": {},
         "exercises": exercises,
@@ -683,9 +936,93 @@ def failed_result(submission: Submission, plan: Plan, message: str) -> dict[str,
     }
 
 
+def grader_faults(results: Iterable[dict[str, Any]]) -> list[str]:
+    """The learners whose result is the grader's failure (its sandbox, or the grader itself)."""
+    return [r["learner"] for r in results if r.get("grader_fault")]
+
+
 def save_result(out: Path, result: dict[str, Any]) -> None:
     """Write one learner's ``results/<learner>.json`` (what a re-run reads to skip them)."""
     write_atomically(out / "results" / f"{result['learner']}.json", json.dumps(result, indent=1))
+
+
+def read_result(path: Path) -> dict[str, Any] | None:
+    """A saved ``results/<learner>.json``, or None if it cannot be read."""
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return result if isinstance(result, dict) else None
+
+
+@dataclass
+class SavedResults:
+    """What ``out/results/`` holds besides the learners of the current run."""
+
+    matching: list[dict[str, Any]]  # graded with the plan asked about
+    other_settings: list[str]  # learners graded with another seed, rubric, limits or grader
+    unreadable: list[str]  # file names
+
+
+def saved_results(out: Path, fingerprint: str, leave_out: Collection[str]) -> SavedResults:
+    """The saved results in ``out/results/`` of learners not in ``leave_out``, by plan."""
+    saved = SavedResults([], [], [])
+    for path in sorted((out / "results").glob("*.json")):
+        if path.stem in leave_out:
+            continue
+        result = read_result(path)
+        if result is None or result.get("learner") != path.stem:
+            saved.unreadable.append(path.name)
+        elif result.get("fingerprint") == fingerprint:
+            saved.matching.append(result)
+        else:
+            saved.other_settings.append(path.stem)
+    return saved
+
+
+def write_gradebook(
+    out: Path,
+    results: list[dict[str, Any]],
+    plan: Plan,
+    shard: dict[str, int] | None,
+    *,
+    graded_now: Collection[str],
+    say: Callable[[str], None],
+) -> None:
+    """Write the outputs for ``results`` and for the learners earlier runs graded into ``out``.
+
+    A late hand-in graded into an existing ``--out`` must not drop everyone else from the
+    gradebook; but only results graded with this plan (seed, rubric, limits, grader) belong in
+    it, and ``say`` tells which were left out. The learners of this run (``graded_now``) whose
+    result is not in ``results``, as after an interrupt, are left out too: their saved result
+    may be of a hand-in since replaced.
+    """
+    saved = saved_results(out, plan.key, leave_out=graded_now)
+    everyone = list(results)
+    if saved.matching:
+        everyone = sorted(everyone + saved.matching, key=lambda result: result["learner"])
+        say(
+            f"gradebook: {len(everyone)} learners, {len(saved.matching)} of them graded by earlier runs "
+            "into this folder"
+        )
+    failed_before = grader_faults(saved.matching)
+    if failed_before:
+        say(
+            f"the grader itself failed on the hand-ins of {_some(failed_before)} in an earlier run: their 0 in "
+            "this gradebook is not a grade; grade them again"
+        )
+    if saved.other_settings:
+        say(
+            f"{len(saved.other_settings)} result(s) in {out / 'results'} were graded with other settings (seed, "
+            f"rubric, limits or grader version) and are not in this gradebook: {_some(saved.other_settings)}; "
+            "grade them again with these settings, or use a new --out"
+        )
+    if saved.unreadable:
+        say(
+            f"{len(saved.unreadable)} file(s) in {out / 'results'} cannot be read as results and are not in "
+            f"this gradebook: {_some(saved.unreadable)}"
+        )
+    write_outputs(out, everyone, plan, shard)
 
 
 def run_header(plan: Plan, shard: dict[str, int] | None = None) -> dict[str, Any]:

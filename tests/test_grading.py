@@ -29,6 +29,7 @@ FAST = [e for e in exercises_with_checks() if e != "08_training"]
 # Away from the slots test_sandbox uses: a sandbox sweeps its slot's uid, so runs must not share one.
 SLOT = 100
 FAST_RUBRIC = "total = 100\n[exercises]\n" + "".join(f'"{e}" = 1\n' for e in FAST) + "[limits]\nseconds = 20\n"
+ONE_EXERCISE_RUBRIC = 'total = 100\n[exercises]\n"01_neuron" = 1\n'
 
 
 def solution(exercise: str) -> str:
@@ -124,7 +125,7 @@ def test_the_outputs(graded: tuple, plan: grading.Plan) -> None:
     assert "not written yet" in text
     assert (out / "results" / "layout.json").is_file()
     assert len(lines) == len(results) and lines[-1].startswith(f"[{len(results)}/{len(results)}]")
-    assert not [p for p in (out / ".work").iterdir() if p.name != "mnist"]
+    assert list((out / ".work").iterdir()) == []  # the run's scratch folder is gone
 
 
 def test_the_feedback_uses_the_same_messages_as_pytest(tmp_path: Path, plan: grading.Plan) -> None:
@@ -165,40 +166,240 @@ def test_a_rerun_skips_unchanged_handins_and_force_regrades(tmp_path: Path, plan
     assert not any("unchanged" in line for line in lines)
 
 
+def _handin(root: Path, code: str) -> Path:
+    (root / "01_neuron").mkdir(parents=True)
+    (root / "01_neuron" / "neuron.py").write_text(code)
+    return root
+
+
+def _gradebook(out: Path) -> dict[str, str]:
+    """learner -> total, as gradebook.csv has them."""
+    return {row[0]: row[-1] for row in list(csv.reader((out / "gradebook.csv").open()))[1:]}
+
+
+def test_a_late_handin_joins_the_gradebook_of_earlier_runs_with_the_same_settings(tmp_path: Path) -> None:
+    one_exercise = grading.build_plan(rubric.parse(ONE_EXERCISE_RUBRIC), seed=3)
+    out = tmp_path / "out"
+    on_time = [grading.Submission(name, _handin(tmp_path / name, solution("01_neuron"))) for name in ("ada", "bo")]
+    grading.grade(on_time, out, one_exercise, jobs=2, first_slot=SLOT)
+    late = [grading.Submission("cy", _handin(tmp_path / "cy", "def weighted_sum(w, a, b):\n    return 0.0\n"))]
+    lines: list[str] = []
+    (result,) = grading.grade(late, out, one_exercise, jobs=1, progress=lines.append, first_slot=SLOT)
+    assert result["learner"] == "cy"  # grade returns this run's results only
+    assert "gradebook: 3 learners, 2 of them graded by earlier runs into this folder" in lines
+    assert list(_gradebook(out)) == ["ada", "bo", "cy"] and _gradebook(out)["ada"] == "100"
+    assert set(json.loads((out / "results.json").read_text())["learners"]) == {"ada", "bo", "cy"}
+
+    # A result of other settings (here another seed) or an unreadable file is left out, and said so.
+    other_seed = grading.build_plan(rubric.parse(ONE_EXERCISE_RUBRIC), seed=4)
+    grading.grade([grading.Submission("dee", tmp_path / "ada")], out, other_seed, jobs=1, first_slot=SLOT)
+    (out / "results" / "torn.json").write_text("{")
+    lines.clear()
+    grading.grade(late, out, one_exercise, jobs=1, progress=lines.append, first_slot=SLOT)
+    assert _gradebook(out) == {"ada": "100", "bo": "100", "cy": "0"}
+    assert any(
+        line.startswith(f"1 result(s) in {out.resolve() / 'results'} were graded with other settings")
+        and line.endswith("not in this gradebook: dee; grade them again with these settings, or use a new --out")
+        for line in lines
+    ), lines
+    assert any("cannot be read as results and are not in this gradebook: torn.json" in line for line in lines)
+    lines.clear()
+    grading.grade(late, out, other_seed, jobs=1, progress=lines.append, first_slot=SLOT)
+    assert list(_gradebook(out)) == ["cy", "dee"]
+    assert any(line.startswith("2 result(s)") and "ada, bo" in line for line in lines), lines
+
+
+def test_each_takes_folders_and_handin_files_and_skips_the_rest(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    for folder in ("ada", "graded/results", ".git"):
+        (batch / folder).mkdir(parents=True)
+    for name in ("bo.zip", "cy.ipynb", "dee.PY", "README.txt", "Thumbs.db", ".DS_Store"):
+        (batch / name).write_text("")
+    lines: list[str] = []
+    found = grading.discover([batch], each=True, out=batch / "graded", say=lines.append)
+    assert [s.learner for s in found] == ["ada", "bo", "cy", "dee"]  # not the results of an earlier run
+    assert lines == [
+        "skipped 2 file(s) that cannot be a hand-in (not a folder, .zip, .py or .ipynb): README.txt, Thumbs.db"
+    ]
+    assert [s.learner for s in grading.discover([batch], each=True)] == ["ada", "bo", "cy", "dee", "graded"]
+
+
+def test_out_must_be_a_folder_that_can_be_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grader import cli
+
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text(ONE_EXERCISE_RUBRIC)
+    handin = _handin(tmp_path / "ada", solution("01_neuron"))
+    a_file = tmp_path / "gradebook.csv"
+    a_file.write_text("learner,total\n")
+    expected = {
+        a_file: f"error: --out {a_file} is a file: give a folder",
+        a_file / "graded": f"error: cannot write to --out {a_file / 'graded'}: Not a directory",
+    }
+    for out, says in expected.items():
+        command = ["grade", str(handin), "--out", str(out), "--rubric", str(rubric_path), "-j", "1"]
+        assert cli.main([*command, "--first-slot", str(SLOT)]) == 1
+        error = capsys.readouterr().err
+        assert error.startswith(says) and len(error.splitlines()) == 1, error  # one line, no traceback
+    assert a_file.read_text() == "learner,total\n"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--timeout", "0", "expected a positive number of seconds, got '0'"),
+        ("--timeout", "-5", "expected a positive number of seconds, got '-5'"),
+        ("--timeout", "nan", "expected a positive number of seconds, got 'nan'"),
+        ("--timeout", "ten", "expected a positive number of seconds, got 'ten'"),
+        ("--seed", "-1", "expected a whole number, 0 or more, got '-1'"),
+        ("--seed", "1.5", "expected a whole number, 0 or more, got '1.5'"),
+        ("--jobs", "0", "expected a whole number, 1 or more, got '0'"),
+        ("--first-slot", "-3", "expected a whole number, 0 or more, got '-3'"),
+    ],
+)
+def test_grade_options_are_checked_before_anything_runs(
+    option: str, value: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader import cli
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.build_parser().parse_args(["grade", "handins", "--out", "graded", option, value])
+    assert stopped.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]  # argparse's usage, then this one line
+    assert last.startswith("python -m grader grade: error: argument ") and option in last and says in last, last
+
+
+def test_a_negative_seed_in_the_seed_file_is_refused(tmp_path: Path) -> None:
+    from grader import cli
+
+    seed_file = tmp_path / "seed"
+    seed_file.write_text("-7\n")
+    args = cli.build_parser().parse_args(["grade", "handins", "--out", "graded", "--seed-file", str(seed_file)])
+    with pytest.raises(cli.UserError, match="must hold one whole number, 0 or more"):
+        cli.read_seed(args)
+
+
+def test_a_grader_failure_fails_the_command_and_names_the_learners(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader import cli
+
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text(ONE_EXERCISE_RUBRIC)
+    batch = tmp_path / "batch"
+    for learner in ("ada", "bo"):
+        _handin(batch / learner, solution("01_neuron"))
+    really_grade = grading.grade_submission
+
+    def failing_on_bo(context: grading.Context, submission: grading.Submission, *args: object) -> dict:
+        if submission.learner == "bo":
+            raise RuntimeError("a bug in the grader")
+        return really_grade(context, submission, *args)
+
+    monkeypatch.setattr(grading, "grade_submission", failing_on_bo)
+    out = tmp_path / "out"
+    command = ["grade", str(batch), "--each", "--out", str(out), "--rubric", str(rubric_path), "-j", "2"]
+    assert cli.main([*command, "--first-slot", str(SLOT)]) == 1
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith("error: the grader itself failed on 1 hand-in(s): bo. "), error
+    assert _gradebook(out) == {"ada": "100", "bo": "0"}  # the others' results are written
+    assert "RuntimeError: a bug in the grader" in (out / "feedback" / "bo.md").read_text()
+    late = _handin(tmp_path / "cy", solution("01_neuron"))
+    command = ["grade", str(late), "--out", str(out), "--rubric", str(rubric_path), "-j", "1"]
+    assert cli.main([*command, "--first-slot", str(SLOT)]) == 0  # cy is fine; bo, graded before, is said again
+    assert "the grader itself failed on the hand-ins of bo in an earlier run" in capsys.readouterr().err
+
+
+def test_a_limit_message_names_the_limit_and_what_to_do() -> None:
+    limits = sandbox.Limits(wall_seconds=20, cpu_seconds=20, memory_bytes=2048 * 1024**2, output_bytes=64 * 1024)
+    expected = {
+        sandbox.LIMIT_WALL: ("more than 20 s, the time limit", "a loop that never ends"),
+        sandbox.LIMIT_CPU: ("more than 20 s of CPU time", "a loop that never ends"),
+        sandbox.LIMIT_MEMORY: ("more than 2 GiB of memory", "arrays"),
+        sandbox.LIMIT_OUTPUT: ("printed more than 16 MiB, the output limit", "Remove print statements, or print less."),
+        sandbox.LIMIT_FILE_SIZE: ("a file larger than 64 MiB", "remove the code that writes them"),
+        sandbox.LIMIT_PROCESSES: ("more than 32 processes or threads", "remove the code that starts them"),
+    }
+    for limit, (how_much, fix) in expected.items():
+        message = grading.stopped_message(limit, limits)
+        assert message.startswith("your code was stopped: ") and how_much in message and fix in message, message
+
+
+def test_a_handin_that_prints_too_much_is_told_the_limit(tmp_path: Path) -> None:
+    printer = "def weighted_sum(w, a, b):\n    while True:\n        print('x' * 100_000)\n"
+    one_exercise = grading.build_plan(rubric.parse(ONE_EXERCISE_RUBRIC + "[limits]\nseconds = 20\n"), seed=3)
+    submission = grading.Submission("printer", _handin(tmp_path / "printer", printer))
+    (result,) = grading.grade([submission], tmp_path / "out", one_exercise, jobs=1, first_slot=SLOT)
+    neuron = result["exercises"]["01_neuron"]
+    assert neuron["limit_hit"] == "output"
+    assert neuron["problem"] == grading.stopped_message(sandbox.LIMIT_OUTPUT, sandbox.Limits())
+
+
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
 def test_an_interrupted_run_keeps_what_finished_and_resumes(tmp_path: Path, signal_name: str) -> None:
     import signal
     import time
 
     rubric_path = tmp_path / "rubric.toml"
-    rubric_path.write_text('total = 100\n[exercises]\n"01_neuron" = 1\n')
+    rubric_path.write_text(ONE_EXERCISE_RUBRIC)
     batch = tmp_path / "batch"
     learners = [f"learner{i}" for i in range(8)]
     for learner in learners:
         (batch / learner / "01_neuron").mkdir(parents=True)
         (batch / learner / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+    # With -j 1, learner1 is sleeping in its worker when the signal comes: a run that waited
+    # for it instead of killing it would take a minute (the time limit) to stop.
+    sleeper = batch / "learner1" / "01_neuron" / "neuron.py"
+    sleeper.write_text("import time\ntime.sleep(120)\n" + solution("01_neuron"))
     out = tmp_path / "out"
     command = [sys.executable, "-m", "grader", "grade", str(batch), "--each", "--out", str(out), "-j", "1"]
     command += ["--rubric", str(rubric_path), "--first-slot", str(SLOT + 90)]
-    run = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not list((out / "results").glob("*.json")) and time.monotonic() < deadline:
         time.sleep(0.05)
+    time.sleep(1.0)  # learner1's worker has started, and sleeps
+    signalled = time.monotonic()
     run.send_signal(getattr(signal, signal_name))  # Ctrl-C, or kill -9, in the middle of the run
-    assert run.wait(timeout=60) != 0
+    if signal_name == "SIGINT":
+        run.send_signal(signal.SIGINT)  # impatient: a second Ctrl-C at once, while it stops
+    _, stderr = run.communicate(timeout=60)
+    stopped_after = time.monotonic() - signalled
+    assert run.returncode != 0
     time.sleep(0.5)
     assert not _processes_of_uid(sandbox.UID_BASE + SLOT + 90), "a worker outlived its grader"
     kept = sorted(p.stem for p in (out / "results").glob("*.json"))
-    assert 1 <= len(kept) < len(learners)
-    for path in (out / "results").glob("*.json"):
-        assert json.loads(path.read_text())["total"] == 100  # every file kept is whole
+    assert kept == ["learner0"]  # learner1, killed mid-way, is not saved
+    assert json.loads((out / "results" / "learner0.json").read_text())["total"] == 100  # whole
+    if signal_name == "SIGINT":
+        assert stopped_after < 8, f"the run took {stopped_after:.1f} s to stop after Ctrl-C"
+        assert "Traceback" not in stderr and stderr.rstrip().endswith("interrupted"), stderr
+        assert "interrupted: 1 of 8 hand-ins graded and saved; the same command grades the other 7" in stderr
+        rows = list(csv.reader((out / "gradebook.csv").open()))
+        assert {r[0]: r[-1] for r in rows[1:]} == {"learner0": "100"}  # what finished, in a gradebook
+        assert (out / "feedback" / "learner0.md").is_file()
 
+    sleeper.write_text(solution("01_neuron"))
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    for learner in kept:
-        assert f"{learner}: unchanged, kept" in done.stderr
+    assert "learner0: unchanged, kept" in done.stderr
     rows = list(csv.reader((out / "gradebook.csv").open()))
     assert {r[0]: r[-1] for r in rows[1:]} == dict.fromkeys(learners, "100")
+    assert list((out / ".work").iterdir()) == []  # no scratch of the interrupted run is left
+
+
+def test_only_the_scratch_of_runs_that_are_over_is_removed(tmp_path: Path) -> None:
+    work = tmp_path / ".work"
+    running, over, ours = (work / f"run-{slot}.abc" for slot in (SLOT + 60, SLOT + 61, SLOT + 62))
+    for folder in (running, over, ours):
+        (folder / "learner.x").mkdir(parents=True)
+    (work / "notes").mkdir()  # not a run's folder: left alone
+    another_grader = grading.claim_slots(SLOT + 60, 1)
+    try:
+        grading.remove_stale_scratch(work, held={SLOT + 62})
+    finally:
+        grading.release_slots(another_grader)
+    assert sorted(p.name for p in work.iterdir()) == ["notes", running.name]
 
 
 def _processes_of_uid(uid: int) -> list[str]:
@@ -293,7 +494,7 @@ def test_a_rubric_threshold_is_checked_and_does_not_outlive_its_plan() -> None:
 
 def test_the_command_line(tmp_path: Path) -> None:
     rubric_path = tmp_path / "rubric.toml"
-    rubric_path.write_text('total = 100\n[exercises]\n"01_neuron" = 1\n')
+    rubric_path.write_text(ONE_EXERCISE_RUBRIC)
     batch = tmp_path / "batch"
     (batch / "alice" / "01_neuron").mkdir(parents=True)
     (batch / "alice" / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
@@ -376,6 +577,7 @@ def test_a_sandbox_failure_is_not_kept_as_the_learners_grade(
         patch.setattr(grading, "run_sandboxed", broken)
         (first,) = grading.grade(submissions, tmp_path / "out", plan, jobs=1, first_slot=SLOT)
     assert first["total"] == 0 and "tell your instructor" in first["exercises"]["01_neuron"]["problem"]
+    assert grading.grader_faults([first]) == ["one"]  # so `grade` ends with an error naming them
     (again,) = grading.grade(submissions, tmp_path / "out", plan, jobs=1, first_slot=SLOT)
     assert not again.get("skipped") and again["exercises"]["01_neuron"]["score"] > 0
 
