@@ -96,10 +96,12 @@ def ensure_mnist() -> None:
     if mnist.find_data_dir() is not None:
         return
     if os.environ.get("NNKATA_OFFLINE"):
-        try:
-            mnist.load_mnist("train")
+        try:  # for the loader's message, which says which file is missing where
+            for split in ("train", "test"):
+                mnist.load_mnist(split)
         except mnist.MnistError as error:
             raise UserError(f"{error} (NNKATA_OFFLINE is set, so nothing is downloaded)") from None
+        return  # never download offline, even if the loader found every split after all
     print(
         f"MNIST is not on this machine yet: downloading it once into {mnist.DEFAULT_DATA_DIR} "
         "(about 11 MB; or point NNKATA_DATA at a folder holding the four files)",

@@ -524,3 +524,17 @@ def test_offline_the_command_line_downloads_nothing_and_says_what_to_do(monkeypa
     with pytest.raises(UserError, match="NNKATA_OFFLINE is set") as raised:
         ensure_mnist()
     assert "download-mnist" in str(raised.value)
+
+
+def test_offline_with_half_the_dataset_downloads_nothing(
+    synthetic: Synthetic, local: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from grader.cli import UserError, ensure_mnist
+
+    monkeypatch.setattr(mnist, "MIRRORS", (f"{local.base}/good/",))
+    monkeypatch.setattr(mnist, "SHA256", synthetic.checksums)
+    monkeypatch.setenv("NNKATA_DATA", str(synthetic.write(tmp_path / "half", names=list(FILES["train"]))))
+    monkeypatch.setenv("NNKATA_OFFLINE", "1")
+    with pytest.raises(UserError, match="NNKATA_OFFLINE is set"):
+        ensure_mnist()
+    assert local.requests == []
