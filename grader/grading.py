@@ -41,8 +41,7 @@ import numpy as np
 
 from grader import handin, transport
 from grader.calling import NO_RESULT, Outcome, module_name
-from grader.checks import Case, Check, all_checks
-from grader.compare import Diagnosis
+from grader.checks import Case, Check, all_checks, judge_cases
 from grader.files import write_atomically
 from grader.rubric import THRESHOLDS, Rubric
 from grader.sandbox import (
@@ -440,30 +439,6 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     }
 
 
-def judge_check(check: Check, cases: list[Case], outcomes: list[Outcome]) -> tuple[float, str]:
-    """(fraction of the check's points earned, feedback message); the message is empty on a pass."""
-    from grader.pytest_plugin import failure_report
-
-    failures: list[tuple[Case, Diagnosis]] = []
-    position = 0
-    for case in cases:
-        mine = outcomes[position : position + len(case.calls)]
-        position += len(case.calls)
-        try:
-            diagnosis = case.verdict(mine)
-        except Exception as error:  # a value no judge expected: it fails, it never crashes the run
-            diagnosis = Diagnosis(f"`{check.function}` returned something that could not be judged ({error}).")
-        if diagnosis is not None and diagnosis.not_started:
-            return 0.0, diagnosis.headline
-        if diagnosis is not None:
-            failures.append((case, diagnosis))
-    if not failures:
-        return 1.0, ""
-    credit = min(float(d.credit or 0.0) for _, d in failures)
-    credit = credit if 0.0 <= credit < 1.0 else 0.0
-    return credit, failure_report(check.summary, failures, len(cases))
-
-
 def result_key(plan: Plan, intake: handin.Intake) -> str:
     """What a saved result is valid for: this plan and exactly this hand-in's content."""
     return hashlib.sha256(f"{plan.key}:{intake.content_hash}".encode()).hexdigest()
@@ -509,7 +484,8 @@ def grade_submission(
             if run["outcomes"] is None:
                 fraction, message = 0.0, run["problem"]
             else:
-                fraction, message = judge_check(check, cases, run["outcomes"][position : position + count])
+                verdict = judge_cases(check, cases, run["outcomes"][position : position + count])
+                fraction, message = verdict.credit, verdict.message
             position += count
             earned += plan.points[check.id] * fraction
             report["checks"][check.id] = {

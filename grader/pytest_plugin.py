@@ -28,8 +28,8 @@ from grader.calling import (
     module_name,
     perform,
 )
-from grader.checks import checks_of, get_check
-from grader.compare import SHAPE_HINT, outcome_problem
+from grader.checks import checks_of, failure_report, get_check, judge_cases
+from grader.compare import outcome_problem
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -132,38 +132,22 @@ class Runner:
             module = self.modules.load(exercise)
         except LearnerImportError as error:
             raise CheckFailed(f"{shown} could not be imported: {error}") from None
-        failures = []
         cases = check.cases()
+        outcomes = []
         for case in cases:
             seconds = MNIST_CALL_SECONDS if case.needs_mnist else self.call_seconds
-            outcomes = []
             for call in case.calls:
                 with time_limit(seconds) as deadline:
                     outcomes.append(perform(module, call, source=shown, mnist_loader=mnist_training_data))
                 if deadline.expired:  # the other cases would only wait as long again
                     stopped = outcome_problem(outcomes[-1], call.function)
                     raise CheckFailed(failure_report(check.summary, [(case, stopped)], 1))
-            diagnosis = case.verdict(outcomes)
-            if diagnosis is not None and diagnosis.not_started:
-                readme = self.modules.display(REPO_ROOT / "exercises" / exercise / "README.md")
-                raise CheckFailed(f"{diagnosis.headline} Start with {readme}.", not_started=True)
-            if diagnosis is not None:
-                failures.append((case, diagnosis))
-        if failures:
-            raise CheckFailed(failure_report(check.summary, failures, len(cases)))
-
-
-def failure_report(summary: str, failures: list, total: int) -> str:
-    """The message for a failed check: the most telling failing case, and how many failed.
-
-    A case whose result matches a known mistake teaches the most, so it is shown first; then
-    one with the general advice on shapes.
-    """
-    ranked = sorted(failures, key=lambda f: (not f[1].likely_mistake, f[1].likely_mistake.startswith(SHAPE_HINT)))
-    case, diagnosis = ranked[0]
-    if total > 1:
-        return f"{summary}: {len(failures)} of {total} cases fail. One of them:\n{diagnosis.render(case.call)}"
-    return f"{summary}: it fails.\n{diagnosis.render(case.call)}"
+        verdict = judge_cases(check, cases, outcomes)
+        if verdict.not_started:
+            readme = self.modules.display(REPO_ROOT / "exercises" / exercise / "README.md")
+            raise CheckFailed(f"{verdict.message} Start with {readme}.", not_started=True)
+        if verdict.message:
+            raise CheckFailed(verdict.message)
 
 
 def check_test(exercise: str, name: str) -> Callable[..., None]:

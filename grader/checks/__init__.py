@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from grader.calling import EXERCISES, Call, Outcome, module_name
-from grader.compare import FLOAT64, Diagnosis, Mistake, Tolerance, judge_value
+from grader.compare import FLOAT64, SHAPE_HINT, Diagnosis, Mistake, Tolerance, judge_value
 
 Judge = Callable[["Case", list[Outcome]], "Diagnosis | None"]
 
@@ -76,6 +76,52 @@ class Check:
     def cases(self, seed: int = 0) -> list[Case]:
         """The cases drawn for ``seed``; the same seed always gives the same cases."""
         return self.make_cases(np.random.default_rng([seed, zlib.crc32(self.id.encode())]))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How one check went: the share of its points earned, and the message (empty on a pass)."""
+
+    credit: float
+    message: str = ""
+    not_started: bool = False  # the function is still the stub
+
+
+def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Verdict:
+    """Judge a check from the outcomes of its cases' calls, in order (each case's calls in turn).
+
+    A judge that cannot make sense of a value fails the case; it never stops the run.
+    """
+    failures: list[tuple[Case, Diagnosis]] = []
+    position = 0
+    for case in cases:
+        mine = outcomes[position : position + len(case.calls)]
+        position += len(case.calls)
+        try:
+            diagnosis = case.verdict(mine)
+        except Exception as error:
+            diagnosis = Diagnosis(f"`{check.function}` returned something that could not be judged ({error}).")
+        if diagnosis is not None and diagnosis.not_started:
+            return Verdict(0.0, diagnosis.headline, not_started=True)
+        if diagnosis is not None:
+            failures.append((case, diagnosis))
+    if not failures:
+        return Verdict(1.0)
+    credit = min(float(d.credit or 0.0) for _, d in failures)
+    return Verdict(credit if 0.0 <= credit < 1.0 else 0.0, failure_report(check.summary, failures, len(cases)))
+
+
+def failure_report(summary: str, failures: list[tuple[Case, Diagnosis]], total: int) -> str:
+    """The message for a failed check: the most telling failing case, and how many failed.
+
+    A case whose result matches a known mistake teaches the most, so it is shown first; then
+    one with the general advice on shapes.
+    """
+    ranked = sorted(failures, key=lambda f: (not f[1].likely_mistake, f[1].likely_mistake.startswith(SHAPE_HINT)))
+    case, diagnosis = ranked[0]
+    if total > 1:
+        return f"{summary}: {len(failures)} of {total} cases fail. One of them:\n{diagnosis.render(case.call)}"
+    return f"{summary}: it fails.\n{diagnosis.render(case.call)}"
 
 
 _REGISTRY: dict[str, Check] = {}
