@@ -120,15 +120,34 @@ def _progress_line(epoch: int, total: int, accuracy: float, cost: float, seconds
     return f"epoch {epoch:>3}/{total} [{bar}] test accuracy {accuracy:6.2%}  cost {cost:.4f}  {seconds:5.1f} s"
 
 
+Phases = tuple[tuple[int, ...], tuple[float, ...]]  # (epochs per phase, learning rate per phase)
+
+
+def schedule(epochs: tuple[int, ...] | None, rates: tuple[float, ...] | None) -> Phases:
+    """The phases to train: (epochs per phase, learning rate per phase).
+
+    Either one given alone takes the other from the start of the default schedule, so
+    ``--epochs 1`` trains one epoch at the default's first rate.
+    """
+    if epochs is None and rates is None:
+        return DEFAULT_EPOCHS, DEFAULT_RATES
+    if epochs is None and rates is not None and len(rates) <= len(DEFAULT_EPOCHS):
+        epochs = DEFAULT_EPOCHS[: len(rates)]
+    if rates is None and epochs is not None and len(epochs) <= len(DEFAULT_RATES):
+        rates = DEFAULT_RATES[: len(epochs)]
+    if epochs is None or rates is None or len(epochs) != len(rates):
+        raise UserError(
+            "--epochs and --learning-rate need the same number of phases, e.g. --epochs 20,10 --learning-rate 3,1"
+        )
+    return epochs, rates
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from grader import mnist
     from grader.checks.reference import evaluate_network
 
     impl = Path(args.impl).resolve()
-    if len(args.epochs) != len(args.learning_rate):
-        raise UserError(
-            "--epochs and --learning-rate need the same number of phases, e.g. --epochs 20,10 --learning-rate 3,1"
-        )
+    phases = schedule(args.epochs, args.learning_rate)
     ensure_mnist()
     try:
         train_images, train_labels = mnist.load_mnist("train")
@@ -144,7 +163,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     x_test, y_test = mnist.mnist_as_float(test_images), test_labels.astype(np.int64)
     rng = np.random.default_rng(args.seed)
     weights, biases = initial_network(NETWORK, rng)
-    total = sum(args.epochs)
+    total = sum(phases[0])
     print(
         f"Training {'-'.join(map(str, NETWORK))} on 60,000 images with {modules.display(impl)}/08_training "
         f"({total} epoch{'s' * (total != 1)}, batch {args.batch_size})",
@@ -152,7 +171,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     start = time.perf_counter()
     epoch = 0
-    for epochs, rate in zip(args.epochs, args.learning_rate):
+    for epochs, rate in zip(*phases):
         for _ in range(epochs):
             try:
                 weights, biases = training.train(
@@ -417,14 +436,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--epochs",
         type=lambda t: _numbers(t, int),
-        default=DEFAULT_EPOCHS,
+        default=None,
         metavar="N[,N...]",
-        help="epochs per phase (default: 15,15,10)",
+        help="epochs per phase (default: 15,15,10; given alone, the phases take the default's first rates)",
     )
     train.add_argument(
         "--learning-rate",
         type=lambda t: _numbers(t, float),
-        default=DEFAULT_RATES,
+        default=None,
         metavar="R[,R...]",
         help="learning rate per phase (default: 3.0,1.5,0.5)",
     )

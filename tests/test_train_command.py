@@ -55,6 +55,16 @@ def test_a_missing_dataset_gets_one_line_saying_what_to_do(tmp_path: Path) -> No
     assert "download-mnist" in done.stderr and "NNKATA_OFFLINE is set" in done.stderr
 
 
+def test_epochs_or_rates_alone_take_the_rest_from_the_default_schedule() -> None:
+    from grader.cli import DEFAULT_EPOCHS, DEFAULT_RATES, UserError, schedule
+
+    assert schedule(None, None) == (DEFAULT_EPOCHS, DEFAULT_RATES)
+    assert schedule((1,), None) == ((1,), DEFAULT_RATES[:1])
+    assert schedule(None, (0.5, 0.1)) == (DEFAULT_EPOCHS[:2], (0.5, 0.1))
+    with pytest.raises(UserError, match="same number of phases"):
+        schedule((1, 1, 1, 1), None)
+
+
 def test_phases_must_pair_epochs_with_rates() -> None:
     done = train("--epochs", "2,1", "--learning-rate", "3")
     assert done.returncode != 0 and "same number of phases" in done.stderr
