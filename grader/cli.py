@@ -25,6 +25,8 @@ NETWORK = (784, 16, 16, 10)
 # small sigmoid network levels off near 95%: seeds 1 to 4 end between 94.1% and 94.9% (README).
 DEFAULT_EPOCHS = (15, 15, 10)
 DEFAULT_RATES = (3.0, 1.5, 0.5)
+# Below this test accuracy after training, something is wrong (guessing gets 10%; one epoch, 90%).
+LEARNED_LITTLE = 0.5
 
 
 class UserError(Exception):
@@ -196,6 +198,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     accuracy, _ = evaluate_network(weights, biases, x_test, y_test)
     print(f"test accuracy {accuracy:.2%} after {total} epoch{'s' * (total != 1)} in {seconds:.1f} s")
+    if accuracy < LEARNED_LITTLE:
+        print(
+            "Your network learned little: check backprop and sgd_step first (pytest exercises/05_backprop "
+            "exercises/08_training says which check fails).",
+            file=sys.stderr,
+        )
     if args.save:
         save_weights(Path(args.save), weights, biases)
         print(f"weights saved to {args.save}")

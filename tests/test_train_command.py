@@ -55,6 +55,18 @@ def test_a_missing_dataset_gets_one_line_saying_what_to_do(tmp_path: Path) -> No
     assert "download-mnist" in done.stderr and "NNKATA_OFFLINE is set" in done.stderr
 
 
+def test_a_network_that_learns_little_gets_pointed_at_the_checks(tmp_path: Path) -> None:
+    needs_mnist()
+    (tmp_path / "08_training").mkdir()
+    (tmp_path / "08_training" / "training.py").write_text(
+        "def train(weights, biases, images, labels, epochs, batch_size, learning_rate, rng):\n"
+        "    return weights, biases  # learns nothing\n"
+    )
+    done = train("--impl", str(tmp_path), "--epochs", "1")
+    assert done.returncode == 0, done.stderr
+    assert "Your network learned little: check backprop and sgd_step first" in done.stderr
+
+
 def test_epochs_or_rates_alone_take_the_rest_from_the_default_schedule() -> None:
     from grader.cli import DEFAULT_EPOCHS, DEFAULT_RATES, UserError, schedule
 
