@@ -5,7 +5,7 @@ Read README.md in this folder first. Run the checks with:  pytest exercises/05_b
 
 import numpy as np  # noqa: F401 (you will need it)
 from neuron import layer_weighted_sums  # noqa: F401 (you will need it)
-from sigmoid import sigmoid, sigmoid_prime  # noqa: F401 (you will need it)
+from sigmoid import sigmoid  # noqa: F401 (you will need it)
 
 
 def backprop(weights, biases, x, y):

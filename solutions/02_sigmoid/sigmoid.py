@@ -22,10 +22,11 @@ def sigmoid(z):
     """
     # BEGIN SOLUTION
     z = np.asarray(z)
-    # e^(−|z|) lies in (0, 1], so it never overflows (e^(−z) would for z = −1000). Both forms
-    # below equal 1 / (1 + e^(−z)); each is used on the side where its exponent is e^(−|z|).
+    # e^(−|z|) lies in (0, 1], so it never overflows (e^(−z) would for z = −1000). Both forms of
+    # σ, 1 / (1 + e) for z ≥ 0 and e / (1 + e) for z < 0, share the bottom: picking the top
+    # first costs one division instead of two, and training calls this on every layer.
     e = np.exp(-np.abs(z))
-    result = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    result = np.where(z >= 0, 1, e) / (1 + e)
     # [()] turns a 0-d array (from a number) into a number and leaves other arrays as they are.
     return result[()]
     # END SOLUTION
