@@ -513,14 +513,22 @@ def find_source(impl_root: Path, exercise: str) -> LearnerSource | None:
         except ValueError as error:
             raise LearnerImportError(
                 f"{notebook_path.name} is not a readable Jupyter notebook ({error.__cause__ or error}): "
-                "open it in Jupyter, undo the damage, and save it again"
+                "open it in Jupyter, undo the damage, and save it again",
+                exercise,
             ) from None
         return LearnerSource(exercise, code, notebook_path, from_notebook=True)
     return None
 
 
 class LearnerImportError(Exception):
-    """The learner's module could not be loaded; the message says why, kindly."""
+    """The learner's module could not be loaded; the message says why, kindly.
+
+    ``exercise`` is the exercise whose file failed: an earlier one when the module imports it.
+    """
+
+    def __init__(self, message: str, exercise: str | None = None) -> None:
+        super().__init__(message)
+        self.exercise = exercise
 
 
 def forbidden_imports(text: str) -> list[str]:
@@ -591,21 +599,17 @@ class LearnerModules:
             raise LearnerImportError(f"there is no {name}.py in {self.display(self.impl_root / exercise)}")
         try:
             return importlib.import_module(name)
-        except LearnerImportError:
-            raise
-        except ModuleNotFoundError as error:
-            if error.name and error.name.split(".")[0] in FORBIDDEN_LIBRARIES:
-                raise LearnerImportError(
-                    f"{error.name} is not available here: the exercises are written with NumPy only."
-                ) from None
-            raise LearnerImportError(f"importing {name} failed: {error}") from None
-        except SyntaxError as error:
+        except LearnerImportError as error:
+            if error.exercise in (None, exercise):
+                raise
+            # One mistake in an earlier exercise stops every later one that imports it: say
+            # where it is, so that the learner fixes that file instead of this one.
             raise LearnerImportError(
-                f"{where(error.filename or name, error.lineno or 0)}: {error.msg.rstrip('.?!')}. "
-                "Python could not read the file; fix that line first."
+                f"it builds on exercise {error.exercise}, which fails first: {error}",
+                error.exercise,
             ) from None
-        except Exception as error:
-            raise LearnerImportError(f"importing {name} raised {_describe_exception(error, None)}") from None
+        except ModuleNotFoundError as error:
+            raise LearnerImportError(_not_found_message(error, name), _exercise_of_module(error.name)) from None
 
     def _install_finder(self) -> None:
         for finder in sys.meta_path:
@@ -642,5 +646,32 @@ class _SourceLoader:
     def exec_module(self, module: types.ModuleType) -> None:
         origin = str(self.source.origin)
         module.__file__ = origin
-        code = compile(self.source.text, origin, "exec", dont_inherit=True)
-        exec(code, module.__dict__)
+        exercise = self.source.exercise
+        name = module_name(exercise)
+        try:
+            code = compile(self.source.text, origin, "exec", dont_inherit=True)
+            exec(code, module.__dict__)
+        except (LearnerImportError, ModuleNotFoundError):
+            raise  # an import inside this module failed: the error already names its module
+        except SyntaxError as error:
+            raise LearnerImportError(
+                f"{where(error.filename or name, error.lineno or 0)}: {error.msg.rstrip('.?!')}. "
+                "Python could not read the file; fix that line first.",
+                exercise,
+            ) from None
+        except Exception as error:
+            raise LearnerImportError(f"importing {name} raised {_describe_exception(error, None)}", exercise) from None
+
+
+def _exercise_of_module(name: str | None) -> str | None:
+    return next((e for e in EXERCISES if module_name(e) == name), None)
+
+
+def _not_found_message(error: ModuleNotFoundError, importing: str) -> str:
+    missing = (error.name or "").split(".")[0]
+    if missing in FORBIDDEN_LIBRARIES:
+        return f"{error.name} is not available here: the exercises are written with NumPy only."
+    exercise = _exercise_of_module(missing)
+    if exercise is not None:
+        return f"it builds on exercise {exercise}, but there is no {missing}.py (or {missing}.ipynb) in {exercise}/."
+    return f"importing {importing} failed: {error}"

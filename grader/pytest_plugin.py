@@ -37,9 +37,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 class CheckFailed(pytest.fail.Exception):
     """A check found a wrong result; shown as its message alone (no traceback)."""
 
-    def __init__(self, message: str, *, not_started: bool = False) -> None:
+    def __init__(self, message: str, *, not_started: bool = False, blocked_by: str | None = None) -> None:
         super().__init__(message, pytrace=False)
         self.not_started = not_started
+        self.blocked_by = blocked_by  # the earlier exercise whose module failed to import
 
 
 def mnist_training_data(request: MnistData) -> Any:
@@ -131,7 +132,8 @@ class Runner:
         try:
             module = self.modules.load(exercise)
         except LearnerImportError as error:
-            raise CheckFailed(f"{shown} could not be imported: {error}") from None
+            earlier = error.exercise if error.exercise != exercise else None
+            raise CheckFailed(f"{shown} could not be imported: {error}", blocked_by=earlier) from None
         cases = check.cases()
         outcomes = []
         for case in cases:
@@ -226,6 +228,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         state = "not started"
     else:
         state = "failing"
+        if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and call.excinfo.value.blocked_by:
+            item.config.stash[_PROGRESS].blocked_by[exercise] = call.excinfo.value.blocked_by
     item.config.stash[_PROGRESS].record(exercise, state)
 
 
@@ -260,6 +264,7 @@ class Progress:
     explicit: bool = False
     states: dict[str, list[str]] = field(default_factory=dict)
     skip_reasons: dict[str, None] = field(default_factory=dict)  # ordered, without repeats
+    blocked_by: dict[str, str] = field(default_factory=dict)  # exercise -> earlier one it cannot import
 
     def record(self, exercise: str, state: str) -> None:
         self.states.setdefault(exercise, []).append(state)
@@ -286,6 +291,8 @@ class Progress:
             total = len(checks_of(exercise))
             ran = "" if len(states) >= total else f" ({len(states)} of {total} ran)"
             detail = f"{passed} of {len(states)} checks pass{ran}" if states else ""
+            if exercise in self.blocked_by:
+                detail += f" ({self.blocked_by[exercise]} fails first)"
             marks = {"done": "[x]", "passing": "[~]", "failing": "[!]", "not started": "[ ]", "skipped": "[-]"}
             mark = marks.get(status, "   ")
             lines.append(f"  {mark} {exercise:<16} {status:<12} {detail}".rstrip())

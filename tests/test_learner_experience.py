@@ -179,3 +179,23 @@ def test_importing_torch_is_refused_kindly(make_tree):
     tree = make_tree({"01_neuron": "import torch\n" + source})
     result = run_pytest("exercises/01_neuron", "--impl", str(tree))
     assert "imports torch: write the exercises with NumPy only" in result.stdout
+
+
+def test_a_broken_earlier_exercise_is_named_as_what_stops_the_later_ones(make_tree):
+    tree = make_tree({"01_neuron": "import numpy as np\n\ndef weighted_sum(w, a, b)\n    return 0\n"})
+    result = run_pytest("exercises/03_feedforward", "exercises/08_training", "--impl", str(tree))
+    assert "feedforward.py could not be imported: it builds on exercise 01_neuron, which fails first: " in result.stdout
+    # training imports backprop, which imports neuron: the cause is still the file to fix.
+    assert "training.py could not be imported: it builds on exercise 01_neuron" in result.stdout
+    assert "line 3 of neuron.py" in result.stdout
+    assert "03_feedforward   failing      0 of 7 checks pass (01_neuron fails first)" in result.stdout
+    assert "Traceback" not in result.stdout
+
+
+def test_a_missing_earlier_exercise_file_is_named(make_tree):
+    tree = make_tree({})
+    (tree / "02_sigmoid" / "sigmoid.py").unlink()
+    result = run_pytest("exercises/03_feedforward", "--impl", str(tree))
+    expected = "it builds on exercise 02_sigmoid, but there is no sigmoid.py (or sigmoid.ipynb) in 02_sigmoid/"
+    assert expected in result.stdout
+    assert "ModuleNotFoundError" not in result.stdout
