@@ -199,3 +199,16 @@ def test_a_missing_earlier_exercise_file_is_named(make_tree):
     expected = "it builds on exercise 02_sigmoid, but there is no sigmoid.py (or sigmoid.ipynb) in 02_sigmoid/"
     assert expected in result.stdout
     assert "ModuleNotFoundError" not in result.stdout
+
+
+def test_lf_runs_again_only_the_checks_that_failed(make_tree, tmp_path):
+    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    tree = make_tree(
+        {"01_neuron": source.replace("return activations @ weights.T + biases", "return activations @ weights.T")}
+    )
+    cache = f"cache_dir={tmp_path / 'cache'}"
+    first = run_pytest("exercises/01_neuron", "--impl", str(tree), "-o", cache)
+    assert "2 failed, 1 passed" in first.stdout
+    again = run_pytest("exercises/01_neuron", "--impl", str(tree), "-o", cache, "--lf")
+    assert "2 failed in" in again.stdout
+    assert "01_neuron        failing      0 of 2 checks pass (2 of 3 ran)" in again.stdout
