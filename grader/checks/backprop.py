@@ -47,6 +47,10 @@ FORWARD_DIFFERENCE = (
     "about eps: use the central difference (f(x + eps·e_i) − f(x − eps·e_i)) / (2·eps)."
 )
 HALF_STEP = "your result is twice the gradient: the two points are 2·eps apart, so divide by 2·eps, not by eps."
+NOT_RESTORED = (
+    "your result matches differences taken without putting each entry back: after f(x − eps·e_i), "
+    "set x[i] to its original value again, so that each difference moves one entry only."
+)
 PERTURBED_IN_FLOAT32 = (
     "you changed x by eps in float32, which keeps only about 7 digits: x + 1e-6 is rounded, and "
     "the difference is mostly rounding. Work on a float64 copy: np.array(x, dtype=np.float64)."
@@ -127,8 +131,11 @@ def autograd_gradient(name: str, x: np.ndarray) -> np.ndarray:
     return array(gradient)
 
 
-def _differences(name: str, x: np.ndarray, eps: float, dtype: Any, central: bool) -> np.ndarray:
-    """A difference quotient of a known function computed in ``dtype``: the answer of a mistake."""
+def _differences(name: str, x: np.ndarray, eps: float, dtype: Any, central: bool, restore: bool = True) -> np.ndarray:
+    """A difference quotient of a known function computed in ``dtype``: the answer of a mistake.
+
+    ``restore=False`` leaves each entry where the last evaluation moved it.
+    """
     f = KNOWN_FUNCTIONS[name]
     x = np.array(x, dtype=dtype)
     gradient = np.zeros_like(x)
@@ -139,7 +146,8 @@ def _differences(name: str, x: np.ndarray, eps: float, dtype: Any, central: bool
         above = f(x)
         x[index] = original - eps if central else original
         below = f(x) if central else at_x
-        x[index] = original
+        if restore:
+            x[index] = original
         gradient[index] = (above - below) / (2 * eps if central else eps)
     return gradient
 
@@ -150,6 +158,7 @@ def _gradient_case(name: str, x: np.ndarray, eps: float | None) -> Case:
     mistakes = [
         Mistake(_differences(name, x, step, np.float64, central=False), FORWARD_DIFFERENCE),
         Mistake(2 * expected, HALF_STEP),
+        Mistake(_differences(name, x, step, np.float64, central=True, restore=False), NOT_RESTORED),
     ]
     if x.dtype == np.float32:
         perturbed = _differences(name, x, step, np.float32, central=True)

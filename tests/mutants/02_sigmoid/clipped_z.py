@@ -1,6 +1,6 @@
-"""MUTANT: z is clipped to [−30, 30] "for stability" (subtle: no known mistake names it).
+"""MUTANT: z is clipped to [−30, 30] "for stability": σ(−1e4) is then σ(−30), near 0 but not 0.
 
-expect: expected 0, got
+expect: close to the limits but not on them, as when z is clipped
 """
 
 import numpy as np
