@@ -7,6 +7,8 @@ with a progress table of the eight exercises and the next thing to do.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
 import threading
@@ -98,14 +100,48 @@ def time_limit(seconds: float) -> Iterator[Deadline]:
         signal.signal(signal.SIGALRM, previous)
 
 
+class PrintedText(io.TextIOBase):
+    """What the learner's code printed, up to ``limit`` characters (a print in a loop can write gigabytes)."""
+
+    def __init__(self, limit: int = 2000) -> None:
+        self.kept: list[str] = []
+        self.room = limit
+        self.dropped = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        kept = text[: max(self.room, 0)]
+        self.kept.append(kept)
+        self.room -= len(kept)
+        self.dropped += len(text) - len(kept)
+        return len(text)
+
+    def report(self) -> str:
+        """The printed text as lines of a failure message, or '' when nothing was printed."""
+        text = "".join(self.kept).rstrip("\n")
+        if not text and not self.dropped:
+            return ""
+        lines = ["  your prints during that call:", *(f"    {line}" for line in text.splitlines())]
+        if self.dropped:
+            lines.append(f"    ... and {self.dropped} more characters")
+        return "\n".join(lines)
+
+
 @dataclass
 class Runner:
-    """Runs checks against one implementation tree, in this process."""
+    """Runs checks against one implementation tree, in this process.
+
+    With ``capture_prints`` (pytest's default capture), what the learner's code prints is kept
+    per case, and a failure shows only the prints of the case it shows.
+    """
 
     impl_root: Path
     display_root: Path = REPO_ROOT
     modules: LearnerModules = field(init=False)
     call_seconds: float = CALL_SECONDS
+    capture_prints: bool = True
 
     def __post_init__(self) -> None:
         self.modules = LearnerModules(self.impl_root, self.display_root)
@@ -136,20 +172,27 @@ class Runner:
             raise CheckFailed(f"{shown} could not be imported: {error}", blocked_by=earlier) from None
         cases = check.cases()
         outcomes = []
+        printed = []
         for case in cases:
             seconds = MNIST_CALL_SECONDS if case.needs_mnist else self.call_seconds
+            printed.append(PrintedText())
             for call in case.calls:
-                with time_limit(seconds) as deadline:
+                with time_limit(seconds) as deadline, self._prints_into(printed[-1]):
                     outcomes.append(perform(module, call, source=shown, mnist_loader=mnist_training_data))
                 if deadline.expired:  # the other cases would only wait as long again
                     stopped = outcome_problem(outcomes[-1], call.function)
-                    raise CheckFailed(failure_report(check.summary, [(case, stopped)], 1))
+                    report = failure_report(check.summary, [(case, stopped)], 1)
+                    raise CheckFailed("\n".join(filter(None, [report, printed[-1].report()])))
         verdict = judge_cases(check, cases, outcomes)
         if verdict.not_started:
             readme = self.modules.display(REPO_ROOT / "exercises" / exercise / "README.md")
             raise CheckFailed(f"{verdict.message} Start with {readme}.", not_started=True)
         if verdict.message:
-            raise CheckFailed(verdict.message)
+            prints = printed[verdict.shown].report() if verdict.shown is not None else ""
+            raise CheckFailed("\n".join(filter(None, [verdict.message, prints])))
+
+    def _prints_into(self, printed: PrintedText) -> contextlib.AbstractContextManager:
+        return contextlib.redirect_stdout(printed) if self.capture_prints else contextlib.nullcontext()
 
 
 def check_test(exercise: str, name: str) -> Callable[..., None]:
@@ -190,7 +233,8 @@ def nnkata(pytestconfig: pytest.Config) -> Runner:
     progress = pytestconfig.stash[_PROGRESS]
     if not progress.impl_root.is_dir():
         pytest.exit(f"--impl {progress.impl_root}: no such directory", returncode=4)
-    return Runner(progress.impl_root)
+    # With -s the learner asked to see every print as it happens.
+    return Runner(progress.impl_root, capture_prints=pytestconfig.getoption("capture") != "no")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

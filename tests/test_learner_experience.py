@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 
 from grader.calling import EXERCISES
 from grader.checks import checks_of
+from grader.pytest_plugin import PrintedText
 from tests.conftest import REPO
 
 
@@ -212,3 +214,26 @@ def test_lf_runs_again_only_the_checks_that_failed(make_tree, tmp_path):
     again = run_pytest("exercises/01_neuron", "--impl", str(tree), "-o", cache, "--lf")
     assert "2 failed in" in again.stdout
     assert "01_neuron        failing      0 of 2 checks pass (2 of 3 ran)" in again.stdout
+
+
+def test_a_failure_shows_the_prints_of_the_case_it_shows_only(make_tree):
+    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    printing = source.replace(
+        "    return activations @ weights.T + biases",
+        "    print('shapes', weights.shape, activations.shape)\n    return activations @ weights.T",
+    )
+    result = run_pytest("exercises/01_neuron", "--impl", str(make_tree({"01_neuron": printing})))
+    shown = result.stdout.split("test_layer_weighted_sums_matches_torch_linear _")[1].split("\n____")[0]
+    called = re.search(r"called:   layer_weighted_sums\(array\((\d+), (\d+)\) float64, array\((\d+),\)", shown)
+    assert called, shown
+    rows, columns, length = called.groups()
+    assert f"your prints during that call:\n    shapes ({rows}, {columns}) ({length},)" in shown
+    assert shown.count("shapes (") == 1
+    assert "Captured stdout" not in result.stdout
+
+
+def test_prints_are_bounded():
+    printed = PrintedText(limit=10)
+    print("x" * 25, file=printed)
+    assert printed.report() == "  your prints during that call:\n    xxxxxxxxxx\n    ... and 16 more characters"
+    assert PrintedText().report() == ""

@@ -85,6 +85,7 @@ class Verdict:
     credit: float
     message: str = ""
     not_started: bool = False  # the function is still the stub
+    shown: int | None = None  # the index of the case the message shows
 
 
 def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Verdict:
@@ -108,17 +109,21 @@ def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Ver
     if not failures:
         return Verdict(1.0)
     credit = min(float(d.credit or 0.0) for _, d in failures)
-    return Verdict(credit if 0.0 <= credit < 1.0 else 0.0, failure_report(check.summary, failures, len(cases)))
+    shown = next(i for i, case in enumerate(cases) if case is most_telling(failures)[0])
+    return Verdict(
+        credit if 0.0 <= credit < 1.0 else 0.0, failure_report(check.summary, failures, len(cases)), shown=shown
+    )
+
+
+def most_telling(failures: list[tuple[Case, Diagnosis]]) -> tuple[Case, Diagnosis]:
+    """The failing case to show: one whose result matches a known mistake teaches the most, then
+    one with the general advice on shapes."""
+    return min(failures, key=lambda f: (not f[1].likely_mistake, f[1].likely_mistake.startswith(SHAPE_HINT)))
 
 
 def failure_report(summary: str, failures: list[tuple[Case, Diagnosis]], total: int) -> str:
-    """The message for a failed check: the most telling failing case, and how many failed.
-
-    A case whose result matches a known mistake teaches the most, so it is shown first; then
-    one with the general advice on shapes.
-    """
-    ranked = sorted(failures, key=lambda f: (not f[1].likely_mistake, f[1].likely_mistake.startswith(SHAPE_HINT)))
-    case, diagnosis = ranked[0]
+    """The message for a failed check: the most telling failing case, and how many failed."""
+    case, diagnosis = most_telling(failures)
     if total > 1:
         return f"{summary}: {len(failures)} of {total} cases fail. One of them:\n{diagnosis.render(case.call)}"
     return f"{summary}: it fails.\n{diagnosis.render(case.call)}"
