@@ -32,7 +32,7 @@ from grader.cli import NETWORK, initial_network  # noqa: E402
 def pytest_wall_time() -> float:
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "pytest", "exercises/", "--impl", "solutions", "-q"],
+        [sys.executable, "-m", "pytest", "exercises/", "--impl", "solutions", "-q", "-p", "no:cacheprovider"],
         cwd=REPO,
         check=True,
         stdout=subprocess.DEVNULL,

@@ -596,20 +596,24 @@ class LearnerModules:
         self._install_finder()
         name = module_name(exercise)
         if self.source(exercise) is None:
-            raise LearnerImportError(f"there is no {name}.py in {self.display(self.impl_root / exercise)}")
+            raise LearnerImportError(f"there is no {name}.py in {self.display(self.impl_root / exercise)}", exercise)
         try:
             return importlib.import_module(name)
         except LearnerImportError as error:
             if error.exercise in (None, exercise):
-                raise
+                raise LearnerImportError(str(error), exercise) from None
+            if EXERCISES.index(error.exercise) > EXERCISES.index(exercise):
+                # Often a circular import (it imports this one back): this file is where to look.
+                raise LearnerImportError(
+                    f"it imports exercise {error.exercise}, which comes later: an exercise may import only "
+                    f"earlier ones. ({error})",
+                    exercise,
+                ) from None
             # One mistake in an earlier exercise stops every later one that imports it: say
             # where it is, so that the learner fixes that file instead of this one.
             raise LearnerImportError(
-                f"it builds on exercise {error.exercise}, which fails first: {error}",
-                error.exercise,
+                f"it builds on exercise {error.exercise}, which fails first: {error}", error.exercise
             ) from None
-        except ModuleNotFoundError as error:
-            raise LearnerImportError(_not_found_message(error, name), _exercise_of_module(error.name)) from None
 
     def _install_finder(self) -> None:
         for finder in sys.meta_path:
@@ -626,33 +630,39 @@ class _ExerciseFinder:
         self.modules = modules
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        exercise = next((e for e in EXERCISES if module_name(e) == fullname), None)
+        exercise = _exercise_of_module(fullname)
         if exercise is None:
             return None
-        source = self.modules.source(exercise)
-        if source is None:
-            return None
-        return importlib.util.spec_from_loader(fullname, _SourceLoader(source, self.modules))
+        # Always from this tree: when its file is missing, the import fails (the loader says so)
+        # rather than falling through to a file of the same name elsewhere on sys.path, such as
+        # the stub in exercises/ that pytest puts there.
+        return importlib.util.spec_from_loader(fullname, _SourceLoader(exercise, self.modules))
 
 
 class _SourceLoader:
-    def __init__(self, source: LearnerSource, modules: LearnerModules) -> None:
-        self.source = source
+    def __init__(self, exercise: str, modules: LearnerModules) -> None:
+        self.exercise = exercise
         self.modules = modules
 
     def create_module(self, spec: Any) -> None:
         return None
 
     def exec_module(self, module: types.ModuleType) -> None:
-        origin = str(self.source.origin)
-        module.__file__ = origin
-        exercise = self.source.exercise
+        exercise = self.exercise
         name = module_name(exercise)
+        source = self.modules.source(exercise)
+        if source is None:
+            folder = self.modules.display(self.modules.impl_root / exercise)
+            raise LearnerImportError(f"there is no {name}.py (or {name}.ipynb) in {folder}/", exercise)
+        origin = str(source.origin)
+        module.__file__ = origin
         try:
-            code = compile(self.source.text, origin, "exec", dont_inherit=True)
+            code = compile(source.text, origin, "exec", dont_inherit=True)
             exec(code, module.__dict__)
-        except (LearnerImportError, ModuleNotFoundError):
-            raise  # an import inside this module failed: the error already names its module
+        except LearnerImportError:
+            raise  # an exercise this module imports failed: the error already names it
+        except ModuleNotFoundError as error:
+            raise LearnerImportError(_not_found_message(error, name), exercise) from None
         except SyntaxError as error:
             raise LearnerImportError(
                 f"{where(error.filename or name, error.lineno or 0)}: {error.msg.rstrip('.?!')}. "
@@ -668,10 +678,6 @@ def _exercise_of_module(name: str | None) -> str | None:
 
 
 def _not_found_message(error: ModuleNotFoundError, importing: str) -> str:
-    missing = (error.name or "").split(".")[0]
-    if missing in FORBIDDEN_LIBRARIES:
+    if (error.name or "").split(".")[0] in FORBIDDEN_LIBRARIES:
         return f"{error.name} is not available here: the exercises are written with NumPy only."
-    exercise = _exercise_of_module(missing)
-    if exercise is not None:
-        return f"it builds on exercise {exercise}, but there is no {missing}.py (or {missing}.ipynb) in {exercise}/."
     return f"importing {importing} failed: {error}"

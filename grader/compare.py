@@ -231,9 +231,22 @@ def _value_lines(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, wh
     return lines
 
 
+def _recognising(tolerance: Tolerance) -> Tolerance:
+    """How close a wrong result must be to a mistake's answer to be named after it."""
+    return Tolerance(rtol=max(tolerance.rtol, 1e-6) * 10, atol=max(tolerance.atol, 1e-8) * 10)
+
+
+def telling_apart(mistakes: list[Mistake], expected: Any, tolerance: Tolerance) -> list[Mistake]:
+    """The mistakes whose answers ``recognise`` can tell from the right one for this input.
+
+    A mistake that gives (nearly) the right answer here would be named for any near miss.
+    """
+    return [m for m in mistakes if differences(expected, m.value, _recognising(tolerance))]
+
+
 def recognise(mistakes: list[Mistake], got: Any, tolerance: Tolerance) -> str:
     """The message of the first known mistake that ``got`` reproduces, or ''."""
-    loose = Tolerance(rtol=max(tolerance.rtol, 1e-6) * 10, atol=max(tolerance.atol, 1e-8) * 10)
+    loose = _recognising(tolerance)
     for mistake in mistakes:
         try:
             if not differences(mistake.value, got, loose):

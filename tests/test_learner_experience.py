@@ -15,10 +15,12 @@ from grader.pytest_plugin import PrintedText
 from tests.conftest import REPO
 
 
-def run_pytest(*args: str) -> subprocess.CompletedProcess:
+def run_pytest(*args: str, cache: bool = False) -> subprocess.CompletedProcess:
+    """pytest in the repository, as a learner runs it; without ``cache``, the learner's --lf record is left alone."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    no_cache = [] if cache else ["-p", "no:cacheprovider"]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", *args],
+        [sys.executable, "-m", "pytest", *no_cache, *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -194,13 +196,35 @@ def test_a_broken_earlier_exercise_is_named_as_what_stops_the_later_ones(make_tr
     assert "Traceback" not in result.stdout
 
 
-def test_a_missing_earlier_exercise_file_is_named(make_tree):
+def test_a_missing_earlier_exercise_file_is_named_not_replaced_by_the_stub(make_tree):
     tree = make_tree({})
     (tree / "02_sigmoid" / "sigmoid.py").unlink()
+    # With 02's folder collected, pytest puts exercises/02_sigmoid (the stub) on sys.path too.
+    result = run_pytest("exercises/02_sigmoid", "exercises/03_feedforward", "--impl", str(tree))
+    assert (
+        "it builds on exercise 02_sigmoid, which fails first: there is no sigmoid.py (or sigmoid.ipynb)"
+        in result.stdout
+    )
+    assert "03_feedforward   failing      0 of 7 checks pass (02_sigmoid fails first)" in result.stdout
+    assert "not written yet" not in result.stdout
+
+
+def test_an_unknown_library_in_an_earlier_exercise_is_blamed_on_that_exercise(make_tree):
+    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    tree = make_tree({"01_neuron": "import my_helpers\n" + source})
     result = run_pytest("exercises/03_feedforward", "--impl", str(tree))
-    expected = "it builds on exercise 02_sigmoid, but there is no sigmoid.py (or sigmoid.ipynb) in 02_sigmoid/"
-    assert expected in result.stdout
-    assert "ModuleNotFoundError" not in result.stdout
+    assert (
+        "it builds on exercise 01_neuron, which fails first: importing neuron failed: No module named 'my_helpers'"
+        in (result.stdout)
+    )
+
+
+def test_importing_a_later_exercise_is_this_files_problem(make_tree):
+    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    tree = make_tree({"01_neuron": "from training import train\n" + source})
+    result = run_pytest("exercises/01_neuron", "--impl", str(tree))
+    assert "neuron.py could not be imported: it imports exercise 05_backprop, which comes later" in result.stdout
+    assert "fails first" not in result.stdout
 
 
 def test_lf_runs_again_only_the_checks_that_failed(make_tree, tmp_path):
@@ -209,9 +233,9 @@ def test_lf_runs_again_only_the_checks_that_failed(make_tree, tmp_path):
         {"01_neuron": source.replace("return activations @ weights.T + biases", "return activations @ weights.T")}
     )
     cache = f"cache_dir={tmp_path / 'cache'}"
-    first = run_pytest("exercises/01_neuron", "--impl", str(tree), "-o", cache)
+    first = run_pytest("exercises/01_neuron", "--impl", str(tree), "-o", cache, cache=True)
     assert "2 failed, 1 passed" in first.stdout
-    again = run_pytest("exercises/01_neuron", "--impl", str(tree), "-o", cache, "--lf")
+    again = run_pytest("exercises/01_neuron", "--impl", str(tree), "-o", cache, "--lf", cache=True)
     assert "2 failed in" in again.stdout
     assert "01_neuron        failing      0 of 2 checks pass (2 of 3 ran)" in again.stdout
 

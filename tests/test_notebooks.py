@@ -192,7 +192,7 @@ def test_pytest_checks_a_notebook_when_the_py_is_untouched(tmp_path):
     root = copy_exercises(tmp_path)
     fill_notebook(notebook_path(root, "01_neuron"), "01_neuron")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    config = ["-c", str(REPO / "pyproject.toml"), "--rootdir", str(REPO)]
+    config = ["-c", str(REPO / "pyproject.toml"), "--rootdir", str(REPO), "-p", "no:cacheprovider"]
     command = [sys.executable, "-m", "pytest", *config, str(root / "01_neuron"), "--impl", str(root)]
     result = subprocess.run(
         command,
@@ -234,7 +234,7 @@ def test_a_damaged_notebook_fails_its_own_exercise_not_the_run(tmp_path, damage)
     (root / "01_neuron" / "neuron.py").unlink()  # the learner works in the notebook only
     notebook_path(root, "01_neuron").write_text(damage, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    config = ["-c", str(REPO / "pyproject.toml"), "--rootdir", str(REPO)]
+    config = ["-c", str(REPO / "pyproject.toml"), "--rootdir", str(REPO), "-p", "no:cacheprovider"]
     command = [sys.executable, "-m", "pytest", *config, str(root / "01_neuron"), "--impl", str(root)]
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     output = result.stdout + result.stderr

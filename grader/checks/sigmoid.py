@@ -35,6 +35,7 @@ NOT_EXACT = (
     "(np.clip) or a small number is added to avoid an overflow. Neither is needed: e = np.exp(-np.abs(z)) "
     "never overflows, and 1 / (1 + e) where z >= 0, e / (1 + e) where z < 0 reach 0.0 and 1.0 exactly."
 )
+NOT_EXACT_PRIME = NOT_EXACT + " If sigmoid_prime uses your sigmoid, fixing sigmoid fixes both."
 
 # Limits must come out exactly: 0.0 and 1.0 for σ, 0.0 for σ', whatever the dtype.
 EXACT = Tolerance(rtol=0.0, atol=0.0)
@@ -102,7 +103,7 @@ def _large_inputs(rng: np.random.Generator, dtype: type) -> tuple[np.ndarray, np
 
 
 def _stable_cases(rng: np.random.Generator, function: str, advice: str) -> list[Case]:
-    not_exact = NOT_EXACT if function == "sigmoid" else NOT_EXACT + " sigmoid_prime should use your sigmoid."
+    not_exact = NOT_EXACT if function == "sigmoid" else NOT_EXACT_PRIME
     cases = []
     for dtype, tolerance in ((np.float64, FLOAT64), (np.float32, FLOAT32)):
         mixed, huge = _large_inputs(rng, dtype)
