@@ -12,6 +12,13 @@ from grader.calling import EXERCISES, module_name
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
+
+
+def solution_text(exercise: str) -> str:
+    """The reference solution's module for ``exercise``, as text (to plant a mistake in it)."""
+    return (SOLUTIONS / exercise / f"{module_name(exercise)}.py").read_text(encoding="utf-8")
+
+
 EXERCISES_DIR = REPO / "exercises"
 
 # No test downloads anything: the command line's first-use MNIST download is off in every

@@ -12,7 +12,7 @@ import pytest
 from grader.calling import EXERCISES
 from grader.checks import checks_of
 from grader.pytest_plugin import PrintedText
-from tests.conftest import REPO
+from tests.conftest import REPO, solution_text
 
 
 def run_pytest(*args: str, cache: bool = False) -> subprocess.CompletedProcess:
@@ -129,7 +129,7 @@ def test_an_earlier_exercise_left_as_a_stub_is_named_not_the_function_that_calls
 def test_a_shape_error_gets_advice_on_shapes(make_tree):
     from grader.pytest_plugin import CheckFailed, Runner
 
-    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    source = solution_text("01_neuron")
     wrong = source.replace("return activations @ weights.T + biases", "return weights @ activations + biases")
     assert wrong != source
     with pytest.raises(CheckFailed) as failed:
@@ -154,7 +154,7 @@ def test_a_loop_that_never_ends_is_stopped_and_its_line_named(make_tree):
 def test_shape_advice_gives_the_shapes_of_the_function_at_hand(make_tree):
     from grader.pytest_plugin import CheckFailed, Runner
 
-    source = (REPO / "solutions" / "07_pooling" / "pooling.py").read_text(encoding="utf-8")
+    source = solution_text("07_pooling")
     signature = "def max_pool2d(x, kernel_size=2, stride=None):"
     broken = source.replace(signature, signature + "\n    x = x.reshape(-1, 3)", 1)
     assert broken != source
@@ -164,7 +164,7 @@ def test_shape_advice_gives_the_shapes_of_the_function_at_hand(make_tree):
 
 
 def test_a_missing_function_is_named_not_an_import_error(make_tree):
-    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    source = solution_text("01_neuron")
     tree = make_tree({"01_neuron": source.replace("def weighted_sum(", "def weightedsum(")})
     result = run_pytest("exercises/01_neuron", "--impl", str(tree))
     assert "has no function `weighted_sum`: check its name" in result.stdout
@@ -179,8 +179,7 @@ def test_a_syntax_error_names_the_file_and_line(make_tree):
 
 
 def test_importing_torch_is_refused_kindly(make_tree):
-    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
-    tree = make_tree({"01_neuron": "import torch\n" + source})
+    tree = make_tree({"01_neuron": "import torch\n" + solution_text("01_neuron")})
     result = run_pytest("exercises/01_neuron", "--impl", str(tree))
     assert "imports torch: write the exercises with NumPy only" in result.stdout
 
@@ -210,8 +209,7 @@ def test_a_missing_earlier_exercise_file_is_named_not_replaced_by_the_stub(make_
 
 
 def test_an_unknown_library_in_an_earlier_exercise_is_blamed_on_that_exercise(make_tree):
-    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
-    tree = make_tree({"01_neuron": "import my_helpers\n" + source})
+    tree = make_tree({"01_neuron": "import my_helpers\n" + solution_text("01_neuron")})
     result = run_pytest("exercises/03_feedforward", "--impl", str(tree))
     assert (
         "it builds on exercise 01_neuron, which fails first: importing neuron failed: No module named 'my_helpers'"
@@ -220,15 +218,14 @@ def test_an_unknown_library_in_an_earlier_exercise_is_blamed_on_that_exercise(ma
 
 
 def test_importing_a_later_exercise_is_this_files_problem(make_tree):
-    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
-    tree = make_tree({"01_neuron": "from training import train\n" + source})
+    tree = make_tree({"01_neuron": "from training import train\n" + solution_text("01_neuron")})
     result = run_pytest("exercises/01_neuron", "--impl", str(tree))
     assert "neuron.py could not be imported: it imports exercise 05_backprop, which comes later" in result.stdout
     assert "fails first" not in result.stdout
 
 
 def test_lf_runs_again_only_the_checks_that_failed(make_tree, tmp_path):
-    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    source = solution_text("01_neuron")
     tree = make_tree(
         {"01_neuron": source.replace("return activations @ weights.T + biases", "return activations @ weights.T")}
     )
@@ -241,7 +238,7 @@ def test_lf_runs_again_only_the_checks_that_failed(make_tree, tmp_path):
 
 
 def test_a_failure_shows_the_prints_of_the_case_it_shows_only(make_tree):
-    source = (REPO / "solutions" / "01_neuron" / "neuron.py").read_text(encoding="utf-8")
+    source = solution_text("01_neuron")
     printing = source.replace(
         "    return activations @ weights.T + biases",
         "    print('shapes', weights.shape, activations.shape)\n    return activations @ weights.T",

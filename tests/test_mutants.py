@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.calling import module_name
 from grader.checks import checks_of
 from grader.pytest_plugin import CheckFailed, Runner
-from tests.conftest import SOLUTIONS
+from tests.conftest import solution_text
 
 MUTANTS = sorted(Path(__file__).parent.glob("mutants/*_*/*.py"))
 
@@ -33,13 +32,9 @@ def expected_phrase(text: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def solution_source(exercise: str) -> str:
-    return (SOLUTIONS / exercise / f"{module_name(exercise)}.py").read_text(encoding="utf-8")
-
-
 def mutated_source(mutant: Path) -> str:
     """The solution's source with the mutant's definitions after it, replacing the correct ones."""
-    return solution_source(mutant.parent.name) + "\n\n" + mutant.read_text(encoding="utf-8")
+    return solution_text(mutant.parent.name) + "\n\n" + mutant.read_text(encoding="utf-8")
 
 
 def functions(source: str) -> dict[str, str]:
@@ -63,7 +58,7 @@ def test_mutant_redefines_solution_functions(mutant):
     """A mutant replaces at least one of the solution's functions, and none by an identical copy."""
     text = mutant.read_text(encoding="utf-8")
     assert text.startswith('"""MUTANT: '), f"{mutant.name} must open with a docstring naming its mistake"
-    solution, replaced = functions(solution_source(mutant.parent.name)), functions(text)
+    solution, replaced = functions(solution_text(mutant.parent.name)), functions(text)
     overridden = sorted(replaced.keys() & solution.keys())
     assert overridden, f"{mutant.name} defines none of the solution's functions, so it changes nothing"
     unchanged = [name for name in overridden if replaced[name] == solution[name]]

@@ -20,7 +20,7 @@ from grader.mnist import find_data_dir
 from grader.notebook_support import CheckResult, ChecksReport, exercises_root, run_checks, setup_notebook
 from grader.pytest_plugin import Runner
 from grader.release import released_exercises
-from tests.conftest import EXERCISES_DIR, REPO, SOLUTIONS
+from tests.conftest import EXERCISES_DIR, REPO, solution_text
 
 # Released exercises with checks (a missing notebook is the release drift test's business).
 CHECKED = [
@@ -28,10 +28,6 @@ CHECKED = [
     for e in released_exercises(REPO)
     if e in exercises_with_checks() and (EXERCISES_DIR / e / f"{module_name(e)}.ipynb").is_file()
 ]
-
-
-def solution_text(exercise: str) -> str:
-    return (SOLUTIONS / exercise / f"{module_name(exercise)}.py").read_text(encoding="utf-8")
 
 
 def notebook_path(root: Path, exercise: str) -> Path:

@@ -8,11 +8,11 @@ import numpy as np
 
 def numerical_gradient(f, x, eps=1e-6):
     x = np.array(x, dtype=np.float64)
-    gradient = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        original = x[index]
-        x[index] = original + eps
+    flat = x.reshape(-1)  # a view: moving an entry of flat moves x
+    gradient = np.zeros(flat.size)
+    for i in range(flat.size):
+        flat[i] += eps
         above = f(x)
-        x[index] = original - eps
-        gradient[index] = (above - f(x)) / (2 * eps)
-    return gradient
+        flat[i] -= 2 * eps  # the mistake: never moved back by + eps
+        gradient[i] = (above - f(x)) / (2 * eps)
+    return gradient.reshape(x.shape)
