@@ -52,6 +52,7 @@ from grader.sandbox import (
     LIMIT_PROCESSES,
     LIMIT_WALL,
     Limits,
+    kill_running,
     run_sandboxed,
 )
 
@@ -731,33 +732,10 @@ class _Batch:
                     return True
             # Again and again: a thread may start a worker between two sweeps (it then stops
             # before the next one, as _stop_if_interrupted sees the flag).
-            kill_own_sandboxes()
+            kill_running()
             with self.idle:
                 self.idle.wait_for(lambda: self.active == 0, timeout=0.1)
         return False
-
-
-def kill_own_sandboxes() -> None:
-    """SIGKILL every sandboxed worker this process has started and that still runs.
-
-    ``run_sandboxed`` starts each worker's outer process (bwrap, unshare or prlimit) as the
-    leader of a new session, and nothing else in the grader does: these are the children of
-    this process that lead their own process group. Killing that group ends the worker (its
-    namespaces die with it), and ``run_sandboxed`` returns at once, not at the time limit.
-    """
-    me = os.getpid()
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as file:
-                # "pid (command) state ppid pgrp ...": the command may hold spaces and parentheses.
-                _, parent, group = file.read().rsplit(")", 1)[1].split()[:3]
-        except (OSError, IndexError, ValueError):
-            continue  # gone meanwhile
-        if int(parent) == me and int(group) == int(entry.name):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(int(entry.name), signal.SIGKILL)
 
 
 @contextlib.contextmanager

@@ -100,6 +100,11 @@ _LEVEL_NAMES = {
 _SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _MASK_BYTES = 1024 * 1024  # the tmpfs over a site-packages dir holds only mount points
 _DRAIN_SECONDS = 2.0  # after the kill, how long the pipes may take to report EOF
+
+# The process groups of the workers this process runs now (each led by its outer process), so
+# that kill_running can stop them all at once.
+_RUNNING: set[int] = set()
+_RUNNING_LOCK = threading.Lock()
 _SWEEP_SECONDS = 5.0
 
 
@@ -713,6 +718,8 @@ def _supervise(
     finally:
         for fd in pass_fds:
             os.close(fd)  # the child has them now; bwrap's info pipe must close for its EOF
+    with _RUNNING_LOCK:
+        _RUNNING.add(process.pid)
     assert process.stdout is not None and process.stderr is not None
     out, err = _Capture(limits.output_bytes), _Capture(limits.output_bytes)
     captures = {process.stdout.fileno(): out, process.stderr.fileno(): err}
@@ -858,9 +865,21 @@ def _has_exited(pid: int) -> bool:
 
 
 def _reap(process: subprocess.Popen[bytes]) -> tuple[int, resource.struct_rusage]:
+    with _RUNNING_LOCK:
+        # Before the wait: once reaped, the pid (and so the group id) may be reused.
+        _RUNNING.discard(process.pid)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
     return status, usage
+
+
+def kill_running() -> None:
+    """SIGKILL every worker this process runs now: each ``run_sandboxed`` then returns at once
+    (as killed), instead of at its time limit. For stopping a whole run, e.g. on Ctrl-C."""
+    with _RUNNING_LOCK:  # held, so that no group in the set is reaped (and reused) meanwhile
+        for group in _RUNNING:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
 
 
 def _kill_everything(pid: int, uid: int | None) -> None:
