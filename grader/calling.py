@@ -594,11 +594,8 @@ class LearnerModules:
                 sys.modules.pop(module_name(other), None)
             self._fresh = True
         self._install_finder()
-        name = module_name(exercise)
-        if self.source(exercise) is None:
-            raise LearnerImportError(f"there is no {name}.py in {self.display(self.impl_root / exercise)}", exercise)
         try:
-            return importlib.import_module(name)
+            return importlib.import_module(module_name(exercise))
         except LearnerImportError as error:
             if error.exercise in (None, exercise):
                 raise LearnerImportError(str(error), exercise) from None
