@@ -13,6 +13,7 @@ import importlib.util
 import inspect
 import json
 import os
+import re
 import sys
 import time
 import types
@@ -660,6 +661,8 @@ class _SourceLoader:
             raise  # an exercise this module imports failed: the error already names it
         except ModuleNotFoundError as error:
             raise LearnerImportError(_not_found_message(error, name), exercise) from None
+        except ImportError as error:
+            raise _name_not_found(error, name, exercise, self.modules) from None
         except SyntaxError as error:
             raise LearnerImportError(
                 f"{where(error.filename or name, error.lineno or 0)}: {error.msg.rstrip('.?!')}. "
@@ -672,6 +675,22 @@ class _SourceLoader:
 
 def _exercise_of_module(name: str | None) -> str | None:
     return next((e for e in EXERCISES if module_name(e) == name), None)
+
+
+def _name_not_found(error: ImportError, importing: str, exercise: str, modules: LearnerModules) -> LearnerImportError:
+    """``from neuron import layer_weighted_sum`` failed: blame the exercise that lacks the name."""
+    missing = re.match(r"cannot import name '(\w+)'", str(error))
+    owner = _exercise_of_module(error.name)
+    circular = "partially initialized" in str(error)  # the name exists, but its file is not run yet
+    if missing is None or owner is None or owner == exercise or circular:
+        return LearnerImportError(f"importing {importing} raised {_describe_exception(error, None)}", exercise)
+    source = modules.source(owner)
+    shown = modules.display(source.origin) if source is not None else f"{error.name}.py"
+    # Usually a function renamed in the earlier file: that file is the one to change.
+    return LearnerImportError(
+        f"{shown} has no function {missing.group(1)}, which {importing} imports from it: check its name there",
+        owner,
+    )
 
 
 def _not_found_message(error: ModuleNotFoundError, importing: str) -> str:

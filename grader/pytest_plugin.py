@@ -351,8 +351,12 @@ class Progress:
         later = EXERCISES[ran[-1] + 1 :] if ran else EXERCISES
         return next((e for e in later if self.status(e) == "not run"), None)
 
+    def _target(self) -> str:
+        """The --impl option that repeats this run's choice of implementation, if any."""
+        return "" if not self.explicit else f" --impl {shown_path(self.impl_root)}"
+
     def next_steps(self) -> list[str]:
-        target = "" if not self.explicit else f" --impl {shown_path(self.impl_root)}"
+        target = self._target()
         skipped = [f"Skipped: {reason}" for reason in self.skip_reasons]
         exercise = self.first_unfinished()
         if exercise is None:
@@ -368,6 +372,9 @@ class Progress:
                 passes = "Everything else that ran passes." if skipped else "Everything that ran passes."
                 return [*skipped, f"{passes} Run every check of every exercise with: pytest {everything}{target}"]
             return [*skipped, "Everything that ran passes.", *self._pointers(upcoming, "Next", target)]
+        if exercise in self.blocked_by:
+            # Its own file may be fine: the earlier exercise it imports is the one to fix.
+            return [*skipped, *self._pointers(self.blocked_by[exercise], "Fix first", target)]
         verb = "Next" if self.status(exercise) == "not started" else "Keep going with"
         return [*skipped, *self._pointers(exercise, verb, target)]
 
@@ -381,9 +388,16 @@ class Progress:
         ]
 
     def hints(self) -> list[str]:
-        exercise = self.first_unfinished() or self.next_to_run()
+        exercise = self.first_unfinished()
         if exercise is None:
-            return ["", "No hints needed: nothing is unfinished."]
+            # Printing the next exercise's hints unasked would spoil it before it is tried.
+            upcoming = self.next_to_run()
+            later = ""
+            if upcoming is not None:
+                folder = shown_path(REPO_ROOT / "exercises" / upcoming)
+                later = f" For the next exercise: pytest {folder} --hints{self._target()}"
+            return ["", f"No hints needed: everything that ran passes.{later}"]
+        exercise = self.blocked_by.get(exercise, exercise)
         path = REPO_ROOT / "exercises" / exercise / "hints.md"
         text = path.read_text(encoding="utf-8") if path.is_file() else "(no hints.md for this exercise)"
         return ["", f"Hints for {exercise} ({shown_path(path)}):", "", *text.rstrip().splitlines()]
@@ -391,7 +405,7 @@ class Progress:
 
 def shown_path(path: Path) -> str:
     """A path as the learner would type it here: relative when pytest runs inside the repository."""
-    here = Path.cwd().resolve()
-    if here.is_relative_to(REPO_ROOT.resolve()) or path.resolve().is_relative_to(here):
-        return os.path.relpath(path.resolve(), here)
+    here, path, repo = Path.cwd().resolve(), path.resolve(), REPO_ROOT.resolve()
+    if path.is_relative_to(here) or (here.is_relative_to(repo) and path.is_relative_to(repo)):
+        return os.path.relpath(path, here)
     return str(path)

@@ -81,7 +81,10 @@ def test_after_a_finished_exercise_the_next_one_is_named(monkeypatch):
         progress.record("01_neuron", "passed")
     monkeypatch.chdir(REPO)
     assert progress.next_steps()[1] == "Next: 02_sigmoid (read exercises/02_sigmoid/README.md)."
-    assert "Hints for 02_sigmoid (exercises/02_sigmoid/hints.md):" in progress.hints()
+    # Not 02's hints themselves: they would spoil an exercise not tried yet.
+    assert progress.hints()[-1] == (
+        "No hints needed: everything that ran passes. For the next exercise: pytest exercises/02_sigmoid --hints"
+    )
     monkeypatch.chdir(REPO / "exercises" / "01_neuron")  # pytest test_neuron.py, run in its folder
     assert progress.next_steps()[2] == "Run only it:   pytest ../02_sigmoid"
 
@@ -193,6 +196,21 @@ def test_a_broken_earlier_exercise_is_named_as_what_stops_the_later_ones(make_tr
     assert "line 3 of neuron.py" in result.stdout
     assert "03_feedforward   failing      0 of 7 checks pass (01_neuron fails first)" in result.stdout
     assert "Traceback" not in result.stdout
+
+
+def test_a_function_renamed_in_an_earlier_exercise_is_blamed_on_that_file(make_tree):
+    renamed = solution_text("01_neuron").replace("def layer_weighted_sums(", "def layer_weighted_sum(")
+    tree = make_tree({"01_neuron": renamed})
+    result = run_pytest("exercises/03_feedforward", "--impl", str(tree))
+    assert (
+        "01_neuron/neuron.py has no function layer_weighted_sums, which feedforward imports from it: "
+        "check its name there"
+    ) in result.stdout
+    assert "it builds on exercise 01_neuron, which fails first: " in result.stdout
+    # The next step is the file to fix, not the exercise that ran.
+    assert "Fix first: 01_neuron" in result.stdout
+    assert "Keep going with: 03_feedforward" not in result.stdout
+    assert "ImportError" not in result.stdout
 
 
 def test_a_missing_earlier_exercise_file_is_named_not_replaced_by_the_stub(make_tree):
