@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import sysconfig
 import time
 import types
 import warnings
@@ -267,11 +268,11 @@ def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mn
             try:
                 value = function(*args, **kwargs)
             except NotImplementedError as error:
-                raised = _raised_at(error)
+                unwritten, _ = unwritten_function(error)
                 message = str(error)
-                if raised is not None and raised.tb_frame.f_code.co_name != call.function:
+                if unwritten != call.function:
                     # The stub that raised is another function: the learner's is written.
-                    message = f"calls `{raised.tb_frame.f_code.co_name}`, which is not written yet ({error})"
+                    message = f"calls `{unwritten}`, which is not written yet ({error})"
                 return Outcome(NOT_IMPLEMENTED, message=message, seconds=time.perf_counter() - start, source=source)
             except Exception as error:
                 return Outcome(
@@ -304,19 +305,41 @@ def _parameter_names(function: Any, count: int) -> list[str]:
 
 
 def _raised_at(error: BaseException) -> types.TracebackType | None:
-    """The traceback entry of the line that raised ``error``, outside this package's own code.
+    """The traceback entry of the learner's line that raised ``error`` (or was running).
 
-    The grader's frames (a time limit's signal handler, say) are not where the learner should look.
+    The innermost line outside this package and outside installed libraries: a loop stopped by
+    the time limit while inside NumPy is reported at the learner's line that called NumPy, and
+    the grader's own frames (the time limit's signal handler, say) are never where to look.
     """
-    tb, found = error.__traceback__, None
+    tb, found, learners = error.__traceback__, None, None
     while tb is not None:
-        if not tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR) or found is None:
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.startswith(_PACKAGE_DIR) or found is None:
             found = tb
+            if not filename.startswith(_LIBRARY_DIRS) and not filename.startswith("<"):
+                learners = tb
         tb = tb.tb_next
-    return found
+    return learners or found
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
+_LIBRARY_DIRS = tuple(
+    {
+        str(form) + os.sep
+        for kind in ("stdlib", "platstdlib", "purelib", "platlib")
+        for form in (Path(sysconfig.get_path(kind)), Path(sysconfig.get_path(kind)).resolve())
+    }
+)
+
+
+def unwritten_function(error: NotImplementedError) -> tuple[str, str | None]:
+    """The stub that raised ``error``, and its exercise when it is in an exercise's file."""
+    raised = _raised_at(error)
+    if raised is None:
+        return "a function", None
+    code = raised.tb_frame.f_code
+    folder = Path(code.co_filename).parent.name
+    return code.co_name, folder if folder in EXERCISES else None
 
 
 def _describe_exception(error: BaseException, function: Any) -> str:

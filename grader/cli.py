@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.calling import LearnerImportError, LearnerModules
+from grader.calling import LearnerImportError, LearnerModules, unwritten_function
 from grader.files import atomic_file
 from grader.gradescope import TORCH_CPU_INDEX, VISIBILITIES
 
@@ -186,10 +186,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                     learning_rate=rate,
                     rng=rng,
                 )
-            except NotImplementedError:
-                raise UserError(
-                    "train is not written yet (exercise 08). Finish it first: pytest exercises/08_training"
-                ) from None
+            except NotImplementedError as error:
+                raise UserError(_not_written(error, args.impl)) from None
             weights = [np.asarray(w, dtype=np.float64) for w in weights]
             biases = [np.asarray(b, dtype=np.float64) for b in biases]
             epoch += 1
@@ -208,6 +206,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         save_weights(Path(args.save), weights, biases)
         print(f"weights saved to {args.save}")
     return 0
+
+
+def _not_written(error: NotImplementedError, impl_option: str) -> str:
+    """What to finish before training: the stub that raised may be in an earlier exercise."""
+    function, exercise = unwritten_function(error)
+    exercise = exercise or "08_training"
+    learners_own = Path(impl_option).resolve() == (REPO_ROOT / "exercises").resolve()
+    target = "" if learners_own else f" --impl {impl_option}"
+    what = f"{function} is" if function == "train" else f"train calls {function}, which is"
+    return f"{what} not written yet (exercise {exercise[:2]}). Finish it first: pytest exercises/{exercise}{target}"
 
 
 def cmd_download_mnist(args: argparse.Namespace) -> int:

@@ -154,6 +154,21 @@ def test_a_loop_that_never_ends_is_stopped_and_its_line_named(make_tree):
     assert "line 5 of neuron.py" in message or "line 6 of neuron.py" in message
 
 
+def test_a_loop_stopped_inside_numpy_is_named_at_the_learners_line(make_tree):
+    from grader.pytest_plugin import CheckFailed, Runner
+
+    endless = (
+        "import numpy as np\n\n\ndef weighted_sum(weights, activations, bias):\n"
+        "    while True:\n        np.max(activations)\n"
+    )
+    runner = Runner(make_tree({"01_neuron": endless}), call_seconds=0.2)
+    with pytest.raises(CheckFailed) as failed:
+        runner.run("01_neuron", "weighted_sum_matches_torch")
+    message = str(failed.value)
+    assert "line 5 of neuron.py" in message or "line 6 of neuron.py" in message
+    assert "_methods.py" not in message and "fromnumeric.py" not in message
+
+
 def test_shape_advice_gives_the_shapes_of_the_function_at_hand(make_tree):
     from grader.pytest_plugin import CheckFailed, Runner
 

@@ -44,6 +44,22 @@ def test_the_untouched_exercise_gets_one_line_saying_what_to_do() -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_an_unwritten_earlier_exercise_is_named_instead_of_train(tmp_path: Path) -> None:
+    needs_mnist()
+    shutil.copytree(REPO / "solutions", tmp_path / "impl", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "exercises" / "05_backprop" / "backprop.py", tmp_path / "impl" / "05_backprop")
+    done = train("--impl", str(tmp_path / "impl"), "--epochs", "1")
+    assert done.returncode == 1
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .endswith(
+            "train calls backprop, which is not written yet (exercise 05). "
+            f"Finish it first: pytest exercises/05_backprop --impl {tmp_path / 'impl'}"
+        )
+    )
+
+
 def test_a_missing_dataset_gets_one_line_saying_what_to_do(tmp_path: Path) -> None:
     # A copy of the repository without data/mnist/: this one's may hold the dataset.
     bare = tmp_path / "repo"
