@@ -228,7 +228,20 @@ def _value_lines(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, wh
         f"{where}: {values}; worst{at}: "
         f"expected {_fmt(expected64[index])}, got {_fmt(got64[index])} (tolerance: {tolerance})"
     ]
+    if _rounded_to_float32(expected64, got64):
+        lines.append(
+            f"{where}: every value you returned is a float32 number, close to the expected one but "
+            "with only about 7 significant digits: compute in float64 (look for np.float32 or a float32 array)"
+        )
     return lines
+
+
+def _rounded_to_float32(expected: np.ndarray, got: np.ndarray) -> bool:
+    """Whether ``got`` is ``expected`` computed in float32 (and then turned into float64 numbers)."""
+    as_float32 = got.astype(np.float32).astype(np.float64)
+    if not np.array_equal(as_float32, got) or np.array_equal(expected.astype(np.float32), expected):
+        return False  # not float32 numbers, or the right answer is one itself
+    return bool(np.all(np.abs(got - expected) <= 1e-5 * np.abs(expected) + 1e-7))
 
 
 def _recognising(tolerance: Tolerance) -> Tolerance:
@@ -237,11 +250,11 @@ def _recognising(tolerance: Tolerance) -> Tolerance:
 
 
 def telling_apart(mistakes: list[Mistake], expected: Any, tolerance: Tolerance) -> list[Mistake]:
-    """The mistakes whose answers ``recognise`` can tell from the right one for this input.
+    """The mistakes whose answers differ from the right one for this input (beyond ``tolerance``).
 
-    A mistake that gives (nearly) the right answer here would be named for any near miss.
+    A mistake that gives the right answer here would be named for any near miss.
     """
-    return [m for m in mistakes if differences(expected, m.value, _recognising(tolerance))]
+    return [m for m in mistakes if differences(expected, m.value, tolerance)]
 
 
 def recognise(mistakes: list[Mistake], got: Any, tolerance: Tolerance) -> str:
@@ -289,7 +302,8 @@ def judge_value(
         return Diagnosis(
             f"`{function}` returned a wrong result.",
             [f"expected: {kind_of(expected)}", f"got:      {kind_of(outcome.value)}", *lines],
-            likely_mistake=recognise(mistakes or [], outcome.value, tolerance),
+            # A mistake that gives the right answer for this input would be named for any near miss.
+            likely_mistake=recognise(telling_apart(mistakes or [], expected, tolerance), outcome.value, tolerance),
         )
     if warning_advice is not None and outcome.warnings:
         return Diagnosis(

@@ -129,6 +129,21 @@ def test_an_earlier_exercise_left_as_a_stub_is_named_not_the_function_that_calls
     assert "exercises/01_neuron/README.md" in str(failed.value)
 
 
+def test_a_result_computed_in_float32_is_named_so_and_not_blamed_on_a_mistake_it_is_not(make_tree):
+    from grader.pytest_plugin import CheckFailed, Runner
+
+    source = solution_text("01_neuron")
+    body = "    return float(np.dot(weights, activations) + bias)"
+    assert body in source
+    runner = Runner(make_tree({"01_neuron": source.replace(body, body.replace("float(", "np.float32("))}))
+    with pytest.raises(CheckFailed) as failed:
+        runner.run("01_neuron", "weighted_sum_matches_torch")
+    message = str(failed.value)
+    assert "with only about 7 significant digits: compute in float64" in message
+    # With one input, adding the bias n times is right: that is no way to explain this result.
+    assert "likely mistake" not in message
+
+
 def test_a_shape_error_gets_advice_on_shapes(make_tree):
     from grader.pytest_plugin import CheckFailed, Runner
 

@@ -27,7 +27,7 @@ from grader.checks.reference import (
     sigmoid_network,
     tensor,
 )
-from grader.compare import Mistake, Tolerance, telling_apart
+from grader.compare import Mistake, Tolerance
 
 EXERCISE = "05_backprop"
 
@@ -166,8 +166,6 @@ def _gradient_case(name: str, x: np.ndarray, eps: float | None) -> Case:
             Mistake(perturbed, PERTURBED_IN_FLOAT32),
             Mistake(perturbed.astype(np.float64), PERTURBED_IN_FLOAT32),
         ]
-    # E.g. not putting entries back changes nothing when f is a sum over entries.
-    mistakes = telling_apart(mistakes, expected, CENTRAL_DIFFERENCES)
     kwargs = {} if eps is None else {"eps": eps}
     return Case(Call("numerical_gradient", (KnownFunction(name), x), kwargs), expected, CENTRAL_DIFFERENCES, mistakes)
 
