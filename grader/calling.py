@@ -314,21 +314,24 @@ def _raised_at(error: BaseException) -> types.TracebackType | None:
     tb, found, learners = error.__traceback__, None, None
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR) or found is None:
+        ours = filename.startswith(_PACKAGE_DIR)
+        if not ours or found is None:
             found = tb
-            if not filename.startswith(_LIBRARY_DIRS) and not filename.startswith("<"):
-                learners = tb
+        if not ours and not filename.startswith(_LIBRARY_DIRS):
+            learners = tb
         tb = tb.tb_next
     return learners or found
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
-_LIBRARY_DIRS = tuple(
-    {
+_LIBRARY_DIRS = (
+    "<frozen ",  # the import system
+    "<__array_function__ internals>",  # NumPy's dispatch in older versions
+    *{
         str(form) + os.sep
         for kind in ("stdlib", "platstdlib", "purelib", "platlib")
         for form in (Path(sysconfig.get_path(kind)), Path(sysconfig.get_path(kind)).resolve())
-    }
+    },
 )
 
 
