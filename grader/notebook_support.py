@@ -163,6 +163,15 @@ def run_checks(exercise: str, namespace: dict, *, out: Any = None) -> ChecksRepo
     runner = Runner(base.impl_root, REPO_ROOT)
     runner.modules = _NotebookModules(base, exercise, namespace_module(exercise, namespace))
     banned = _forbidden_in(namespace)
+    undefined = sorted({c.function for c in checks_of(exercise)} - {k for k, v in namespace.items() if callable(v)})
+    if undefined:
+        # Usually not a typo: the cell defining it was not run (yet, or again after a restart).
+        names = ", ".join(f"`{name}`" for name in undefined)
+        write(
+            f"Not defined in this notebook's session: {names}. Run the cell that defines "
+            f"{'it' if len(undefined) == 1 else 'them'} first (after a kernel restart: Run All Above), "
+            "and check the spelling.\n\n"
+        )
     for check in checks_of(exercise):
         if banned:
             result = CheckResult(

@@ -299,6 +299,8 @@ def test_run_checks_explains_a_wrong_result_and_a_missing_function(tmp_path):
     assert not report.ok
     assert "likely mistake" in text and "has no function `weighted_sum`" in text
     assert "your notebook neuron.ipynb" in text and "Traceback" not in text
+    # The usual cause in a notebook comes first: its cell was not run.
+    assert text.startswith("Not defined in this notebook's session: `weighted_sum`. Run the cell that defines it")
 
 
 def test_run_checks_refuses_torch(tmp_path):
