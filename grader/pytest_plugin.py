@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -204,6 +205,13 @@ def check_test(exercise: str, name: str) -> Callable[..., None]:
     test.__name__ = f"test_{name}"
     test.__doc__ = get_check(exercise, name).summary
     return test
+
+
+def run_when_executed(name: str, path: str) -> None:
+    """Let ``python test_neuron.py`` run the file's checks instead of silently defining them."""
+    if name == "__main__":
+        # A fresh `python -m pytest`: in this process the plugin is already imported, unrewritten.
+        os.execv(sys.executable, [sys.executable, "-m", "pytest", path, *sys.argv[1:]])
 
 
 # ----------------------------------------------------------------------------------------------

@@ -110,6 +110,16 @@ def test_hints_print_the_first_unfinished_exercise_hints():
     assert hints.splitlines()[0] in result.stdout
 
 
+def test_running_a_test_file_with_python_runs_its_checks():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    command = [sys.executable, "exercises/01_neuron/test_neuron.py", "-p", "no:cacheprovider"]
+    stubs = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
+    assert stubs.returncode == 1 and "3 failed" in stubs.stdout and "nnkata progress" in stubs.stdout
+    solutions = subprocess.run([*command, "--impl", "solutions"], cwd=REPO, capture_output=True, text=True, env=env)
+    assert solutions.returncode == 0 and "3 passed" in solutions.stdout
+    assert "warning" not in stubs.stdout + solutions.stdout
+
+
 def test_impl_points_the_same_tests_at_the_solutions():
     result = run_pytest("exercises/01_neuron", "--impl", "solutions")
     assert result.returncode == 0, result.stdout
