@@ -95,6 +95,13 @@ SHAPE_REMINDERS = {
     "max_pool2d": "x is (N, C, H, W), and each window covers the last two axes",
 }
 DENSE_SHAPES = "weights are (n_out, n_in), and a batch has one example per row"
+# The parts of results that are pairs of lists, named as the docstrings name them.
+RESULT_PARTS = {
+    "init_network": ("weights", "biases"),
+    "backprop": ("grad_weights", "grad_biases"),
+    "sgd_step": ("weights", "biases"),
+    "train": ("weights", "biases"),
+}
 
 
 def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
@@ -139,11 +146,14 @@ def _fmt(x: Any) -> str:
     return f"{x:.10g}" if isinstance(x, (float, np.floating)) else repr(x)
 
 
-def differences(expected: Any, got: Any, tolerance: Tolerance, where: str = "result") -> list[str]:
+def differences(
+    expected: Any, got: Any, tolerance: Tolerance, where: str = "result", parts: tuple[str, ...] = ()
+) -> list[str]:
     """Everything that makes ``got`` differ from ``expected``, as message lines; [] when it matches.
 
-    Containers are compared item by item; numbers and arrays by type, then shape, then dtype
-    (floats must keep the expected precision), then NaN/Inf, then values within tolerance.
+    Containers are compared item by item (``parts`` names the items of the outermost one, as in
+    ``grad_biases[0]``); numbers and arrays by type, then shape, then dtype (floats must keep the
+    expected precision), then NaN/Inf, then values within tolerance.
     """
     if isinstance(expected, (list, tuple)):
         if not isinstance(got, (list, tuple)):
@@ -152,7 +162,7 @@ def differences(expected: Any, got: Any, tolerance: Tolerance, where: str = "res
             return [f"{where}: expected {len(expected)} items, got {len(got)}"]
         lines: list[str] = []
         for i, (e, g) in enumerate(zip(expected, got)):
-            lines += differences(e, g, tolerance, f"{where}[{i}]")
+            lines += differences(e, g, tolerance, parts[i] if len(parts) == len(expected) else f"{where}[{i}]")
             if lines:
                 break  # the first wrong item says enough; the rest usually follow from it
         return lines
@@ -297,11 +307,14 @@ def judge_value(
         return problem
     if outcome.mutated:
         return mutation_problem(outcome, function)
-    lines = differences(expected, outcome.value, tolerance)
+    lines = differences(expected, outcome.value, tolerance, parts=RESULT_PARTS.get(function, ()))
     if lines:
+        kinds = [f"expected: {kind_of(expected)}", f"got:      {kind_of(outcome.value)}"]
+        if kind_of(expected) == kind_of(outcome.value) and isinstance(expected, (tuple, list)):
+            kinds = []  # "tuple of 2" twice says nothing: the lines below name the part that differs
         return Diagnosis(
             f"`{function}` returned a wrong result.",
-            [f"expected: {kind_of(expected)}", f"got:      {kind_of(outcome.value)}", *lines],
+            [*kinds, *lines],
             # A mistake that gives the right answer for this input would be named for any near miss.
             likely_mistake=recognise(telling_apart(mistakes or [], expected, tolerance), outcome.value, tolerance),
         )

@@ -154,6 +154,20 @@ def test_a_result_computed_in_float32_is_named_so_and_not_blamed_on_a_mistake_it
     assert "likely mistake" not in message
 
 
+def test_a_wrong_part_of_a_pair_of_lists_is_named_as_the_docstring_names_it(make_tree):
+    from grader.pytest_plugin import CheckFailed, Runner
+
+    line = "grad_biases[layer] = delta.sum(axis=0)"
+    source = solution_text("05_backprop")
+    assert line in source
+    runner = Runner(make_tree({"05_backprop": source.replace(line, line.replace(")", ", keepdims=True)"))}))
+    with pytest.raises(CheckFailed) as failed:
+        runner.run("05_backprop", "backprop_matches_autograd")
+    message = str(failed.value)
+    assert "grad_biases[0]: expected shape (16,), got shape (1, 16)" in message
+    assert "tuple of 2" not in message
+
+
 def test_a_shape_error_gets_advice_on_shapes(make_tree):
     from grader.pytest_plugin import CheckFailed, Runner
 
