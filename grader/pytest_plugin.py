@@ -102,32 +102,48 @@ def time_limit(seconds: float) -> Iterator[Deadline]:
 
 
 class PrintedText(io.TextIOBase):
-    """What the learner's code printed, up to ``limit`` characters (a print in a loop can write gigabytes)."""
+    """What the learner's code printed: its first lines and its last ones, a screenful at most.
 
-    def __init__(self, limit: int = 2000) -> None:
-        self.kept: list[str] = []
+    A print in a training loop can write gigabytes: beyond ``limit`` characters only the last
+    ``tail_limit`` are kept, since where a debugging print ends up is what the learner wants to see.
+    """
+
+    HEAD_LINES, TAIL_LINES = 12, 4
+
+    def __init__(self, limit: int = 2000, tail_limit: int = 1000, calls: int = 1) -> None:
+        self.head: list[str] = []
         self.room = limit
-        self.dropped = 0
+        self.tail = ""
+        self.tail_limit = tail_limit
+        self.dropped = 0  # characters beyond the head, the tail's among them
+        self.calls = calls
 
     def writable(self) -> bool:
         return True
 
     def write(self, text: str) -> int:
         kept = text[: max(self.room, 0)]
-        self.kept.append(kept)
+        self.head.append(kept)
         self.room -= len(kept)
-        self.dropped += len(text) - len(kept)
+        if len(kept) < len(text):
+            self.dropped += len(text) - len(kept)
+            self.tail = (self.tail + text[len(kept) :])[-self.tail_limit :]
         return len(text)
 
     def report(self) -> str:
         """The printed text as lines of a failure message, or '' when nothing was printed."""
-        text = "".join(self.kept).rstrip("\n")
-        if not text and not self.dropped:
+        head = "".join(self.head)
+        if not head and not self.dropped:
             return ""
-        lines = ["  your prints during that call:", *(f"    {line}" for line in text.splitlines())]
-        if self.dropped:
-            lines.append(f"    ... and {self.dropped} more characters")
-        return "\n".join(lines)
+        lines = (head + self.tail).rstrip("\n").splitlines()
+        first, last = lines[: self.HEAD_LINES], lines[self.HEAD_LINES :][-self.TAIL_LINES :]
+        left_out = len(head) + self.dropped - sum(len(line) + 1 for line in first + last)
+        if self.dropped > len(self.tail) or left_out > 0:
+            middle = [f"... {max(left_out, 0):,} more characters ..."]
+        else:
+            middle = []
+        during = "that call" if self.calls == 1 else f"those {self.calls} calls"
+        return "\n".join([f"  your prints during {during}:", *(f"    {line}" for line in first + middle + last)])
 
 
 @dataclass
@@ -176,7 +192,7 @@ class Runner:
         printed = []
         for case in cases:
             seconds = MNIST_CALL_SECONDS if case.needs_mnist else self.call_seconds
-            printed.append(PrintedText())
+            printed.append(PrintedText(calls=len(case.calls)))
             for call in case.calls:
                 with time_limit(seconds) as deadline, self._prints_into(printed[-1]):
                     outcomes.append(perform(module, call, source=shown, mnist_loader=mnist_training_data))

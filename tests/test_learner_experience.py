@@ -325,8 +325,18 @@ def test_a_failure_shows_the_prints_of_the_case_it_shows_only(make_tree):
     assert "Captured stdout" not in result.stdout
 
 
-def test_prints_are_bounded():
-    printed = PrintedText(limit=10)
-    print("x" * 25, file=printed)
-    assert printed.report() == "  your prints during that call:\n    xxxxxxxxxx\n    ... and 16 more characters"
+def test_prints_are_bounded_to_their_first_and_last_lines():
+    printed = PrintedText()
+    for step in range(100_000):
+        print(f"step {step}", file=printed)
+    lines = printed.report().splitlines()
+    assert lines[:3] == ["  your prints during that call:", "    step 0", "    step 1"]
+    assert lines[-2:] == ["    step 99998", "    step 99999"]
+    assert len(lines) < 20 and "more characters ..." in lines[13]
     assert PrintedText().report() == ""
+
+
+def test_short_prints_are_shown_whole():
+    printed = PrintedText(calls=3)
+    print("one\ntwo", file=printed)
+    assert printed.report() == "  your prints during those 3 calls:\n    one\n    two"
