@@ -95,6 +95,14 @@ SHAPE_REMINDERS = {
     "max_pool2d": "x is (N, C, H, W), and each window covers the last two axes",
 }
 DENSE_SHAPES = "weights are (n_out, n_in), and a batch has one example per row"
+# How big the output of a sliding window is, for results one row or column off.
+OUTPUT_SIZES = {
+    "convolve2d": "a (kh, kw) kernel fits in an (H, W) image at H − kh + 1 row positions and W − kw + 1 "
+    "column positions, so loop over range(H - kh + 1)",
+    "conv2d": "with padding p and stride s, H rows give (H + 2p − kh) // s + 1 output rows, and the same for columns",
+    "max_pool2d": "with windows of k and stride s, H rows give (H − k) // s + 1 output rows: a window that "
+    "does not fit is left out",
+}
 # The parts of results that are pairs of lists, named as the docstrings name them.
 RESULT_PARTS = {
     "init_network": ("weights", "biases"),
@@ -279,13 +287,40 @@ def recognise(mistakes: list[Mistake], got: Any, tolerance: Tolerance) -> str:
     return ""
 
 
+def _size_advice(function: str, expected: Any, got: Any) -> str:
+    """What to check when a sliding window's output is off by one row or column, else ''."""
+    if function not in OUTPUT_SIZES or not isinstance(got, np.ndarray) or not isinstance(expected, np.ndarray):
+        return ""
+    if got.ndim != expected.ndim or got.ndim < 2 or got.shape[:-2] != expected.shape[:-2]:
+        return ""
+    offs = [abs(g - e) for g, e in zip(got.shape[-2:], expected.shape[-2:])]
+    if max(offs) != 1:
+        return ""
+    return f"your output is one row or column short or too many: {OUTPUT_SIZES[function]}."
+
+
+# How each function usually ends up changing its inputs, where it is not the generic `w -= ...`.
+IN_PLACE = {
+    "numerical_gradient": "stepping an entry up and down (x[i] += eps, then -= 2·eps, then += eps) does "
+    "not give exactly the old value back in floating point, and without a copy the caller's x is the "
+    "one stepped: work on a copy (x = np.array(x, dtype=np.float64)) and put each saved entry back "
+    "with `=` after its difference.",
+    "train": "rng.shuffle(images) (like np.random.shuffle) shuffles in place: draw "
+    "order = rng.permutation(len(images)) and index images and labels with it, which also keeps "
+    "each image with its label.",
+}
+
+
 def mutation_problem(outcome: Outcome, function: str) -> Diagnosis:
     """The diagnosis of a call that changed its arguments (``outcome.mutated`` names them)."""
     return Diagnosis(
         f"`{function}` changed its input {', '.join(outcome.mutated)} in place.",
         ["callers keep using their arrays after the call, so a function must leave them as they were."],
-        likely_mistake="an in-place update such as `w -= ...` or `a[...] = ...` on an argument: "
-        "work on a new array instead (`w = w - ...` or `a.copy()`).",
+        likely_mistake=IN_PLACE.get(
+            function,
+            "an in-place update such as `w -= ...` or `a[...] = ...` on an argument: "
+            "work on a new array instead (`w = w - ...` or `a.copy()`).",
+        ),
     )
 
 
@@ -316,7 +351,8 @@ def judge_value(
             f"`{function}` returned a wrong result.",
             [*kinds, *lines],
             # A mistake that gives the right answer for this input would be named for any near miss.
-            likely_mistake=recognise(telling_apart(mistakes or [], expected, tolerance), outcome.value, tolerance),
+            likely_mistake=recognise(telling_apart(mistakes or [], expected, tolerance), outcome.value, tolerance)
+            or _size_advice(function, expected, outcome.value),
         )
     if warning_advice is not None and outcome.warnings:
         return Diagnosis(

@@ -27,6 +27,11 @@ NO_PADDING = (
     "your result equals the convolution without padding: add `padding` rows and columns of zeros "
     "on every side of each image first (np.pad on the last two axes only)."
 )
+PADDED_EVERY_AXIS = (
+    "your result equals the convolution of x padded along every axis, the batch and channel axes "
+    "too, which is what np.pad(x, padding) does: pad only the rows and columns, "
+    "np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))."
+)
 NO_STRIDE = (
     "your result equals the convolution with stride 1: the kernel must move `stride` pixels at a "
     "time, so keep only every stride-th position in each direction."
@@ -139,6 +144,9 @@ def _conv2d_case(
     mistakes = [Mistake(_conv(x, np.flip(weight, axis=(2, 3)).copy(), b, s, p), FLIPPED)]
     if p:
         mistakes.append(Mistake(_conv(x, weight, b, s, 0), NO_PADDING))
+        # Loops over n < N and c < C then read the padded array's first N images and C channels.
+        padded_everywhere = np.pad(x, p)[: x.shape[0], : x.shape[1]]
+        mistakes.append(Mistake(_conv(padded_everywhere, weight, b, s, 0), PADDED_EVERY_AXIS))
     if s > 1:
         mistakes.append(Mistake(_conv(x, weight, b, 1, p), NO_STRIDE))
     if b is not None:
