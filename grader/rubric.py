@@ -8,6 +8,7 @@ the existing exercises add up to ``total``, then shared among each exercise's ch
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import json
 import tomllib
@@ -20,6 +21,11 @@ DEFAULT_RUBRIC = Path(__file__).resolve().parent / "rubric.toml"
 # The bars a rubric may set: [thresholds] name -> (check module, its constant, lowest valid value).
 # The lowest is exclusive: at or below it, partial credit (which starts at 50%) would make no sense.
 THRESHOLDS = {"training_accuracy": ("grader.checks.training", "TRAINING_ACCURACY", 0.5)}
+
+
+# What a rubric may name, so that a typo is an error instead of a silently different grading.
+SECTIONS = ("total", "exercises", "checks", "bonus", "limits", "thresholds")
+LIMIT_KEYS = ("seconds", "memory_mib", "output_kib", "seconds_per_exercise", "memory_mib_per_exercise")
 
 
 class RubricError(ValueError):
@@ -91,10 +97,9 @@ def _numbers(table: dict, key: str, where: str) -> dict[str, float]:
 
 
 def _thresholds(table: dict, where: str) -> dict[str, float]:
+    _unknown(table, THRESHOLDS, "[thresholds]", where)
     out = {}
     for name, value in table.items():
-        if name not in THRESHOLDS:
-            raise RubricError(f"{where}: [thresholds] has no {name!r}; known: {', '.join(THRESHOLDS)}")
         lowest = THRESHOLDS[name][2]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not lowest < value <= 1:
             raise RubricError(
@@ -104,11 +109,37 @@ def _thresholds(table: dict, where: str) -> dict[str, float]:
     return out
 
 
+def _unknown(names: Any, known: Any, what: str, where: str) -> None:
+    """Refuse the first of ``names`` not in ``known``, suggesting the closest known name."""
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1)
+            suggestion = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(map(str, known))}"
+            raise RubricError(f"{where}: {what} has no {name!r}{suggestion}")
+
+
+def _check_names(data: dict, where: str) -> None:
+    """Every exercise, check id, section and limit the rubric names exists."""
+    from grader.calling import EXERCISES
+    from grader.checks import all_checks
+
+    check_ids = [c.id for c in all_checks()]
+    _unknown(data, SECTIONS, "the rubric", where)
+    _unknown(_table(data, "exercises", where), EXERCISES, "[exercises]", where)
+    _unknown(_table(data, "checks", where), check_ids, "[checks]", where)
+    _unknown(_table(data, "bonus", where), check_ids, "[bonus]", where)
+    limits = _table(data, "limits", where)
+    _unknown(limits, LIMIT_KEYS, "[limits]", where)
+    for key in ("seconds_per_exercise", "memory_mib_per_exercise"):
+        _unknown(_table(limits, key, where), EXERCISES, f"[limits.{key}]", where)
+
+
 def parse(text: str, where: str = "rubric") -> Rubric:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RubricError(f"{where} is not valid TOML: {error}") from None
+    _check_names(data, where)
     limits = _table(data, "limits", where)
     total = data.get("total", 100)
     if not isinstance(total, (int, float)) or total <= 0:

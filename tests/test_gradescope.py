@@ -115,7 +115,7 @@ def test_the_zip_is_the_same_bytes_every_time_and_written_atomically(bundle: Pat
         assert "--gradescope-visibility hidden" in z.read("run_autograder").decode()
     hidden.path.unlink()
     with pytest.raises(gradescope.GradescopeError, match="grades no check"):
-        gradescope.build_autograder(tmp_path / "none.zip", rubric.parse('[exercises]\n"no_such" = 1\n'), SEED)
+        gradescope.build_autograder(tmp_path / "none.zip", rubric.Rubric(exercises={"no_such": 1.0}), SEED)
     assert not (tmp_path / "none.zip").exists()
 
 

@@ -488,8 +488,26 @@ def test_a_rubric_threshold_is_checked_and_does_not_outlive_its_plan() -> None:
     for bad in ("0.4", '"high"', "1.5"):
         with pytest.raises(rubric.RubricError, match=r"training_accuracy must be a number above 0\.5, at most 1"):
             rubric.parse(f"[thresholds]\ntraining_accuracy = {bad}\n")
-    with pytest.raises(rubric.RubricError, match="no 'accuracy'; known: training_accuracy"):
+    with pytest.raises(rubric.RubricError, match=r"no 'accuracy' \(did you mean 'training_accuracy'\?\)"):
         rubric.parse("[thresholds]\naccuracy = 0.9\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[exercises]\n"08_trainig" = 15\n', "[exercises] has no '08_trainig' (did you mean '08_training'?)"),
+        ('[checks]\n"01_neuron::weighted_sum" = 2\n', "(did you mean '01_neuron::weighted_sum_matches_torch'?)"),
+        ('[bonus]\n"09_extra::x" = 2\n', "[bonus] has no '09_extra::x'"),
+        ("[limits]\nsecnds = 3\n", "[limits] has no 'secnds' (did you mean 'seconds'?)"),
+        ('[limits.seconds_per_exercise]\n"8_training" = 5\n', "(did you mean '08_training'?)"),
+        ("totl = 50\n", "the rubric has no 'totl' (did you mean 'total'?)"),
+    ],
+)
+def test_a_typo_in_a_rubric_is_an_error_not_a_different_grading(text: str, message: str) -> None:
+    # Ignored, a misspelt exercise would drop out and the others would share its points.
+    with pytest.raises(rubric.RubricError) as refused:
+        rubric.parse(text, "my_rubric.toml")
+    assert str(refused.value).startswith("my_rubric.toml: ") and message in str(refused.value)
 
 
 def test_the_command_line(tmp_path: Path) -> None:
