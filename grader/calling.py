@@ -281,6 +281,14 @@ def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mn
                     seconds=time.perf_counter() - start,
                     source=source,
                 )
+            except SystemExit as error:  # exit() would end the checks (or the grader's worker) too
+                return Outcome(
+                    RAISED,
+                    message=f"{_describe_exception(error, function)}: exit() ends the whole program; "
+                    "a function returns its answer instead",
+                    seconds=time.perf_counter() - start,
+                    source=source,
+                )
             seconds = time.perf_counter() - start
     after = list(args) + list(kwargs.values())
     mutated = [n for n, b, a in zip(names, before, after) if b is not None and _changed(b, a)]

@@ -412,7 +412,14 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     _stop_if_interrupted(context)
     seconds = time.monotonic() - started
     outcomes: list[Outcome] | None = None
-    if result is not None and result.limit_hit is None and result.returncode == 0:
+    ended_early = result is not None and result.returncode == 0 and not os.path.lexists(answer)
+    if ended_early:
+        # The worker always answers before it exits: the learner's code ended it (os._exit(0)).
+        problem = (
+            "the process running your code ended before it answered: look for os._exit() or exit() "
+            "in your code; a function returns its answer instead."
+        )
+    elif result is not None and result.limit_hit is None and result.returncode == 0:
         try:
             answer_data = transport.load(answer)
             candidate = answer_data["outcomes"] if isinstance(answer_data, dict) else None

@@ -110,6 +110,10 @@ def test_a_hostile_batch_cannot_hurt_the_run_the_machine_or_other_learners(tmp_p
     assert summary["limits"]["loop_forever"][0] in ("cpu time", "wall time")
     assert summary["limits"]["print_gigabytes"][0] == "output"
     assert any("NumPy only" in m for m in summary["messages"]["uses_torch"])
+    # Ending the process is named as what the learner did, not as the grader's missing file.
+    neuron_messages = {name: summary["messages"][name][:3] for name in ("exit_early", "sys_exit")}
+    assert all("ended before it answered: look for os._exit()" in m for m in neuron_messages["exit_early"])
+    assert all("exit() ends the whole program" in m for m in neuron_messages["sys_exit"]), neuron_messages
     for path in OUTSIDE:
         assert not path.exists(), f"a hand-in wrote {path}"
     assert sorted(p.name for p in REPO.iterdir()) == before
