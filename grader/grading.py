@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,11 +182,17 @@ SUBMISSION_SUFFIXES = (".zip", ".ipynb", ".py")
 
 
 def learner_id(path: Path) -> str:
-    name = path.name
+    """The hand-in's name as a safe file name and gradebook cell: ``José García.zip`` → ``José_García``.
+
+    Letters of any language stay (a roster must map back); NFC makes a name zipped on macOS (which
+    decomposes é) equal to the same name typed elsewhere; no id starts with ``-`` (an option to a
+    command, a formula to a spreadsheet), and ``=``, ``+``, ``@`` never survive.
+    """
+    name = unicodedata.normalize("NFC", path.name)
     for suffix in SUBMISSION_SUFFIXES:
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "learner"
+    name = re.sub(r"[^\w.-]+", "_", name).strip("._-") or "learner"
     return name[:100]
 
 

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -604,3 +605,12 @@ def test_the_run_fingerprint_covers_the_graders_code(plan: grading.Plan, monkeyp
     before = plan.key
     monkeypatch.setattr(grading, "grader_digest", lambda: "a fixed check")
     assert plan.key != before
+
+
+def test_learner_ids_keep_names_readable_and_safe_for_spreadsheets() -> None:
+    assert grading.learner_id(Path("José García.zip")) == "José_García"
+    # Zipped on macOS, é arrives decomposed: it is still the same learner.
+    assert grading.learner_id(Path(unicodedata.normalize("NFD", "José García.zip"))) == "José_García"
+    assert grading.learner_id(Path("=HYPERLINK(x).ipynb")) == "HYPERLINK_x"
+    assert grading.learner_id(Path("-rf")) == "rf"
+    assert grading.learner_id(Path("...")) == "learner"
