@@ -241,13 +241,16 @@ def discover(
             f"{_some(not_handins)}"
         )
     submissions: list[Submission] = []
-    taken: set[str] = set()
+    taken: dict[str, Path] = {}
     for path in found:
         learner = learner_id(path)
         base, n = learner, 2
         while learner in taken:
             learner, n = f"{base}-{n}", n + 1
-        taken.add(learner)
+        if learner != base and say is not None:
+            # Often one learner's folder next to the zip of the same folder: two grades for one person.
+            say(f"{taken[base].name} and {path.name} are both learner {base}: graded as {base} and {learner}")
+        taken[learner] = path
         submissions.append(Submission(learner, path))
     return submissions
 
@@ -969,9 +972,10 @@ def write_gradebook(
     everyone = list(results)
     if saved.matching:
         everyone = sorted(everyone + saved.matching, key=lambda result: result["learner"])
+        earlier = [result["learner"] for result in saved.matching]
         say(
-            f"gradebook: {len(everyone)} learners, {len(saved.matching)} of them graded by earlier runs "
-            "into this folder"
+            f"gradebook: {len(everyone)} learners, {len(earlier)} of them graded by earlier runs into this "
+            f"folder ({_some(earlier)}); to drop one, delete {out / 'results'}/<learner>.json"
         )
     failed_before = grader_faults(saved.matching)
     if failed_before:

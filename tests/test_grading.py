@@ -187,7 +187,11 @@ def test_a_late_handin_joins_the_gradebook_of_earlier_runs_with_the_same_setting
     lines: list[str] = []
     (result,) = grading.grade(late, out, one_exercise, jobs=1, progress=lines.append, first_slot=SLOT)
     assert result["learner"] == "cy"  # grade returns this run's results only
-    assert "gradebook: 3 learners, 2 of them graded by earlier runs into this folder" in lines
+    assert any(
+        line.startswith("gradebook: 3 learners, 2 of them graded by earlier runs into this folder (")
+        and "to drop one, delete" in line
+        for line in lines
+    ), lines
     assert list(_gradebook(out)) == ["ada", "bo", "cy"] and _gradebook(out)["ada"] == "100"
     assert set(json.loads((out / "results.json").read_text())["learners"]) == {"ada", "bo", "cy"}
 
@@ -223,6 +227,16 @@ def test_each_takes_folders_and_handin_files_and_skips_the_rest(tmp_path: Path) 
         "skipped 2 file(s) that cannot be a hand-in (not a folder, .zip, .py or .ipynb): README.txt, Thumbs.db"
     ]
     assert [s.learner for s in grading.discover([batch], each=True)] == ["ada", "bo", "cy", "dee", "graded"]
+
+
+def test_two_handins_of_one_learner_are_both_graded_and_named(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    (batch / "tina").mkdir(parents=True)
+    (batch / "tina.zip").write_text("")
+    lines: list[str] = []
+    found = grading.discover([batch], each=True, say=lines.append)
+    assert [s.learner for s in found] == ["tina", "tina-2"]
+    assert lines == ["tina and tina.zip are both learner tina: graded as tina and tina-2"]
 
 
 def test_out_must_be_a_folder_that_can_be_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
