@@ -162,6 +162,7 @@ class Runner:
 
     def __post_init__(self) -> None:
         self.modules = LearnerModules(self.impl_root, self.display_root)
+        self._told: set[str] = set()  # exercises whose import failure was shown in full
 
     def where(self, exercise: str) -> str:
         return self.modules.display(self.impl_root / exercise)
@@ -186,7 +187,18 @@ class Runner:
             module = self.modules.load(exercise)
         except LearnerImportError as error:
             earlier = error.exercise if error.exercise != exercise else None
-            raise CheckFailed(f"{shown} could not be imported: {error}", blocked_by=earlier) from None
+            message = f"{shown} could not be imported: {error}"
+            root = error.exercise or exercise
+            if root in self._told:
+                # One syntax error fails every check of every exercise that imports the file:
+                # the whole message once, then a line per check.
+                message = f"{shown} could not be imported: " + (
+                    f"it builds on exercise {earlier}, which fails first (its error is shown above)."
+                    if earlier
+                    else "the same error as above."
+                )
+            self._told.add(root)
+            raise CheckFailed(message, blocked_by=earlier) from None
         cases = check.cases()
         outcomes = []
         printed = []
