@@ -163,6 +163,7 @@ class Runner:
     def __post_init__(self) -> None:
         self.modules = LearnerModules(self.impl_root, self.display_root)
         self._told: set[str] = set()  # exercises whose import failure was shown in full
+        self._stopped: dict[str, str] = {}  # function -> the check in which it ran out of time
 
     def where(self, exercise: str) -> str:
         return self.modules.display(self.impl_root / exercise)
@@ -199,6 +200,12 @@ class Runner:
                 )
             self._told.add(root)
             raise CheckFailed(message, blocked_by=earlier) from None
+        if check.function in self._stopped:
+            # It would most likely wait as long again, for nothing new.
+            raise CheckFailed(
+                f"`{check.function}` was not called again: it was stopped in an earlier check "
+                f"({self._stopped[check.function]}), still running after the time limit. Fix that one first."
+            )
         cases = check.cases()
         outcomes = []
         printed = []
@@ -209,6 +216,7 @@ class Runner:
                 with time_limit(seconds) as deadline, self._prints_into(printed[-1]):
                     outcomes.append(perform(module, call, source=shown, mnist_loader=mnist_training_data))
                 if deadline.expired:  # the other cases would only wait as long again
+                    self._stopped[call.function] = f"test_{check.name}"
                     stopped = outcome_problem(outcomes[-1], call.function)
                     report = failure_report(check.summary, [(case, stopped)], 1)
                     raise CheckFailed("\n".join(filter(None, [report, printed[-1].report()])))

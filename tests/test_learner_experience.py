@@ -193,6 +193,24 @@ def test_a_loop_that_never_ends_is_stopped_and_its_line_named(make_tree):
     assert "line 5 of neuron.py" in message or "line 6 of neuron.py" in message
 
 
+def test_a_function_stopped_once_is_not_waited_for_again(make_tree):
+    from grader.pytest_plugin import CheckFailed, Runner
+
+    endless = solution_text("01_neuron").replace(
+        "    return activations @ weights.T + biases", "    while True:\n        pass"
+    )
+    runner = Runner(make_tree({"01_neuron": endless}), call_seconds=0.2)
+    with pytest.raises(CheckFailed, match=r"still running after 0\.2 s"):
+        runner.run("01_neuron", "layer_weighted_sums_matches_torch_linear")
+    with pytest.raises(CheckFailed) as failed:
+        runner.run("01_neuron", "layer_weighted_sums_keeps_float32")
+    assert str(failed.value).startswith(
+        "`layer_weighted_sums` was not called again: it was stopped in an earlier check "
+        "(test_layer_weighted_sums_matches_torch_linear)"
+    )
+    runner.run("01_neuron", "weighted_sum_matches_torch")  # other functions are still checked
+
+
 def test_a_loop_stopped_inside_numpy_is_named_at_the_learners_line(make_tree):
     from grader.pytest_plugin import CheckFailed, Runner
 
