@@ -330,6 +330,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     progress = config.stash[_PROGRESS]
     if not progress.states:
         return
+    _remember_done(config, progress)
     write = terminalreporter.write_line
     terminalreporter.section("nnkata progress")
     for line in progress.table():
@@ -342,6 +343,29 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 _PROGRESS = pytest.StashKey["Progress"]()
+_DONE = "nnkata/done"  # pytest's cache: per implementation tree, the exercises done when last run
+
+
+def _remember_done(config: pytest.Config, progress: Progress) -> None:
+    """Tell ``progress`` which exercises that did not run were done before, and record this run.
+
+    After `pytest --lf` or `pytest exercises/07_pooling`, the next step must not be an exercise
+    the learner finished long ago.
+    """
+    cache = getattr(config, "cache", None)
+    if cache is None:  # -p no:cacheprovider
+        return
+    record = cache.get(_DONE, {})
+    record = record if isinstance(record, dict) else {}
+    done = set(record.get(str(progress.impl_root), [])) & set(EXERCISES)
+    progress.done_before = done - set(progress.states)
+    for exercise in progress.states:
+        status = progress.status(exercise)
+        if status == "done":
+            done.add(exercise)
+        elif status in ("failing", "not started"):
+            done.discard(exercise)
+    cache.set(_DONE, {**record, str(progress.impl_root): sorted(done)})
 
 
 @dataclass
@@ -353,6 +377,7 @@ class Progress:
     states: dict[str, list[str]] = field(default_factory=dict)
     skip_reasons: dict[str, None] = field(default_factory=dict)  # ordered, without repeats
     blocked_by: dict[str, str] = field(default_factory=dict)  # exercise -> earlier one it cannot import
+    done_before: set[str] = field(default_factory=set)  # not run now, all checks passed when last run
 
     def record(self, exercise: str, state: str) -> None:
         self.states.setdefault(exercise, []).append(state)
@@ -381,6 +406,8 @@ class Progress:
             detail = f"{passed} of {len(states)} checks pass{ran}" if states else ""
             if exercise in self.blocked_by:
                 detail += f" ({self.blocked_by[exercise]} fails first)"
+            if exercise in self.done_before:
+                detail = "(done when last run)"
             marks = {"done": "[x]", "passing": "[~]", "failing": "[!]", "not started": "[ ]", "skipped": "[-]"}
             mark = marks.get(status, "   ")
             lines.append(f"  {mark} {exercise:<16} {status:<12} {detail}".rstrip())
@@ -393,7 +420,7 @@ class Progress:
         """The first exercise after the last one that ran, when everything that ran passes."""
         ran = [i for i, e in enumerate(EXERCISES) if self.status(e) != "not run"]
         later = EXERCISES[ran[-1] + 1 :] if ran else EXERCISES
-        return next((e for e in later if self.status(e) == "not run"), None)
+        return next((e for e in later if self.status(e) == "not run" and e not in self.done_before), None)
 
     def _target(self) -> str:
         """The --impl option that repeats this run's choice of implementation, if any."""

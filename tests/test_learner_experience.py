@@ -331,6 +331,14 @@ def test_lf_runs_again_only_the_checks_that_failed(make_tree, tmp_path):
     assert "01_neuron        failing      0 of 2 checks pass (2 of 3 ran)" in again.stdout
 
 
+def test_the_next_step_skips_exercises_done_in_an_earlier_run(make_tree, tmp_path):
+    tree, cache = str(make_tree({})), f"cache_dir={tmp_path / 'cache'}"
+    run_pytest("exercises/01_neuron", "exercises/02_sigmoid", "--impl", tree, "-o", cache, cache=True)
+    again = run_pytest("exercises/01_neuron", "--impl", tree, "-o", cache, cache=True)
+    assert "02_sigmoid       not run      (done when last run)" in again.stdout
+    assert "Next: 03_feedforward" in again.stdout
+
+
 def test_a_failure_shows_the_prints_of_the_case_it_shows_only(make_tree):
     source = solution_text("01_neuron")
     printing = source.replace(
