@@ -277,7 +277,7 @@ def _shard(text: str) -> Any:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from grader import gradescope, grading, rubric
+    from grader import gradescope, grading, handin, rubric
 
     out = Path(args.out)
 
@@ -289,6 +289,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
         submissions = grading.discover([Path(p) for p in args.submissions], args.each, out=out, say=say)
         if not submissions:
             raise UserError("no submissions to grade")
+        for path in [] if args.each else args.submissions:  # a class graded as one learner: stop first
+            if several := handin.folder_of_handins(Path(path)):
+                raise UserError(several)
         if plan.needs_mnist:
             ensure_mnist()
         shard = None

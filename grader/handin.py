@@ -16,8 +16,10 @@ note for the learner's feedback, never an exception that stops the grading of ot
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -145,9 +147,14 @@ def _outside_repository_folders(paths: Sequence[AnyPath]) -> list[AnyPath]:
     ]
 
 
-def _walk(root: Path) -> list[Path]:
-    """The files under ``root`` that may hold work (``_may_hold_work``), never following symlinks."""
+def _walk(root: Path, others: list[Path] | None = None) -> list[Path]:
+    """The files under ``root`` that may hold work (``_may_hold_work``), never following symlinks.
+
+    ``others``, when given, receives the paths (relative to ``root``) of the other files as deep
+    and outside the skipped folders, such as ``backprop.py.txt``: never read, only named in notes.
+    """
     found: list[Path] = []
+    rest: list[Path] = []
     layer: list[tuple[Path, tuple[str, ...]]] = [(root, ())]
     while layer:
         next_layer = []
@@ -167,9 +174,14 @@ def _walk(root: Path) -> list[Path]:
                         raise HandinError(
                             f"more than {MAX_SCAN_FILES} modules and notebooks: this does not look like a hand-in"
                         )
+                elif others is not None and len(rest) < MAX_SCAN_FILES and not _is_skipped(entry.name):
+                    rest.append(Path(*entry_parts))
         layer = next_layer
-    relative = _outside_repository_folders([path.relative_to(root) for path in found])
-    return [root / path for path in relative]
+    relative = [path.relative_to(root) for path in found]
+    if others is not None:
+        kept = set(_outside_repository_folders(relative + rest))
+        others += [path for path in rest if path in kept]
+    return [root / path for path in _outside_repository_folders(relative)]
 
 
 def _member_path(info: zipfile.ZipInfo) -> PurePosixPath:
@@ -257,6 +269,22 @@ def _extract(source: Path, target: Path) -> list[str]:
                     f"{_shown(source.name)} was not extracted: member {info.filename!r} clashes with another one"
                 ) from None
     return notes
+
+
+def _zip_others(source: Path) -> list[Path]:
+    """The paths of the members of ``source`` that ``_extract`` leaves out as holding no module or
+    notebook (``backprop.py.txt``), as ``_walk``'s ``others``: their names only, never read."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            files = [_member_path(info) for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    seen = [
+        Path(*path.parts)
+        for path in files[:MAX_SCAN_FILES]
+        if 0 < len(path.parts) <= SCAN_DEPTH and not any(_is_skipped(part) for part in path.parts)
+    ]
+    return [path for path in _outside_repository_folders(seen) if not _may_hold_work(path.parts)]
 
 
 def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) -> dict[str, str]:
@@ -362,22 +390,138 @@ def normalise(source: Path, dest: Path) -> Intake:
         try:
             if source.is_symlink():
                 raise HandinError(f"{_shown(source.name)} is a symbolic link: hand in the files themselves")
+            others: list[Path] = []  # the files that cannot hold work, for the notes on near-miss names
             if source.is_dir():
-                files, base = _walk(source), source
+                files, base = _walk(source, others), source
             elif source.is_file() and source.suffix.lower() == ".zip":
                 intake.notes += _extract(source, Path(scratch))
                 files, base = _walk(Path(scratch)), Path(scratch)
+                others = _zip_others(source)
             elif source.is_file() and source.suffix.lower() in HANDIN_SUFFIXES:
                 files, base = [source], source.parent
             else:
                 raise HandinError(f"{_shown(source.name)}: expected a folder, a .zip, a .py or an .ipynb")
-            _collect(files, base, intake)
+            _collect(files, base, intake, others)
         except HandinError as error:
             intake.notes.append(str(error))
     if not intake.found and not intake.notes:
         intake.notes.append("no exercise module (neuron.py, sigmoid.py, ...) or notebook was found in the hand-in")
     intake.content_hash = tree_hash(dest, intake.notes)
     return intake
+
+
+def folder_of_handins(source: Path) -> str | None:
+    """The line to stop with when ``source``, given as one hand-in, holds several learners' hand-ins.
+
+    Without ``--each``, ``grade CLASS`` would grade a whole class as one learner, from whichever
+    files rank first. ``source`` (a folder or a zip) is taken for a folder of hand-ins when, below
+    any folders that only wrap the rest, two of its children (folders, zips beside them, notebooks)
+    look like two learners' work (``_two_learners``). Exercise modules or notebooks lying loose
+    beside the children (``neuron.py``) make it one learner's hand-in. None when it looks like one
+    hand-in, or cannot be read (``normalise`` then says why in the feedback).
+    """
+    source = Path(source)
+    with contextlib.ExitStack() as stack:
+        try:
+            if source.is_symlink():
+                return None
+            if source.is_dir():
+                others: list[Path] = []
+                entries = [(PurePosixPath(*p.relative_to(source).parts), p) for p in _walk(source, others)]
+                for path in others:  # zips beside the folders: hand-ins too, which normalise would not open
+                    if len(path.parts) <= 3 and path.suffix.lower() == ".zip":
+                        entries += _zip_entries(source / path, PurePosixPath(*path.parts), stack)
+            elif source.is_file() and source.suffix.lower() == ".zip":
+                entries = _zip_entries(source, PurePosixPath(), stack)
+            else:
+                return None
+        except HandinError:
+            return None
+        while len({path.parts[0] for path, _ in entries}) == 1 and all(len(path.parts) > 1 for path, _ in entries):
+            entries = [(PurePosixPath(*path.parts[1:]), where) for path, where in entries]
+        if any(len(path.parts) == 1 and _exercise_named(path.name) for path, _ in entries):
+            return None
+        work = _work_by_child(entries[:MAX_SCAN_FILES])
+    children = sorted(work)
+    if not any(_two_learners(work[one], work[other]) for one, other in itertools.combinations(children, 2)):
+        return None
+    shown = [_shown(child) + ("" if child.lower().endswith((".zip", *HANDIN_SUFFIXES)) else "/") for child in children]
+    listed = ", ".join(shown[:3]) + (", …" if len(shown) > 3 else "")
+    if source.is_dir():
+        return f"{_shown(source)} looks like a folder of hand-ins ({listed}): grade each with --each"
+    return f"{_shown(source)} looks like a zip of hand-ins ({listed}): extract it and grade the folder with --each"
+
+
+_Where = Path | tuple[zipfile.ZipFile, zipfile.ZipInfo]  # a file of a folder, or a member of a zip
+
+
+def _zip_entries(
+    archive_path: Path, prefix: PurePosixPath, stack: contextlib.ExitStack
+) -> list[tuple[PurePosixPath, _Where]]:
+    """The members of a zip that ``_extract`` would extract, as ``prefix/member``; none if it would not."""
+    try:
+        archive = stack.enter_context(zipfile.ZipFile(archive_path))
+        if check_zip(archive):
+            return []
+        members = _handin_members(archive)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    return [(prefix / _member_path(info), (archive, info)) for info in members if info.file_size <= MAX_FILE_BYTES]
+
+
+def _read_where(where: _Where) -> bytes:
+    if isinstance(where, Path):
+        return _read_regular(where)
+    archive, info = where
+    with archive.open(info) as member:
+        return member.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]
+
+
+def _work_by_child(entries: Sequence[tuple[PurePosixPath, _Where]]) -> dict[str, dict[str, set[str]]]:
+    """For each child (the first part of the paths), the code it holds per exercise, as hashes of
+    the exercise's function definitions (comments, blank lines and cells around them do not count).
+
+    Untouched stubs are left out, and so is a child that holds nothing else.
+    """
+    work: dict[str, dict[str, set[str]]] = {}
+    functions = _functions_by_exercise()
+    for path, where in entries:
+        match = _exercise_named(path.name)
+        if path.suffix.lower() == ".py" and match is None:
+            continue
+        try:
+            data = _read_where(where)
+            if path.suffix.lower() == ".py":
+                codes = {match.exercise: _module_text(data)}
+            else:
+                cells = _notebook_cells(data, _shown(path), [])
+                codes = {match.exercise: join_cells(cells)[0]} if match else split_notebook(cells, functions)
+        except (HandinError, OSError, zipfile.BadZipFile, ValueError, NotImplementedError, RuntimeError):
+            continue
+        for exercise, code in codes.items():
+            if not is_untouched_stub(code):
+                digest = _definitions_hash(code, functions[exercise])
+                work.setdefault(path.parts[0], {}).setdefault(exercise, set()).add(digest)
+    return work
+
+
+def _definitions_hash(code: str, names: set[str]) -> str:
+    """A hash of the definitions of ``names`` in ``code`` (of the whole text if it has none or does not parse)."""
+    try:
+        tree = ast.parse(code)
+        text = "\n".join(ast.dump(node) for node in tree.body if getattr(node, "name", None) in names)
+    except (SyntaxError, ValueError, RecursionError):
+        text = ""
+    return hashlib.sha256((text or code.strip()).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _two_learners(one: dict[str, set[str]], other: dict[str, set[str]]) -> bool:
+    """Whether two children's work (see ``_work_by_child``) is two learners': they hold work for
+    the same exercises, and not a line of it in common. One learner's two versions, or a folder and
+    a notebook of the same work, share the exercises that did not change.
+    """
+    shared = one.keys() & other.keys()
+    return bool(shared) and all(one[exercise].isdisjoint(other[exercise]) for exercise in shared)
 
 
 # How well a file name matches an exercise's, best first (see _exercise_named).
@@ -418,14 +562,24 @@ def _exercise_named(filename: str) -> _NameMatch | None:
 
 @dataclass(frozen=True)
 class _Module:
-    """The code chosen for an exercise and the file it came from."""
+    """The code a file holds for an exercise, and the file."""
 
     code: str
     path: Path
     origin: str  # the file as the learner named it, relative to the hand-in
+    rank: tuple[tuple[int, int], int]  # how well named and how deep (see _collect): equal ranks tie
 
 
-def _collect(files: list[Path], base: Path, intake: Intake) -> None:
+def _collect(files: list[Path], base: Path, intake: Intake, others: Sequence[Path] = ()) -> None:
+    """Choose each exercise's code among ``files`` and write it out; note what the learner should know.
+
+    Every module and notebook holding code for an exercise is a candidate: modules before
+    notebooks, each kind best name first (``_exercise_named``), then the shallowest, then by
+    name. The first candidate that is not an untouched stub is graded (the first of all when
+    every one is), and the others are named in notes (see ``_choose``). ``others`` are the files
+    (relative to ``base``) that cannot hold work: with ``files``, what ``_other_files_notes`` names.
+    """
+
     def rank(path: Path) -> tuple[tuple[int, int], int, tuple[str, ...]]:
         """Best name first, then the shallowest (``01_neuron/neuron.py`` counts as one level)."""
         relative = path.relative_to(base)
@@ -435,16 +589,18 @@ def _collect(files: list[Path], base: Path, intake: Intake) -> None:
         return (preference, len(relative.parts) - (1 if in_folder else 0), relative.parts)
 
     ranked = sorted(files, key=rank)
-    modules: dict[str, _Module] = {}
+    candidates: dict[str, list[_Module]] = {}
     for path in ranked:
         match = _exercise_named(path.name)
-        if path.suffix.lower() != ".py" or match is None or match.exercise in modules:
+        if path.suffix.lower() != ".py" or match is None:
             continue
         origin = _shown(path.relative_to(base))
         try:
-            modules[match.exercise] = _Module(_module_text(_read_regular(path)), path, origin)
+            code = _module_text(_read_regular(path))
         except (HandinError, OSError) as error:
             intake.notes.append(f"{origin}: {error}")
+            continue
+        candidates.setdefault(match.exercise, []).append(_Module(code, path, origin, rank(path)[:2]))
     functions = None
     for path in ranked:
         if path.suffix.lower() != ".ipynb":
@@ -464,22 +620,146 @@ def _collect(files: list[Path], base: Path, intake: Intake) -> None:
             if not split:
                 intake.notes.append(f"{origin}: no code cell defines an exercise function")
         for exercise, code in split.items():
-            chosen = modules.get(exercise)
-            # A learner who works in the notebook leaves the .py stub beside it untouched.
-            if chosen is None or is_untouched_stub(chosen.code):
-                modules[exercise] = _Module(code, path, origin)
-            elif not is_untouched_stub(code) and code.strip() != chosen.code.strip():
-                # Work in the notebook that is not graded: the learner must know which file counts.
-                intake.notes.append(f"{origin} was set aside for {exercise}: {chosen.origin} was graded instead")
-    for exercise, module in modules.items():
+            candidates.setdefault(exercise, []).append(_Module(code, path, origin, rank(path)[:2]))
+    graded: dict[str, _Module] = {}
+    for exercise in EXERCISES:
+        if exercise not in candidates:
+            continue
+        module, notes = _choose(exercise, candidates[exercise])
+        graded[exercise] = module
         folder = intake.root / exercise
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{module_name(exercise)}.py").write_text(module.code, encoding="utf-8")
         intake.found[exercise] = module.origin
-        match = _exercise_named(module.path.name)
-        if match is not None and match.kind == DOWNLOAD_COPY:
-            expected = f"{module_name(exercise)}{module.path.suffix.lower()}"
-            intake.notes.append(f"{module.origin} was graded as {exercise}: there is no {expected} in the hand-in")
+        intake.notes += notes
+    intake.notes += _other_files_notes([path.relative_to(base) for path in files], others, base, graded)
+
+
+def _choose(exercise: str, candidates: Sequence[_Module]) -> tuple[_Module, list[str]]:
+    """The candidate graded for ``exercise`` (ranked as ``_collect`` says), and the notes on the choice.
+
+    Never an untouched stub when something else holds work. A candidate set aside is named, with
+    the one graded instead, unless it holds the same code (nothing is lost) or is an untouched
+    stub beside a notebook or another stub (what a learner working in the notebooks leaves). When
+    only the name order decided between two written candidates, the note says so.
+    """
+    written = [c for c in candidates if not is_untouched_stub(c.code)]
+    notebooks = [c for c in candidates if c.path.suffix.lower() == ".ipynb"]
+    chosen = (written or notebooks or candidates)[0]  # every one a stub: the notebook, as a notebook learner's
+    notes = []
+    match = _exercise_named(chosen.path.name)
+    if match is not None and match.kind == DOWNLOAD_COPY and chosen is candidates[0]:
+        expected = f"{module_name(exercise)}{chosen.path.suffix.lower()}"
+        notes.append(f"{chosen.origin} was graded as {exercise}: there is no {expected} in the hand-in")
+    modules = chosen.path.suffix.lower() == ".py"
+    for other in candidates:
+        if other is chosen:
+            continue
+        if is_untouched_stub(other.code):
+            if written and modules and other.path.suffix.lower() == ".py":
+                notes.append(
+                    f"{other.origin}, the untouched stub, was set aside for {exercise}: "
+                    f"{chosen.origin} was graded instead"
+                )
+        elif other.code.strip() != chosen.code.strip():
+            if other.rank == chosen.rank and other.path.suffix.lower() == chosen.path.suffix.lower():
+                notes.append(
+                    f"{other.origin} was set aside for {exercise}: {chosen.origin}, the first by name, was graded "
+                    "instead; hand in only the one to grade"
+                )
+            else:
+                notes.append(f"{other.origin} was set aside for {exercise}: {chosen.origin} was graded instead")
+    return chosen, notes
+
+
+def _in_words(number: int) -> str:
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+    return words[number] if number < len(words) else str(number)
+
+
+# Files a clone of nnkata holds beside the exercise modules, which the learner need not hear about.
+_TOOLING = re.compile(r"test_.*\.py|.*_test\.py|conftest\.py|__init__\.py", re.IGNORECASE)
+
+
+def _near_miss(path: PurePath) -> tuple[str, str] | None:
+    """The exercise a file not graded was probably meant for, and the name it needs.
+
+    ``backprop.py.txt``, ``back_prop.py``, ``backprop - Copy.py``, ``backprop_v2.py``, or any
+    module in a folder named after the exercise (``05_backprop/solution.py``). Notebooks not named
+    after an exercise are not near misses: their cells are shared out by the functions they define.
+    """
+    if _exercise_named(path.name) is not None or _TOOLING.fullmatch(path.name):
+        return None
+    parts = path.name.lower().split(".")
+    kinds = [i for i, part in enumerate(parts) if i > 0 and part.rstrip("~") in ("py", "ipynb")]
+    if not kinds or parts[kinds[0] :] == ["ipynb"]:
+        return None
+    stem, suffix = ".".join(parts[: kinds[0]]), "." + parts[kinds[0]].rstrip("~")
+    words = re.findall(r"[a-z]+", stem)
+    folder = path.parts[-2].lower() if len(path.parts) >= 2 else ""
+    for exercise in EXERCISES:
+        name = module_name(exercise)
+        if name in words or "".join(words) == name or folder in (exercise, name):
+            return exercise, name + suffix
+    return None
+
+
+def _imported_names(code: str) -> set[str]:
+    """The top-level names of the modules ``code`` imports (``helpers`` for ``from .helpers.x import y``)."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError):
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+    return names
+
+
+def _other_files_notes(
+    files: Sequence[Path], others: Sequence[Path], base: Path, graded: dict[str, _Module]
+) -> list[str]:
+    """Notes on the files not graded that the learner may think are: near misses of a missing
+    exercise's name (``backprop.py.txt``), and modules beside (or imported by) the modules graded.
+
+    ``files`` and ``others`` are relative to ``base``. The worker loads only the exercise modules,
+    on purpose: what they import from a module of the learner's own fails to import.
+    """
+    near: dict[str, list[str]] = {}
+    unnamed: list[Path] = []
+    for path in sorted({*files, *others}):
+        if _exercise_named(path.name) is not None:
+            continue
+        miss = _near_miss(path)
+        if miss is not None and miss[0] not in graded:
+            exercise, name = miss
+            near.setdefault(exercise, []).append(
+                f"{_shown(path)} was not graded: if it is your {exercise}, rename it {name}"
+            )
+        elif path.suffix.lower() == ".py" and not _TOOLING.fullmatch(path.name):
+            unnamed.append(path)
+    notes = [note for exercise in EXERCISES for note in near.get(exercise, [])[:3]]
+    importers: dict[str, list[str]] = {}  # a module's name -> the files graded that import it
+    for module in graded.values():
+        for name in _imported_names(module.code):
+            users = importers.setdefault(name, [])
+            if _shown(module.path.name) not in users:
+                users.append(_shown(module.path.name))
+    folders = {module.path.relative_to(base).parent for module in graded.values()}
+    for path in unnamed:
+        users = importers.get(path.stem, [])
+        if path.parent not in folders and not users:
+            continue
+        note = f"{_shown(path)} was not graded: only the {_in_words(len(EXERCISES))} exercise modules are"
+        if len(users) == 1:
+            note += f"; put what {users[0]} needs into {users[0]} itself"
+        elif users:
+            note += f"; put what {', '.join(users[:-1])} and {users[-1]} need into each of them"
+        notes.append(note)
+    return notes
 
 
 def imported_exercises(code: str) -> list[str]:

@@ -408,6 +408,200 @@ def test_names_in_other_case_or_downloaded_again_are_accepted_the_exact_name_fir
         "03_feedforward": "feedforward(2).py",
         "04_parameters": "04_parameters/parameters.py",
     }
-    assert intake.notes == ["feedforward(2).py was graded as 03_feedforward: there is no feedforward.py in the hand-in"]
+    assert intake.notes == [
+        "feedforward(2).py was graded as 03_feedforward: there is no feedforward.py in the hand-in",
+        "feedforward (1).py was set aside for 03_feedforward: feedforward(2).py was graded instead",
+        "parameters (1).py was set aside for 04_parameters: 04_parameters/parameters.py was graded instead",
+    ]
     for exercise in ("03_feedforward", "04_parameters"):
         assert (intake.root / exercise / f"{module_name(exercise)}.py").read_text() == solution(exercise)
+
+
+def versions(root: Path, texts: dict[str, str], exercise: str = "01_neuron") -> Path:
+    """One learner's hand-in holding ``exercise`` several times: ``root/<version>/<exercise>/<module>.py``."""
+    for version, text in texts.items():
+        folder = root / version / exercise
+        folder.mkdir(parents=True)
+        (folder / f"{module_name(exercise)}.py").write_text(text)
+    return root
+
+
+def test_a_written_module_is_graded_before_an_untouched_stub_and_every_module_set_aside_is_named(
+    tmp_path: Path,
+) -> None:
+    ursula = versions(tmp_path / "ursula", {"v1": stub("01_neuron"), "v2": solution("01_neuron")})
+    for handed_in in (ursula, zip_folder(ursula, tmp_path / "ursula.zip")):
+        intake = handin.normalise(handed_in, tmp_path / f"tree{handed_in.suffix}")
+        prefix = "ursula/" if handed_in.suffix else ""
+        assert intake.found == {"01_neuron": f"{prefix}v2/01_neuron/neuron.py"}
+        assert intake.notes == [
+            f"{prefix}v1/01_neuron/neuron.py, the untouched stub, was set aside for 01_neuron: "
+            f"{prefix}v2/01_neuron/neuron.py was graded instead"
+        ]
+        assert (intake.root / "01_neuron" / "neuron.py").read_text() == solution("01_neuron")
+    # Two written versions alike in name and depth: the first by name, and the learner is told so.
+    (ursula / "v1" / "01_neuron" / "neuron.py").write_text(solution("01_neuron").replace("+ b", "+ 0 * b"))
+    intake = handin.normalise(ursula, tmp_path / "tied")
+    assert intake.found == {"01_neuron": "v1/01_neuron/neuron.py"}
+    assert intake.notes == [
+        "v2/01_neuron/neuron.py was set aside for 01_neuron: v1/01_neuron/neuron.py, the first by name, "
+        "was graded instead; hand in only the one to grade"
+    ]
+    # The same code twice loses nothing; stubs only, nothing to tell.
+    (ursula / "v1" / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+    assert handin.normalise(ursula, tmp_path / "copies").notes == []
+    for version in ("v1", "v2"):
+        (ursula / version / "01_neuron" / "neuron.py").write_text(stub("01_neuron"))
+    intake = handin.normalise(ursula, tmp_path / "stubs")
+    assert intake.found == {"01_neuron": "v1/01_neuron/neuron.py"} and intake.notes == []
+
+
+def test_a_downloaded_copy_with_the_work_is_graded_before_the_stub_of_the_exact_name(tmp_path: Path) -> None:
+    root = tmp_path / "handin"
+    root.mkdir()
+    (root / "neuron.py").write_text(stub("01_neuron"))
+    (root / "neuron (1).py").write_text(solution("01_neuron"))
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.found == {"01_neuron": "neuron (1).py"}
+    assert intake.notes == [
+        "neuron.py, the untouched stub, was set aside for 01_neuron: neuron (1).py was graded instead"
+    ]
+
+
+def class_folder(root: Path) -> Path:
+    """A class's hand-ins in one folder, in every form: a folder, a flat folder, a zip, a notebook."""
+    for exercise in WRITTEN:
+        (root / "alice" / exercise).mkdir(parents=True)
+        (root / "alice" / exercise / f"{module_name(exercise)}.py").write_text(solution(exercise))
+    (root / "bob").mkdir()
+    (root / "bob" / "neuron.py").write_text(solution("01_neuron").replace("+ b", "+ 0 * b"))
+    with zipfile.ZipFile(root / "carol.zip", "w") as z:
+        z.writestr("carol/sigmoid.py", solution("02_sigmoid").replace("1.0", "1"))
+    (root / "dee.ipynb").write_text(notebook([solution("01_neuron").replace("return", "return 1 *")]))
+    (root / "README.txt").write_text("hand-ins of week 1")
+    return root
+
+
+def test_a_folder_of_hand_ins_given_as_one_is_recognised(tmp_path: Path) -> None:
+    klass = class_folder(tmp_path / "download" / "class")
+    expected = f"{klass} looks like a folder of hand-ins (alice/, bob/, carol.zip, …): grade each with --each"
+    assert handin.folder_of_handins(klass) == expected
+    # Folders that only wrap it are looked through; a zip of it says to extract it.
+    assert handin.folder_of_handins(tmp_path / "download") == expected.replace(str(klass), str(tmp_path / "download"))
+    archive = zip_folder(klass, tmp_path / "class.zip")  # a zip in the zip is not looked into
+    assert handin.folder_of_handins(archive) == (
+        f"{archive} looks like a zip of hand-ins (alice/, bob/, dee.ipynb): extract it and grade the folder with --each"
+    )
+    # Two zips, or two notebooks, of different work are two hand-ins too.
+    shutil.rmtree(klass / "alice")
+    shutil.rmtree(klass / "bob")
+    (klass / "dee.ipynb").unlink()
+    with zipfile.ZipFile(klass / "eve.zip", "w") as z:
+        z.writestr("sigmoid.py", solution("02_sigmoid"))
+    assert (
+        handin.folder_of_handins(klass)
+        == f"{klass} looks like a folder of hand-ins (carol.zip, eve.zip): grade each with --each"
+    )
+
+
+def test_one_learners_hand_in_is_not_taken_for_a_folder_of_hand_ins(tmp_path: Path) -> None:
+    for one in (SOLUTIONS, REPO / "exercises", clone(tmp_path / "kai" / "nnkata"), flat(tmp_path / "flat")):
+        assert handin.folder_of_handins(one) is None
+    assert handin.folder_of_handins(tmp_path / "kai") is None
+    # Versions: one untouched, or the later one changing some exercises only.
+    assert (
+        handin.folder_of_handins(versions(tmp_path / "u1", {"v1": stub("01_neuron"), "v2": solution("01_neuron")}))
+        is None
+    )
+    later = versions(tmp_path / "u2", {"v1": solution("01_neuron"), "v2": solution("01_neuron") + "\n# tidied\n"})
+    versions(later, {"v1": solution("02_sigmoid"), "v2": solution("02_sigmoid").replace("1.0", "1")}, "02_sigmoid")
+    assert handin.folder_of_handins(later) is None
+    # The modules and a notebook of the same work; modules lying loose beside the other folders.
+    both = tmp_path / "both"
+    shutil.copytree(SOLUTIONS, both / "exercises")
+    (both / "all.ipynb").write_text(notebook(["import numpy as np", *map(solution, WRITTEN)]))
+    assert handin.folder_of_handins(both) is None
+    loose = class_folder(tmp_path / "loose")
+    (loose / "neuron.py").write_text(solution("01_neuron"))
+    assert handin.folder_of_handins(loose) is None
+
+
+def test_grade_without_each_stops_on_a_folder_of_hand_ins(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grader import cli
+
+    klass = class_folder(tmp_path / "class")
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text('total = 100\n[exercises]\n"01_neuron" = 1\n')
+    command = ["grade", str(klass), "--out", str(tmp_path / "out"), "--rubric", str(rubric_path)]
+    assert cli.main(command) == 1
+    assert capsys.readouterr().err == (
+        f"error: {klass} looks like a folder of hand-ins (alice/, bob/, carol.zip, …): grade each with --each\n"
+    )
+    assert not (tmp_path / "out" / "gradebook.csv").exists()
+
+
+def test_modules_beside_the_exercise_modules_are_named_as_not_graded(tmp_path: Path) -> None:
+    root = tmp_path / "handin"
+    for exercise in ("01_neuron", "02_sigmoid"):
+        (root / exercise).mkdir(parents=True)
+    (root / "01_neuron" / "helpers.py").write_text("def dot_plus(w, x, b):\n    return w @ x + b\n")
+    (root / "01_neuron" / "neuron.py").write_text("from helpers import dot_plus\n\n" + solution("01_neuron"))
+    (root / "02_sigmoid" / "sigmoid.py").write_text("from .helpers import dot_plus\n\n" + solution("02_sigmoid"))
+    (root / "02_sigmoid" / "plots.py").write_text("import matplotlib\n")
+    # What a clone of nnkata holds beside the modules, and what nothing graded uses, far from them.
+    for name in ("test_neuron.py", "conftest.py", "__init__.py"):
+        (root / "01_neuron" / name).write_text("")
+    (root / "other" / "deep").mkdir(parents=True)
+    (root / "other" / "deep" / "unused.py").write_text("")
+    for handed_in in (root, zip_folder(root, tmp_path / "handin.zip")):
+        intake = handin.normalise(handed_in, tmp_path / f"tree{handed_in.suffix}")
+        prefix = "handin/" if handed_in.suffix else ""
+        assert sorted(intake.found) == ["01_neuron", "02_sigmoid"]
+        assert intake.notes == [
+            f"{prefix}01_neuron/helpers.py was not graded: only the eight exercise modules are; "
+            "put what neuron.py and sigmoid.py need into each of them",
+            f"{prefix}02_sigmoid/plots.py was not graded: only the eight exercise modules are",
+        ]
+    (root / "02_sigmoid" / "sigmoid.py").write_text(solution("02_sigmoid"))
+    assert handin.normalise(root, tmp_path / "one").notes[0] == (
+        "01_neuron/helpers.py was not graded: only the eight exercise modules are; "
+        "put what neuron.py needs into neuron.py itself"
+    )
+
+
+def test_a_file_whose_name_just_misses_an_exercise_is_named_with_the_name_to_give_it(tmp_path: Path) -> None:
+    root = tmp_path / "handin"
+    (root / "05_backprop").mkdir(parents=True)
+    (root / "06_convolution").mkdir()
+    (root / "05_backprop" / "backprop.py.txt").write_text(solution("05_backprop"))
+    (root / "06_convolution" / "solution.py").write_text(solution("06_convolution"))
+    (root / "pooling - Copy.py").write_text(solution("07_pooling"))
+    (root / "feed_forward.py").write_text(solution("03_feedforward"))
+    (root / "sigmoid.ipynb.json").write_text(notebook([solution("02_sigmoid")]))
+    (root / "neuron_v2.py").write_text(solution("01_neuron"))
+    (root / "neuron.py").write_text(solution("01_neuron"))  # 01 is there: its near misses are no matter
+    (root / "test_training.py").write_text("")
+    (root / "backprop.png").write_bytes(b"\x89PNG")
+    for handed_in in (root, zip_folder(root, tmp_path / "handin.zip")):
+        intake = handin.normalise(handed_in, tmp_path / f"tree{handed_in.suffix}")
+        prefix = "handin/" if handed_in.suffix else ""
+        assert intake.found == {"01_neuron": f"{prefix}neuron.py"}
+        assert intake.notes == [
+            f"{prefix}sigmoid.ipynb.json was not graded: if it is your 02_sigmoid, rename it sigmoid.ipynb",
+            f"{prefix}feed_forward.py was not graded: if it is your 03_feedforward, rename it feedforward.py",
+            f"{prefix}05_backprop/backprop.py.txt was not graded: if it is your 05_backprop, rename it backprop.py",
+            f"{prefix}06_convolution/solution.py was not graded: "
+            "if it is your 06_convolution, rename it convolution.py",
+            f"{prefix}pooling - Copy.py was not graded: if it is your 07_pooling, rename it pooling.py",
+            f"{prefix}neuron_v2.py was not graded: only the eight exercise modules are",
+        ]
+
+
+@pytest.mark.parametrize("name", ["05_backprop/Backprop.py", "05_backprop/backprop (1).py", "BACKPROP.PY"])
+def test_a_name_in_other_case_or_downloaded_again_is_graded(tmp_path: Path, name: str) -> None:
+    module = tmp_path / "handin" / name
+    module.parent.mkdir(parents=True)
+    module.write_text(solution("05_backprop"))
+    intake = handin.normalise(tmp_path / "handin", tmp_path / "tree")
+    assert intake.found == {"05_backprop": name}
+    assert (intake.root / "05_backprop" / "backprop.py").read_text() == solution("05_backprop")
