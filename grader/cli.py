@@ -384,6 +384,12 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
         "Upload it as the autograder of a Gradescope programming assignment worth that many points. "
         "Keep it private: it holds the seed."
     )
+    # Past the assignment's timeout Gradescope stops the autograder before it writes any result.
+    print(
+        f"Set the assignment's autograder timeout to at least {math.ceil(bundle.worst_seconds / 60) + 2} minutes: "
+        f"a hand-in whose every exercise runs up to its time limit takes {bundle.worst_seconds / 60:.0f} "
+        "(the rubric's [limits])."
+    )
     return 0
 
 

@@ -127,6 +127,8 @@ def test_a_rubric_that_trains_on_mnist_carries_it(tmp_path: Path, monkeypatch: p
         pytest.skip("MNIST is not on this machine")
     built = gradescope.build_autograder(tmp_path / "mnist.zip", training, SEED)
     assert built.needs_mnist
+    # Gradescope's timeout must cover training up to its limit, or it ends with no result at all.
+    assert built.worst_seconds == training.seconds_for("08_training")
     bundled = {name.removesuffix(".gz").rsplit("/", 1)[1] for name in built.members if name.startswith("data/")}
     assert bundled == {*mnist.FILES["train"], *mnist.FILES["test"]}
     # Without MNIST here, the zip is refused with what to do, rather than built without it.
