@@ -47,6 +47,7 @@ from grader.files import write_atomically
 from grader.rubric import THRESHOLDS, Rubric
 from grader.sandbox import (
     LIMIT_CPU,
+    LIMIT_DISK,
     LIMIT_FILE_SIZE,
     LIMIT_MEMORY,
     LIMIT_OUTPUT,
@@ -356,6 +357,8 @@ def stopped_message(limit: str, limits: Limits) -> str:
         "Remove print statements, or print less.",
         LIMIT_FILE_SIZE: f"it wrote a file larger than {_size(limits.file_bytes)}, the file size limit. "
         "The exercises need no files: remove the code that writes them.",
+        LIMIT_DISK: f"it wrote more than {_size(limits.disk_bytes)} of files, or more than {limits.disk_files:,} "
+        "files and folders, the disk space limit. The exercises need no files: remove the code that writes them.",
         LIMIT_PROCESSES: f"it started more than {limits.processes} processes or threads, the limit. The exercises "
         "need none: remove the code that starts them (multiprocessing, threading, subprocess, os.fork).",
     }.get(limit, f"it went over a limit ({limit}).")

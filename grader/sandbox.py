@@ -11,8 +11,18 @@ hand-ins or the grader's output, reach the network, outlive its run, or take the
 What it can always do is produce a wrong result for itself; the grader judges only what it
 finds in ``workdir`` and never unpickles or imports anything from there.
 
-Not covered: kernel exploits (there is no seccomp filter), the total size of ``workdir`` (only
-each file is capped: there are no disk quotas), and covert timing channels between workers.
+Disk: each file is capped by RLIMIT_FSIZE, and the total by a scan that the grader side runs
+while it waits (``Limits.disk_bytes``, ``Limits.disk_files``): every ~0.25 s it adds up the
+blocks that ``workdir`` holds (without following symlinks, so a sparse file counts what it
+really takes and a link to a big file elsewhere counts nothing) and the files the worker has
+deleted but still holds open or mapped, and kills the worker once over (``limit_hit == "disk"``;
+a last scan after the worker ends catches what it wrote since the one before). So a worker can
+pass the cap by what the disk takes in ~0.25 s, not more. What it leaves in ``workdir`` stays
+there for the caller to remove.
+
+Not covered: kernel exploits (there is no seccomp filter), covert timing channels between
+workers, and, under "rlimits only", writes to world-writable places outside ``workdir`` (the
+host's /tmp, /var/tmp, /dev/shm), which no limit caps at that level.
 
 Levels (``isolation_level()`` says which one this machine gets; ``$NNKATA_SANDBOX`` or the
 ``isolation`` argument forces one, e.g. so the tests cover the fallbacks):
@@ -37,7 +47,8 @@ Levels (``isolation_level()`` says which one this machine gets; ``$NNKATA_SANDBO
 
 At every level the worker gets rlimits (CPU, address space, file size, processes, open files,
 no core dumps), a scrubbed environment, stdin from /dev/null, and its stdout/stderr are read
-incrementally and cut to ``Limits.output_bytes``, so its output never fills the grader's memory.
+incrementally and cut to ``Limits.output_bytes``, so its output never fills the grader's memory;
+the disk scan above runs at every level too.
 In the two namespace levels the worker's PID namespace dies with it, taking along anything it
 started (double-forked daemons, ``setsid``); when root, a final sweep kills whatever still runs
 under the slot's uid, which is why each concurrent worker needs its own ``slot``.
@@ -59,6 +70,7 @@ import selectors
 import shutil
 import signal
 import site
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -87,6 +99,7 @@ LIMIT_MEMORY = "memory"
 LIMIT_OUTPUT = "output"
 LIMIT_FILE_SIZE = "file size"
 LIMIT_PROCESSES = "processes"
+LIMIT_DISK = "disk"
 
 _LEVEL_NAMES = {
     "bubblewrap": BUBBLEWRAP,
@@ -100,6 +113,10 @@ _LEVEL_NAMES = {
 _SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 _MASK_BYTES = 1024 * 1024  # the tmpfs over a site-packages dir holds only mount points
 _DRAIN_SECONDS = 2.0  # after the kill, how long the pipes may take to report EOF
+_DISK_SCAN_SECONDS = 0.25  # how often the disk use of a running worker is measured, at most
+_DISK_SCAN_SHARE = 10  # ... and at least this many times as long as a measurement took
+_DISK_SCAN_DEPTH = 64  # folders nested deeper than this count as over Limits.disk_files
+_NOT_ON_DISK = ("/memfd:", "/SYSV", "/dev/zero", "/dev/shm/")  # deleted mappings of shared memory
 
 # The process groups of the workers this process runs now (each led by its outer process), so
 # that kill_running can stop them all at once.
@@ -125,6 +142,12 @@ class Limits:
     from the end, where tracebacks are); the rest is read and dropped. A stream that passes
     ``output_kill_bytes`` gets the worker killed with ``limit_hit == "output"``.
     ``tmp_bytes`` caps the private tmpfs /tmp and /dev/shm of the namespace levels (RAM).
+    ``disk_bytes`` caps the disk space of everything in ``workdir`` (what the caller put there
+    included) plus the deleted files the worker still holds open or mapped; ``disk_files`` caps
+    the number of files, folders and other entries in ``workdir`` (folders nested more than 64
+    deep, or that the grader may not read, count as over it). Either gets the worker killed
+    with ``limit_hit == "disk"``; keep ``disk_bytes`` above ``file_bytes``, so that one big file
+    is told as "file size".
     """
 
     wall_seconds: float = 60.0
@@ -136,12 +159,24 @@ class Limits:
     open_files: int = 256
     output_kill_bytes: int = 16 * 1024**2
     tmp_bytes: int = 64 * 1024**2
+    # A worker's own files (request, outcomes, the hand-in's copy) take ~10 MiB at most.
+    disk_bytes: int = 256 * 1024**2
+    disk_files: int = 10_000
 
     def __post_init__(self) -> None:
         for name in ("wall_seconds", "cpu_seconds"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"Limits.{name} must be positive")
-        for name in ("memory_bytes", "processes", "file_bytes", "open_files", "output_kill_bytes", "tmp_bytes"):
+        for name in (
+            "memory_bytes",
+            "processes",
+            "file_bytes",
+            "open_files",
+            "output_kill_bytes",
+            "tmp_bytes",
+            "disk_bytes",
+            "disk_files",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"Limits.{name} must be at least 1")
         if self.output_bytes < 0:
@@ -292,6 +327,7 @@ def run_sandboxed(
         result = _supervise(
             command,
             cwd=str(workdir),
+            workdir=str(workdir),
             env=_environment(str(workdir), pythonpath, env, level),
             pass_fds=pass_fds,
             popen_kwargs=popen_kwargs,
@@ -690,6 +726,7 @@ def _supervise(
     command: list[str],
     *,
     cwd: str,
+    workdir: str,
     env: dict[str, str],
     pass_fds: Sequence[int],  # closed here once the child has them
     popen_kwargs: dict[str, Any],
@@ -734,15 +771,21 @@ def _supervise(
     except (AttributeError, OSError):
         pidfd = None  # old kernel: poll for the exit instead
 
+    disk = _DiskWatch(workdir, limits, uid, process.pid)
     killed_for: str | None = None
     exited = False
     try:
         while not (exited and len(selector.get_map()) == 0):
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 killed_for = LIMIT_WALL
                 break
+            if now >= disk.next_scan and disk.over(processes=True):
+                killed_for = LIMIT_DISK
+                break
             timeout = remaining if pidfd is not None else min(remaining, 0.02)
+            timeout = min(timeout, max(0.0, disk.next_scan - now))
             for key, _ in selector.select(timeout):
                 if key.fd == pidfd:
                     selector.unregister(pidfd)
@@ -792,7 +835,9 @@ def _supervise(
     stdout, stderr = out.text(), err.text()
     cpu = usage.ru_utime + usage.ru_stime if cpu_known else None
     returncode = None if killed_for else code
-    limit = killed_for or _diagnose(code, stderr, cpu, wall, usage.ru_maxrss * 1024, limits)
+    # What it wrote just before it ended, faster than the scans came, counts too.
+    limit = killed_for or (LIMIT_DISK if disk.over(processes=False) else None)
+    limit = limit or _diagnose(code, stderr, cpu, wall, usage.ru_maxrss * 1024, limits)
     return SandboxResult(returncode, stdout, stderr, wall, limit, isolation="", cpu_seconds=cpu)
 
 
@@ -844,6 +889,171 @@ class _InitWatch:
         if self.pidfd is not None:
             os.close(self.pidfd)
             self.pidfd = None
+
+
+class _DiskWatch:
+    """Measures the disk space the worker takes, for ``Limits.disk_bytes`` and ``disk_files``.
+
+    That is the blocks of everything in ``workdir`` (``_tree_usage``) and of the files the
+    worker's processes hold open or mapped after deleting them (``_held_deleted``): a deleted
+    file keeps its blocks until the last descriptor or mapping goes. Scans come every
+    ``_DISK_SCAN_SECONDS``, or rarer when a scan takes long, so they cost the grader at most
+    ~1/_DISK_SCAN_SHARE of a core.
+    """
+
+    def __init__(self, workdir: str, limits: Limits, uid: int | None, leader: int) -> None:
+        self.workdir = workdir
+        self.limits = limits
+        self.uid = uid
+        self.leader = leader
+        self.next_scan = time.monotonic() + _DISK_SCAN_SECONDS
+
+    def over(self, *, processes: bool) -> bool:
+        started = time.monotonic()
+        seen: set[tuple[int, int]] = set()
+        used, entries = _tree_usage(self.workdir, self.limits.disk_bytes, self.limits.disk_files, seen)
+        if processes and used <= self.limits.disk_bytes and entries <= self.limits.disk_files:
+            pids = _uid_processes(self.uid) if self.uid is not None else _descendants(self.leader)
+            used += _held_deleted(pids, self.workdir, self.limits.file_bytes, seen)
+        took = time.monotonic() - started
+        self.next_scan = time.monotonic() + max(_DISK_SCAN_SECONDS, _DISK_SCAN_SHARE * took)
+        return used > self.limits.disk_bytes or entries > self.limits.disk_files
+
+
+def _tree_usage(root: str, max_bytes: int, max_entries: int, seen: set[tuple[int, int]]) -> tuple[int, int]:
+    """Bytes of disk (blocks, so a sparse file counts what it takes) and entries under ``root``.
+
+    Walks by directory descriptors, never following a symlink, so neither a link nor a path
+    longer than PATH_MAX leads it astray; a file with several hard links counts once. Stops
+    once a count passes its maximum. A folder nested deeper than ``_DISK_SCAN_DEPTH`` or one
+    it may not read (only a worker that hides its files makes one) counts as over the entries.
+    Entries that vanish or change meanwhile are skipped.
+    """
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    over = (0, max_entries + 1)
+    used = entries = 0
+    stack: list[int] = []  # a descriptor per level of the walk, down to the folder being read
+    pending: list[list[str]] = [[root]]  # per level: the folders still to read in it
+    try:
+        while pending:
+            if used > max_bytes or entries > max_entries:
+                break
+            if not pending[-1]:
+                pending.pop()
+                if stack:
+                    os.close(stack.pop())
+                continue
+            name = pending[-1].pop()
+            if len(stack) >= _DISK_SCAN_DEPTH:
+                return over
+            try:
+                fd = os.open(name, flags, dir_fd=stack[-1] if stack else None)
+            except PermissionError:
+                return over
+            except OSError:
+                continue
+            stack.append(fd)
+            try:
+                level_used, level_entries, folders = _read_folder(fd, seen)
+            except PermissionError:
+                return over
+            except OSError:
+                level_used, level_entries, folders = 0, 0, []
+            used += level_used
+            entries += level_entries
+            pending.append(folders)
+    finally:
+        for fd in stack:
+            os.close(fd)
+    return used, entries
+
+
+def _read_folder(fd: int, seen: set[tuple[int, int]]) -> tuple[int, int, list[str]]:
+    """Blocks (in bytes) and entries of the open folder ``fd``, and the names of its subfolders.
+
+    Raises PermissionError for an entry it may not look at."""
+    used = entries = 0
+    folders: list[str] = []
+    with os.scandir(fd) as listing:
+        for entry in listing:
+            entries += 1
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except PermissionError:
+                raise
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                folders.append(entry.name)
+            elif info.st_nlink > 1:
+                if (info.st_dev, info.st_ino) in seen:
+                    continue
+                seen.add((info.st_dev, info.st_ino))
+            used += info.st_blocks * 512
+    return used, entries, folders
+
+
+def _held_deleted(pids: Sequence[int], workdir: str, file_bytes: int, seen: set[tuple[int, int]]) -> int:
+    """Bytes of disk taken by deleted files that the processes ``pids`` still hold open or mapped.
+
+    Mappings are sized through /proc/PID/map_files, which only root may read; without root, a
+    deleted mapped file that was in ``workdir`` counts as ``file_bytes``, the most it can hold.
+    Shared memory (memfd, SysV, shared anonymous maps) is not on disk and does not count.
+    """
+    used = 0
+    for pid in pids:
+        base = f"/proc/{pid}"
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"{base}/fd"):
+                with contextlib.suppress(OSError):
+                    info = os.stat(f"{base}/fd/{fd}")
+                    if not stat.S_ISREG(info.st_mode) or info.st_nlink or (info.st_dev, info.st_ino) in seen:
+                        continue
+                    if os.readlink(f"{base}/fd/{fd}").startswith(_NOT_ON_DISK):
+                        continue
+                    seen.add((info.st_dev, info.st_ino))
+                    used += info.st_blocks * 512
+        try:
+            with open(f"{base}/maps", encoding="utf-8", errors="replace") as maps:
+                lines = [line.rstrip("\n") for line in maps if line.rstrip("\n").endswith(" (deleted)")]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split(maxsplit=5)
+            if len(fields) < 6 or fields[5].startswith(_NOT_ON_DISK):
+                continue
+            try:
+                info = os.stat(f"{base}/map_files/{fields[0]}")
+            except PermissionError:
+                key = (-1, hash((fields[3], fields[4])))
+                if _under(fields[5][: -len(" (deleted)")], workdir) and key not in seen:
+                    seen.add(key)
+                    used += file_bytes
+                continue
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode) and not info.st_nlink and (info.st_dev, info.st_ino) not in seen:
+                seen.add((info.st_dev, info.st_ino))
+                used += info.st_blocks * 512
+    return used
+
+
+def _descendants(leader: int) -> list[int]:
+    """``leader`` and every process below it (without root, the worker's processes)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as status:
+                parent = int(status.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    found = [leader]
+    for pid in found:
+        found.extend(children.get(pid, []))
+    return found
 
 
 def _read_into(fd: int, capture: _Capture, selector: selectors.BaseSelector) -> int:

@@ -334,6 +334,7 @@ def test_a_limit_message_names_the_limit_and_what_to_do() -> None:
         sandbox.LIMIT_OUTPUT: ("printed more than 16 MiB, the output limit", "Remove print statements, or print less."),
         sandbox.LIMIT_FILE_SIZE: ("a file larger than 64 MiB", "remove the code that writes them"),
         sandbox.LIMIT_PROCESSES: ("more than 32 processes or threads", "remove the code that starts them"),
+        sandbox.LIMIT_DISK: ("more than 256 MiB of files, or more than 10,000 files", "remove the code that writes"),
     }
     for limit, (how_much, fix) in expected.items():
         message = grading.stopped_message(limit, limits)

@@ -125,3 +125,55 @@ def test_a_hostile_batch_cannot_hurt_the_run_the_machine_or_other_learners(tmp_p
     assert json.loads((out / "results" / "good.json").read_text())["total"] == 100
     assert not list(out.glob("nnkata-hostile-was-here*"))
     assert summary["seconds"] < 60
+
+
+DISK_SLOT = 186  # slots of its own, as SLOT
+DISK_BYTES = 4 * 1024**2  # a small cap for the test; the hand-in writes at most 64 MiB
+
+
+def _confined_grade_disk(batch: str, out: str, rubric_path: str) -> dict:
+    """Runs inside the confinement: grade the batch with a small disk cap on every worker."""
+    import dataclasses
+
+    from grader import grading, rubric, sandbox
+
+    rubric_limits = grading._limits
+    grading._limits = lambda *args: dataclasses.replace(rubric_limits(*args), disk_bytes=DISK_BYTES)
+    plan = grading.build_plan(rubric.load(Path(rubric_path)), seed=7)
+    submissions = grading.discover([Path(batch)], each=True)
+    results = grading.grade(submissions, Path(out), plan, jobs=2, force=True, first_slot=DISK_SLOT)
+    uids = {sandbox.UID_BASE + slot for slot in range(DISK_SLOT, DISK_SLOT + 4)} if os.geteuid() == 0 else set()
+    return {
+        "totals": {r["learner"]: r["total"] for r in results},
+        "neuron": {r["learner"]: r["exercises"]["01_neuron"] for r in results},
+        "expected": grading.stopped_message(sandbox.LIMIT_DISK, grading._limits(plan.rubric, "01_neuron")),
+        "leftovers": _processes_of(uids),
+    }
+
+
+def test_a_handin_that_fills_the_disk_is_stopped_and_told_why(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    (batch / "fills_disk").mkdir(parents=True)
+    # At import: 64 files of 1 MiB, each within the file size limit, then a wait.
+    shutil.copy(REPO / "tests" / "hostile" / "fill_disk.py", batch / "fills_disk" / "neuron.py")
+    (batch / "good").mkdir()
+    for exercise in ("01_neuron", "02_sigmoid"):
+        shutil.copy(REPO / "solutions" / exercise / f"{exercise[3:]}.py", batch / "good")
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text(SMALL_RUBRIC)
+
+    summary = call_confined(
+        __file__, "_confined_grade_disk", str(batch), str(tmp_path / "out"), str(rubric_path), timeout=120
+    )
+
+    assert summary["totals"] == {"fills_disk": 0, "good": 100}, summary["neuron"]["good"]
+    neuron = summary["neuron"]["fills_disk"]
+    assert neuron["limit_hit"] == "disk", neuron
+    assert neuron["seconds"] < 3  # stopped by the disk cap, not by the 4 s time limit
+    assert summary["expected"] == (
+        "your code was stopped: it wrote more than 4 MiB of files, or more than 10,000 files and folders, "
+        "the disk space limit. The exercises need no files: remove the code that writes them."
+    )
+    assert neuron["problem"] == summary["expected"]
+    assert all(summary["expected"][len("your code was stopped: ") :] in c["message"] for c in neuron["checks"].values())
+    assert summary["leftovers"] == []

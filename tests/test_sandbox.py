@@ -350,6 +350,10 @@ def test_bad_arguments_are_refused(scratch: Path) -> None:
     with pytest.raises(ValueError):
         Limits(wall_seconds=0)
     with pytest.raises(ValueError):
+        Limits(disk_bytes=0)
+    with pytest.raises(ValueError):
+        Limits(disk_files=0)
+    with pytest.raises(ValueError):
         run_sandboxed([], scratch)
     with pytest.raises(ValueError):
         run_sandboxed([sys.executable, "-c", "pass"], scratch, slot=-1)
@@ -443,6 +447,110 @@ def test_a_gigabyte_file_hits_the_file_size_limit() -> None:
     assert result["limit_hit"] == "file size", result
     assert "File too large" in result["stderr"]
     assert out["files"]["big.bin"] == 8 * 1024**2
+
+
+DISK_LIMITS = {"disk_bytes": 4 * 1024**2, "disk_files": 100, "wall_seconds": 20}  # fill_disk.py writes <= 64 MiB
+
+
+@requires_namespaces
+@pytest.mark.parametrize("level", [*NAMESPACE_LEVELS, sandbox.RLIMITS_ONLY])
+def test_many_files_hit_the_disk_limit(level: str) -> None:
+    # Each file is within the file size limit: only the total stops it, while it waits.
+    if level == sandbox.RLIMITS_ONLY and not os.path.exists(RLIMITS_PYTHON):
+        pytest.skip("no interpreter that the dropped uid may execute")
+    out = _call("_confined_run", level, "fill_disk.py", ["files", "64"], DISK_LIMITS, 180)
+    result = out["result"]
+    assert result["limit_hit"] == sandbox.LIMIT_DISK, result
+    assert result["returncode"] is None  # killed by the sandbox, long before its wall time
+    assert result["wall_seconds"] < 5
+    assert out["leftovers"] == [] and out["uid_left"] == []
+
+
+@requires_namespaces
+@requires_isolation
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "deep",  # a folder whose path is longer than PATH_MAX
+        "unlinked",  # deleted files kept by open descriptors
+        "mapped",  # deleted files kept by mappings, their descriptors closed
+        "empty",  # files without data, more of them than disk_files
+    ],
+)
+def test_hidden_or_many_files_still_hit_the_disk_limit(mode: str) -> None:
+    count = "200" if mode == "empty" else "64"
+    out = _call("_confined_run", STRONGEST, "fill_disk.py", [mode, count], DISK_LIMITS, 181)
+    result = out["result"]
+    assert result["limit_hit"] == sandbox.LIMIT_DISK, result
+    assert result["returncode"] is None
+    assert result["wall_seconds"] < 5
+    assert out["leftovers"] == [] and out["uid_left"] == []
+
+
+@requires_namespaces
+@requires_isolation
+def test_files_written_just_before_the_end_still_count() -> None:
+    out = _call("_confined_run", STRONGEST, "fill_disk.py", ["exit", "16"], DISK_LIMITS, 182)
+    result = out["result"]
+    assert result["returncode"] == 0, result  # it ended by itself, before a scan came
+    assert result["limit_hit"] == sandbox.LIMIT_DISK
+
+
+@requires_namespaces
+@pytest.mark.parametrize("level", [*NAMESPACE_LEVELS, sandbox.RLIMITS_ONLY])
+def test_a_worker_within_the_disk_limit_is_unaffected(level: str) -> None:
+    if level == sandbox.RLIMITS_ONLY and not os.path.exists(RLIMITS_PYTHON):
+        pytest.skip("no interpreter that the dropped uid may execute")
+    out = _call("_confined_run", level, "fill_disk.py", ["small", "8"], DISK_LIMITS, 183)
+    result = out["result"]
+    assert result["returncode"] == 0, result["stderr"]
+    assert result["limit_hit"] is None
+    assert result["stdout"] == "wrote 8\n"
+    assert len(out["files"]) == 9
+
+
+def test_disk_usage_counts_blocks_once_and_follows_no_link(scratch: Path) -> None:
+    root = scratch / "w"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "b" / "data").write_bytes(b"x" * 1024**2)
+    os.link(root / "a" / "b" / "data", root / "hard-link")  # the same blocks again
+    with open(root / "sparse", "wb") as sparse:
+        sparse.truncate(1024**3)  # a GiB long, no data
+    outside = scratch / "outside"
+    outside.write_bytes(b"y" * 4 * 1024**2)
+    (root / "link").symlink_to(outside)
+    (root / "link-to-folder").symlink_to(scratch)
+    used, entries = sandbox._tree_usage(str(root), 1024**3, 1000, set())
+    assert 1024**2 <= used < 1024**2 + 64 * 1024
+    assert entries == 7
+    # A tree that passes a cap is not read to its end.
+    assert sandbox._tree_usage(str(root), 1024**3, 3, set())[1] <= 6
+    assert sandbox._tree_usage(str(root), 1000, 1000, set())[0] > 1000
+
+
+def test_disk_usage_reaches_past_path_max_and_stops_at_its_depth(scratch: Path) -> None:
+    root = scratch / "w"
+    root.mkdir()
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(30):  # 30 * 201 characters: far beyond PATH_MAX (4096)
+            os.mkdir("d" * 200, dir_fd=folder)
+            inner = os.open("d" * 200, os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+        data = os.open("data", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=folder)
+        os.write(data, b"z" * 2 * 1024**2)
+        os.close(data)
+        used, entries = sandbox._tree_usage(str(root), 1024**3, 1000, set())
+        assert used >= 2 * 1024**2 and entries == 31
+        for _ in range(sandbox._DISK_SCAN_DEPTH):
+            os.mkdir("n", dir_fd=folder)
+            inner = os.open("n", os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+            os.close(folder)
+            folder = inner
+    finally:
+        os.close(folder)
+    assert sandbox._tree_usage(str(root), 1024**3, 1000, set())[1] > 1000  # too deep counts as over
 
 
 @requires_namespaces
