@@ -29,6 +29,17 @@ def run_pytest(*args: str, cache: bool = False) -> subprocess.CompletedProcess:
     )
 
 
+def failure_with_change(make_tree, exercise: str, check: str, line: str, changed: str) -> str:
+    """The message of ``check`` failing on the solution with ``line`` changed, as a learner would."""
+    from grader.pytest_plugin import CheckFailed, Runner
+
+    source = solution_text(exercise)
+    assert line in source, f"the solution of {exercise} no longer has {line!r}"
+    with pytest.raises(CheckFailed) as failed:
+        Runner(make_tree({exercise: source.replace(line, changed)})).run(exercise, check)
+    return str(failed.value)
+
+
 @pytest.fixture(scope="module")
 def stub_run() -> subprocess.CompletedProcess:
     return run_pytest("exercises/01_neuron", "-W", "error")
@@ -140,43 +151,25 @@ def test_an_earlier_exercise_left_as_a_stub_is_named_not_the_function_that_calls
 
 
 def test_a_result_computed_in_float32_is_named_so_and_not_blamed_on_a_mistake_it_is_not(make_tree):
-    from grader.pytest_plugin import CheckFailed, Runner
-
-    source = solution_text("01_neuron")
-    body = "    return float(np.dot(weights, activations) + bias)"
-    assert body in source
-    runner = Runner(make_tree({"01_neuron": source.replace(body, body.replace("float(", "np.float32("))}))
-    with pytest.raises(CheckFailed) as failed:
-        runner.run("01_neuron", "weighted_sum_matches_torch")
-    message = str(failed.value)
+    body = "return float(np.dot(weights, activations) + bias)"
+    float32 = body.replace("float(", "np.float32(")
+    message = failure_with_change(make_tree, "01_neuron", "weighted_sum_matches_torch", body, float32)
     assert "with only about 7 significant digits: compute in float64" in message
     # With one input, adding the bias n times is right: that is no way to explain this result.
     assert "likely mistake" not in message
 
 
 def test_a_wrong_part_of_a_pair_of_lists_is_named_as_the_docstring_names_it(make_tree):
-    from grader.pytest_plugin import CheckFailed, Runner
-
     line = "grad_biases[layer] = delta.sum(axis=0)"
-    source = solution_text("05_backprop")
-    assert line in source
-    runner = Runner(make_tree({"05_backprop": source.replace(line, line.replace(")", ", keepdims=True)"))}))
-    with pytest.raises(CheckFailed) as failed:
-        runner.run("05_backprop", "backprop_matches_autograd")
-    message = str(failed.value)
+    kept = line.replace(")", ", keepdims=True)")
+    message = failure_with_change(make_tree, "05_backprop", "backprop_matches_autograd", line, kept)
     assert "grad_biases[0]: expected shape (16,), got shape (1, 16)" in message
     assert "tuple of 2" not in message
 
 
 def test_a_shape_error_gets_advice_on_shapes(make_tree):
-    from grader.pytest_plugin import CheckFailed, Runner
-
-    source = solution_text("01_neuron")
-    wrong = source.replace("return activations @ weights.T + biases", "return weights @ activations + biases")
-    assert wrong != source
-    with pytest.raises(CheckFailed) as failed:
-        Runner(make_tree({"01_neuron": wrong})).run("01_neuron", "layer_weighted_sums_matches_torch_linear")
-    message = str(failed.value)
+    line, swapped = "return activations @ weights.T + biases", "return weights @ activations + biases"
+    message = failure_with_change(make_tree, "01_neuron", "layer_weighted_sums_matches_torch_linear", line, swapped)
     assert "`layer_weighted_sums` raised an error." in message and "matmul" in message
     assert "likely mistake: two arrays' shapes do not fit together" in message and "one example per row" in message
 

@@ -452,18 +452,22 @@ def test_a_gigabyte_file_hits_the_file_size_limit() -> None:
 DISK_LIMITS = {"disk_bytes": 4 * 1024**2, "disk_files": 100, "wall_seconds": 20}  # fill_disk.py writes <= 64 MiB
 
 
+def _assert_stopped_for_disk(level: str, mode: str, count: str, slot: int) -> None:
+    out = _call("_confined_run", level, "fill_disk.py", [mode, count], DISK_LIMITS, slot)
+    result = out["result"]
+    assert result["limit_hit"] == sandbox.LIMIT_DISK, result
+    assert result["returncode"] is None  # killed by the sandbox, long before its wall time
+    assert result["wall_seconds"] < 5
+    assert out["leftovers"] == [] and out["uid_left"] == []
+
+
 @requires_namespaces
 @pytest.mark.parametrize("level", [*NAMESPACE_LEVELS, sandbox.RLIMITS_ONLY])
 def test_many_files_hit_the_disk_limit(level: str) -> None:
     # Each file is within the file size limit: only the total stops it, while it waits.
     if level == sandbox.RLIMITS_ONLY and not os.path.exists(RLIMITS_PYTHON):
         pytest.skip("no interpreter that the dropped uid may execute")
-    out = _call("_confined_run", level, "fill_disk.py", ["files", "64"], DISK_LIMITS, 180)
-    result = out["result"]
-    assert result["limit_hit"] == sandbox.LIMIT_DISK, result
-    assert result["returncode"] is None  # killed by the sandbox, long before its wall time
-    assert result["wall_seconds"] < 5
-    assert out["leftovers"] == [] and out["uid_left"] == []
+    _assert_stopped_for_disk(level, "files", "64", 180)
 
 
 @requires_namespaces
@@ -478,13 +482,7 @@ def test_many_files_hit_the_disk_limit(level: str) -> None:
     ],
 )
 def test_hidden_or_many_files_still_hit_the_disk_limit(mode: str) -> None:
-    count = "200" if mode == "empty" else "64"
-    out = _call("_confined_run", STRONGEST, "fill_disk.py", [mode, count], DISK_LIMITS, 181)
-    result = out["result"]
-    assert result["limit_hit"] == sandbox.LIMIT_DISK, result
-    assert result["returncode"] is None
-    assert result["wall_seconds"] < 5
-    assert out["leftovers"] == [] and out["uid_left"] == []
+    _assert_stopped_for_disk(STRONGEST, mode, "200" if mode == "empty" else "64", 181)
 
 
 @requires_namespaces
