@@ -40,8 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from grader import handin, transport
-from grader.calling import NO_RESULT, Outcome, module_name
+from grader import handin, transport, worker
+from grader.calling import NO_RESULT, Call, Outcome, module_name
 from grader.checks import Case, Check, all_checks, judge_cases
 from grader.files import write_atomically
 from grader.rubric import THRESHOLDS, Rubric
@@ -345,8 +345,11 @@ _TOO_SLOW = (
 )
 
 
-def stopped_message(limit: str, limits: Limits) -> str:
-    """What a learner reads when the sandbox stopped their code: which limit, how much, what to do."""
+def stopped_message(limit: str, limits: Limits, during: str | None = None) -> str:
+    """What a learner reads when the sandbox stopped their code: which limit, how much, what to do.
+
+    ``during`` names the function whose call was running, when known.
+    """
     why = {
         LIMIT_WALL: f"it ran for more than {limits.wall_seconds:g} s, the time limit. {_TOO_SLOW}",
         LIMIT_CPU: f"it used more than {limits.cpu_seconds:g} s of CPU time, the limit. {_TOO_SLOW}",
@@ -362,14 +365,23 @@ def stopped_message(limit: str, limits: Limits) -> str:
         LIMIT_PROCESSES: f"it started more than {limits.processes} processes or threads, the limit. The exercises "
         "need none: remove the code that starts them (multiprocessing, threading, subprocess, os.fork).",
     }.get(limit, f"it went over a limit ({limit}).")
-    return f"your code was stopped: {why}"
+    return f"your code was stopped{f' during a call of `{during}`' if during else ''}: {why}"
 
 
-def _why_no_result(result: Any, limits: Limits, problem: str) -> str:
+def _running(workdir: Path, calls: list[Call]) -> str | None:
+    """The function of the call the worker was in when it stopped, from the worker's marker."""
+    try:
+        index = int(transport.read_regular_file(workdir / worker.RUNNING, limit=20))
+    except (transport.TransportError, ValueError):
+        return None
+    return calls[index].function if 0 <= index < len(calls) else None
+
+
+def _why_no_result(result: Any, limits: Limits, problem: str, during: str | None) -> str:
     if result is None:
         return problem
     if result.limit_hit:
-        return stopped_message(result.limit_hit, limits)
+        return stopped_message(result.limit_hit, limits, during)
     tail = result.stderr.strip().splitlines()[-3:]
     text = f"the process running your code ended without an answer (exit status {result.returncode})."
     if tail:
@@ -448,7 +460,8 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
         except (transport.TransportError, OSError, KeyError, TypeError, AttributeError) as error:
             problem = f"the worker's answer could not be read ({str(error)[:200]})."
     if outcomes is None:
-        outcomes = _no_result(len(calls), problem or _why_no_result(result, limits, problem))
+        during = _running(workdir, calls)
+        outcomes = _no_result(len(calls), problem or _why_no_result(result, limits, problem, during))
     return {
         "outcomes": outcomes,
         "seconds": round(seconds, 3),

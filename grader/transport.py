@@ -154,7 +154,7 @@ def load(path: Path) -> Any:
     uncompressed, as ``numpy.savez`` writes them, so no decompression bomb reaches ``numpy.load``.
     """
     name = Path(path).name
-    data = _read_regular_file(Path(path))
+    data = read_regular_file(Path(path))
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -180,7 +180,8 @@ def load(path: Path) -> Any:
         raise TransportError(f"{name}: {type(error).__name__}: {error}") from None
 
 
-def _read_regular_file(path: Path) -> bytes:
+def read_regular_file(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a file the worker wrote: never a symlink, FIFO or device, at most ``limit`` bytes."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
@@ -189,7 +190,7 @@ def _read_regular_file(path: Path) -> bytes:
         info = os.fstat(file.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise TransportError(f"{path.name}: not a regular file")
-        data = file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise TransportError(f"{path.name}: larger than {MAX_BYTES // 1024**2} MiB")
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise TransportError(f"{path.name}: larger than {limit} bytes")
     return data

@@ -348,7 +348,7 @@ def test_a_handin_that_prints_too_much_is_told_the_limit(tmp_path: Path) -> None
     (result,) = grading.grade([submission], tmp_path / "out", one_exercise, jobs=1, first_slot=SLOT)
     neuron = result["exercises"]["01_neuron"]
     assert neuron["limit_hit"] == "output"
-    assert neuron["problem"] == grading.stopped_message(sandbox.LIMIT_OUTPUT, sandbox.Limits())
+    assert neuron["problem"] == grading.stopped_message(sandbox.LIMIT_OUTPUT, sandbox.Limits(), "weighted_sum")
 
 
 @pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
