@@ -709,11 +709,14 @@ class _Batch:
         self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=jobs)
         futures = {self.executor.submit(self.grade_one, s): s for s in submissions}
         started = time.monotonic()
+        kept = 0
         for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
             learner = futures[future].learner
             result = future.result()
+            kept += bool(result.get("skipped"))
             state = "unchanged, kept" if result.get("skipped") else f"{result['total']:g} points"
-            say(progress_line(done, len(submissions), time.monotonic() - started, f"{learner}: {state}"))
+            seconds = time.monotonic() - started
+            say(progress_line(done, len(submissions), seconds, f"{learner}: {state}", graded=done - kept))
         self.executor.shutdown()
 
     def grade_one(self, submission: Submission) -> dict[str, Any]:
@@ -788,12 +791,16 @@ def ctrl_c_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
-def progress_line(done: int, total: int, seconds: float, what: str) -> str:
-    """``[3/50] ######.................. 0:12, about 3:08 left  ada: 100 points``"""
+def progress_line(done: int, total: int, seconds: float, what: str, graded: int | None = None) -> str:
+    """``[3/50] ######.................. 0:12, about 3:08 left  ada: 100 points``
+
+    The time left is estimated from the ``graded`` hand-ins (default: all ``done``): those kept
+    unchanged from an earlier run took no time and say nothing about the rest.
+    """
     width = 24
     bar = "#" * round(width * done / total) + "." * (width - round(width * done / total))
-    left = seconds / done * (total - done)
-    eta = f", about {_clock(left)} left" if done < total else ""
+    graded = done if graded is None else graded
+    eta = f", about {_clock(seconds / graded * (total - done))} left" if done < total and graded else ""
     return f"[{done}/{total}] {bar} {_clock(seconds)}{eta}  {what}"
 
 

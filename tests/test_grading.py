@@ -629,3 +629,10 @@ def test_learner_ids_keep_names_readable_and_safe_for_spreadsheets() -> None:
     assert grading.learner_id(Path("=HYPERLINK(x).ipynb")) == "HYPERLINK_x"
     assert grading.learner_id(Path("-rf")) == "rf"
     assert grading.learner_id(Path("...")) == "learner"
+
+
+def test_the_time_left_counts_only_the_handins_actually_graded() -> None:
+    assert grading.progress_line(2, 4, 60.0, "bo: 100 points").endswith("1:00, about 1:00 left  bo: 100 points")
+    # Two kept unchanged in no time, then one graded in 60 s: the last one takes 60 s too.
+    assert "about 1:00 left" in grading.progress_line(3, 4, 60.0, "cy: 90 points", graded=1)
+    assert "left" not in grading.progress_line(2, 4, 0.1, "bo: unchanged, kept", graded=0)
