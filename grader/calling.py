@@ -9,6 +9,7 @@ whatever the learner's code does (returns, raises, warns, mutates its inputs) in
 from __future__ import annotations
 
 import ast
+import difflib
 import importlib.util
 import inspect
 import json
@@ -36,6 +37,18 @@ EXERCISES: tuple[str, ...] = (
     "07_pooling",
     "08_training",
 )
+
+# The functions each exercise's module must define (the issue's API; a test holds it to the checks).
+API: dict[str, tuple[str, ...]] = {
+    "01_neuron": ("weighted_sum", "layer_weighted_sums"),
+    "02_sigmoid": ("sigmoid", "sigmoid_prime"),
+    "03_feedforward": ("flatten", "init_network", "feedforward", "predict"),
+    "04_parameters": ("count_parameters", "count_conv2d_parameters"),
+    "05_backprop": ("backprop", "numerical_gradient"),
+    "06_convolution": ("convolve2d", "conv2d"),
+    "07_pooling": ("max_pool2d",),
+    "08_training": ("one_hot", "sgd_step", "train", "accuracy"),
+}
 
 # Libraries that would hand a learner the answer: the exercises are to be written with NumPy.
 FORBIDDEN_LIBRARIES: tuple[str, ...] = ("torch", "tensorflow", "jax", "scipy", "sklearn", "keras")
@@ -712,17 +725,25 @@ def _exercise_of_module(name: str | None) -> str | None:
 
 
 def _name_not_found(error: ImportError, importing: str, exercise: str, modules: LearnerModules) -> LearnerImportError:
-    """``from neuron import layer_weighted_sum`` failed: blame the exercise that lacks the name."""
+    """``from neuron import layer_weighted_sums`` failed: blame the file that has the name wrong."""
     missing = re.match(r"cannot import name '(\w+)'", str(error))
     owner = _exercise_of_module(error.name)
     circular = "partially initialized" in str(error)  # the name exists, but its file is not run yet
     if missing is None or owner is None or owner == exercise or circular:
         return LearnerImportError(f"importing {importing} raised {_describe_exception(error, None)}", exercise)
+    name = missing.group(1)
+    if name not in API[owner]:
+        # A misspelt import: this file is the one to change.
+        close = difflib.get_close_matches(name, API[owner], n=1)
+        suggestion = f" (did you mean {close[0]}?)" if close else ""
+        return LearnerImportError(
+            f"importing {importing} raised {_describe_exception(error, None)}{suggestion}", exercise
+        )
     source = modules.source(owner)
     shown = modules.display(source.origin) if source is not None else f"{error.name}.py"
-    # Usually a function renamed in the earlier file: that file is the one to change.
+    # One of the exercise's own functions, missing there: usually renamed in that file.
     return LearnerImportError(
-        f"{shown} has no function {missing.group(1)}, which {importing} imports from it: check its name there",
+        f"{shown} has no function {name}, which {importing} imports from it: check its name there",
         owner,
     )
 

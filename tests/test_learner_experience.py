@@ -282,6 +282,17 @@ def test_a_function_renamed_in_an_earlier_exercise_is_blamed_on_that_file(make_t
     assert "ImportError" not in result.stdout
 
 
+def test_a_misspelt_import_is_blamed_on_the_importing_file(make_tree):
+    line = "from neuron import layer_weighted_sums"
+    source = solution_text("03_feedforward")
+    assert line in source
+    tree = make_tree({"03_feedforward": source.replace(line, line[:-1])})
+    result = run_pytest("exercises/03_feedforward", "--impl", str(tree))
+    assert "cannot import name 'layer_weighted_sum' from 'neuron'" in result.stdout
+    assert "(did you mean layer_weighted_sums?)" in result.stdout
+    assert "fails first" not in result.stdout and "Keep going with: 03_feedforward" in result.stdout
+
+
 def test_a_missing_earlier_exercise_file_is_named_not_replaced_by_the_stub(make_tree):
     tree = make_tree({})
     (tree / "02_sigmoid" / "sigmoid.py").unlink()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.checks import all_checks
+from grader.checks import all_checks, checks_of
 from grader.pytest_plugin import CheckFailed, Runner
 from tests.conftest import EXERCISES_DIR, SOLUTIONS
 
@@ -35,3 +35,9 @@ def test_stub_fails_with_one_friendly_line(check, stubs):
     assert "\n" not in message and len(message) < 200
     assert f"`{check.function}` is not written yet" in message
     assert f"exercises/{check.exercise}/README.md" in message
+
+
+def test_the_api_the_worker_knows_is_the_functions_the_checks_call():
+    from grader.calling import API, EXERCISES
+
+    assert {e: set(API[e]) for e in EXERCISES} == {e: {c.function for c in checks_of(e)} for e in EXERCISES}
