@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -108,7 +109,7 @@ class PrintedText(io.TextIOBase):
     ``tail_limit`` are kept, since where a debugging print ends up is what the learner wants to see.
     """
 
-    HEAD_LINES, TAIL_LINES = 12, 4
+    HEAD_LINES, TAIL_LINES, LINE_WIDTH = 12, 4, 300
 
     def __init__(self, limit: int = 2000, tail_limit: int = 1000, calls: int = 1) -> None:
         self.head: list[str] = []
@@ -135,15 +136,22 @@ class PrintedText(io.TextIOBase):
         head = "".join(self.head)
         if not head and not self.dropped:
             return ""
-        lines = (head + self.tail).rstrip("\n").splitlines()
-        first, last = lines[: self.HEAD_LINES], lines[self.HEAD_LINES :][-self.TAIL_LINES :]
-        left_out = len(head) + self.dropped - sum(len(line) + 1 for line in first + last)
-        if self.dropped > len(self.tail) or left_out > 0:
-            middle = [f"... {max(left_out, 0):,} more characters ..."]
+        if not self.dropped:
+            lines = head.rstrip("\n").splitlines()
+            first, last = lines[: self.HEAD_LINES], lines[self.HEAD_LINES :][-self.TAIL_LINES :]
+            left_out = len(lines) - len(first) - len(last)
+            middle = [f"... {left_out:,} more lines ..."] if left_out > 0 else []
         else:
-            middle = []
+            first = head.splitlines()[: self.HEAD_LINES]
+            tail = self.tail.rstrip("\n").splitlines()
+            # The tail starts wherever the limit cut: its first line is usually a piece of one.
+            last = (tail[1:] if len(tail) > 1 else tail)[-self.TAIL_LINES :]
+            left_out = len(head) + self.dropped - sum(len(line) + 1 for line in first + last)
+            middle = [f"... {max(left_out, 0):,} more characters ..."]
         during = "that call" if self.calls == 1 else f"those {self.calls} calls"
-        return "\n".join([f"  your prints during {during}:", *(f"    {line}" for line in first + middle + last)])
+        shown = [line if len(line) <= self.LINE_WIDTH else line[: self.LINE_WIDTH] + " ..." for line in first + last]
+        shown[len(first) : len(first)] = middle
+        return "\n".join([f"  your prints during {during}:", *(f"    {line}" for line in shown)])
 
 
 @dataclass
@@ -247,7 +255,8 @@ def run_when_executed(name: str, path: str) -> None:
     """Let ``python test_neuron.py`` run the file's checks instead of silently defining them."""
     if name == "__main__":
         # A fresh `python -m pytest`: in this process the plugin is already imported, unrewritten.
-        os.execv(sys.executable, [sys.executable, "-m", "pytest", path, *sys.argv[1:]])
+        # (Not os.execv: under an IDE's "run file" it would replace the IDE's own process.)
+        raise SystemExit(subprocess.call([sys.executable, "-m", "pytest", path, *sys.argv[1:]]))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -357,7 +366,8 @@ def _remember_done(config: pytest.Config, progress: Progress) -> None:
         return
     record = cache.get(_DONE, {})
     record = record if isinstance(record, dict) else {}
-    done = set(record.get(str(progress.impl_root), [])) & set(EXERCISES)
+    # An exercise that stops a later one from importing it is not done, whatever it was before.
+    done = set(record.get(str(progress.impl_root), [])) & set(EXERCISES) - set(progress.blocked_by.values())
     progress.done_before = done - set(progress.states)
     for exercise in progress.states:
         status = progress.status(exercise)

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -341,6 +342,10 @@ def test_the_next_step_skips_exercises_done_in_an_earlier_run(make_tree, tmp_pat
     again = run_pytest("exercises/01_neuron", "--impl", tree, "-o", cache, cache=True)
     assert "02_sigmoid       not run      (done when last run)" in again.stdout
     assert "Next: 03_feedforward" in again.stdout
+    # Broken since: what stops exercise 03 from importing it is not "done" any more.
+    (Path(tree) / "02_sigmoid" / "sigmoid.py").write_text("def sigmoid(z)\n")
+    broken = run_pytest("exercises/03_feedforward", "--impl", tree, "-o", cache, cache=True)
+    assert "(02_sigmoid fails first)" in broken.stdout and "02_sigmoid       not run      (done" not in broken.stdout
 
 
 def test_a_failure_shows_the_prints_of_the_case_it_shows_only(make_tree):
@@ -368,6 +373,16 @@ def test_prints_are_bounded_to_their_first_and_last_lines():
     assert lines[-2:] == ["    step 99998", "    step 99999"]
     assert len(lines) < 20 and "more characters ..." in lines[13]
     assert PrintedText().report() == ""
+
+
+def test_long_lines_and_the_cut_are_marked():
+    printed = PrintedText()
+    for epoch in range(50):
+        print(f"epoch {epoch:03d} " + "x" * 480, file=printed)
+    lines = printed.report().splitlines()
+    assert lines[-3].startswith("    ... ") and lines[-3].endswith(" more characters ...")
+    assert lines[-2].startswith("    epoch 048 xxx") and lines[-1].startswith("    epoch 049 xxx")
+    assert all(len(line) <= 4 + 300 + 4 for line in lines)
 
 
 def test_short_prints_are_shown_whole():
