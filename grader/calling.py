@@ -15,6 +15,7 @@ import inspect
 import json
 import os
 import re
+import site
 import sys
 import sysconfig
 import time
@@ -350,8 +351,12 @@ _LIBRARY_DIRS = (
     "<__array_function__ internals>",  # NumPy's dispatch in older versions
     *{
         str(form) + os.sep
-        for kind in ("stdlib", "platstdlib", "purelib", "platlib")
-        for form in (Path(sysconfig.get_path(kind)), Path(sysconfig.get_path(kind)).resolve())
+        for folder in (
+            *(sysconfig.get_path(kind) for kind in ("stdlib", "platstdlib", "purelib", "platlib")),
+            *site.getsitepackages(),  # Debian's dist-packages among them
+            site.getusersitepackages(),
+        )
+        for form in (Path(folder), Path(folder).resolve())
     },
 )
 

@@ -388,7 +388,7 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
     print(
         f"Set the assignment's autograder timeout to at least {math.ceil(bundle.worst_seconds / 60) + 2} minutes: "
         f"a hand-in whose every exercise runs up to its time limit takes {bundle.worst_seconds / 60:.0f} "
-        "(the rubric's [limits])."
+        "minutes (the rubric's [limits])."
     )
     return 0
 

@@ -1023,14 +1023,16 @@ def _held_deleted(pids: Sequence[int], workdir: str, file_bytes: int, seen: set[
             if len(fields) < 6 or fields[5].startswith(_NOT_ON_DISK):
                 continue
             try:
-                info = os.stat(f"{base}/map_files/{fields[0]}")
+                # maps pads addresses to 8 hex digits; map_files names them without leading zeros.
+                start, end = (int(address, 16) for address in fields[0].split("-"))
+                info = os.stat(f"{base}/map_files/{start:x}-{end:x}")
             except PermissionError:
                 key = (-1, hash((fields[3], fields[4])))
                 if _under(fields[5][: -len(" (deleted)")], workdir) and key not in seen:
                     seen.add(key)
                     used += file_bytes
                 continue
-            except OSError:
+            except (OSError, ValueError):
                 continue
             if stat.S_ISREG(info.st_mode) and not info.st_nlink and (info.st_dev, info.st_ino) not in seen:
                 seen.add((info.st_dev, info.st_ino))

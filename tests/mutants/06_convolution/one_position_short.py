@@ -1,6 +1,6 @@
 """MUTANT: convolve2d slides the kernel over range(H - kh), one position short in each direction.
 
-expect: one row or column short or too many
+expect: one row or column too few or too many
 """
 
 import numpy as np
