@@ -21,12 +21,14 @@ import functools
 import hashlib
 import itertools
 import json
+import lzma
 import os
 import re
 import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath
@@ -254,7 +256,7 @@ def _extract(source: Path, target: Path) -> list[str]:
                 with archive.open(info) as member:
                     # Never trust the declared size: read at most what the budget allows.
                     data = member.read(min(budget, MAX_FILE_BYTES) + 1)
-            except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError) as error:
+            except (*_UNREADABLE_MEMBER, NotImplementedError, RuntimeError) as error:
                 raise HandinError(f"{_shown(source.name)}: member {info.filename!r} is unreadable ({error})") from None
             if len(data) > min(budget, MAX_FILE_BYTES):
                 raise HandinError(
@@ -269,6 +271,10 @@ def _extract(source: Path, target: Path) -> list[str]:
                     f"{_shown(source.name)} was not extracted: member {info.filename!r} clashes with another one"
                 ) from None
     return notes
+
+
+# What reading a damaged zip member raises: corrupt deflate, bzip2 or lzma data is no OSError.
+_UNREADABLE_MEMBER = (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, lzma.LZMAError)
 
 
 def _zip_others(source: Path) -> list[Path]:
@@ -448,7 +454,10 @@ def folder_of_handins(source: Path) -> str | None:
     shown = [_shown(child) + ("" if child.lower().endswith((".zip", *HANDIN_SUFFIXES)) else "/") for child in children]
     listed = ", ".join(shown[:3]) + (", …" if len(shown) > 3 else "")
     if source.is_dir():
-        return f"{_shown(source)} looks like a folder of hand-ins ({listed}): grade each with --each"
+        return (
+            f"{_shown(source)} looks like a folder of hand-ins ({listed}): grade each with --each "
+            "(if it is one learner's, give the folder that holds their exercises)"
+        )
     return f"{_shown(source)} looks like a zip of hand-ins ({listed}): extract it and grade the folder with --each"
 
 
@@ -496,7 +505,7 @@ def _work_by_child(entries: Sequence[tuple[PurePosixPath, _Where]]) -> dict[str,
             else:
                 cells = _notebook_cells(data, _shown(path), [])
                 codes = {match.exercise: join_cells(cells)[0]} if match else split_notebook(cells, functions)
-        except (HandinError, OSError, zipfile.BadZipFile, ValueError, NotImplementedError, RuntimeError):
+        except (HandinError, *_UNREADABLE_MEMBER, NotImplementedError, RuntimeError):
             continue
         for exercise, code in codes.items():
             if not is_untouched_stub(code):
@@ -734,7 +743,8 @@ def _other_files_notes(
         if _exercise_named(path.name) is not None:
             continue
         miss = _near_miss(path)
-        if miss is not None and miss[0] not in graded:
+        # An untouched stub graded for it (a clone's) is no reason to keep quiet about the real work.
+        if miss is not None and (miss[0] not in graded or is_untouched_stub(graded[miss[0]].code)):
             exercise, name = miss
             near.setdefault(exercise, []).append(
                 f"{_shown(path)} was not graded: if it is your {exercise}, rename it {name}"

@@ -110,6 +110,31 @@ def test_a_zip_that_lies_about_its_sizes_is_stopped(tmp_path: Path) -> None:
     assert intake.found == {} and intake.notes
 
 
+def test_a_zip_with_corrupt_compressed_data_is_reported_not_a_crash(tmp_path: Path) -> None:
+    archive = tmp_path / "torn.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("neuron.py", solution("01_neuron") * 20)
+    data = bytearray(archive.read_bytes())
+    start = data.find(b"neuron.py") + len("neuron.py")  # the local header's name, then the data
+    data[start + 40 : start + 200] = bytes(160)  # zlib.error, which is not an OSError
+    archive.write_bytes(bytes(data))
+    intake = handin.normalise(archive, tmp_path / "tree")
+    assert intake.found == {} and any("unreadable" in note for note in intake.notes), intake.notes
+    klass = tmp_path / "class"
+    klass.mkdir()
+    shutil.copy(archive, klass / "torn.zip")
+    assert handin.folder_of_handins(klass) is None
+
+
+def test_a_near_miss_is_named_even_where_a_clone_leaves_the_stub(tmp_path: Path) -> None:
+    root = clone(tmp_path / "nnkata")
+    (root / "exercises" / "02_sigmoid" / "sigmoid.py.txt").write_text(solution("02_sigmoid"))
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert "exercises/02_sigmoid/sigmoid.py.txt was not graded: if it is your 02_sigmoid, rename it sigmoid.py" in (
+        intake.notes
+    )
+
+
 def test_symlinks_in_a_folder_are_not_followed(tmp_path: Path) -> None:
     root = tmp_path / "handin"
     root.mkdir()
@@ -484,7 +509,10 @@ def class_folder(root: Path) -> Path:
 
 def test_a_folder_of_hand_ins_given_as_one_is_recognised(tmp_path: Path) -> None:
     klass = class_folder(tmp_path / "download" / "class")
-    expected = f"{klass} looks like a folder of hand-ins (alice/, bob/, carol.zip, …): grade each with --each"
+    expected = (
+        f"{klass} looks like a folder of hand-ins (alice/, bob/, carol.zip, …): grade each with --each "
+        "(if it is one learner's, give the folder that holds their exercises)"
+    )
     assert handin.folder_of_handins(klass) == expected
     # Folders that only wrap it are looked through; a zip of it says to extract it.
     assert handin.folder_of_handins(tmp_path / "download") == expected.replace(str(klass), str(tmp_path / "download"))
@@ -500,7 +528,8 @@ def test_a_folder_of_hand_ins_given_as_one_is_recognised(tmp_path: Path) -> None
         z.writestr("sigmoid.py", solution("02_sigmoid"))
     assert (
         handin.folder_of_handins(klass)
-        == f"{klass} looks like a folder of hand-ins (carol.zip, eve.zip): grade each with --each"
+        == f"{klass} looks like a folder of hand-ins (carol.zip, eve.zip): grade each with --each "
+        "(if it is one learner's, give the folder that holds their exercises)"
     )
 
 
@@ -534,8 +563,8 @@ def test_grade_without_each_stops_on_a_folder_of_hand_ins(tmp_path: Path, capsys
     rubric_path.write_text('total = 100\n[exercises]\n"01_neuron" = 1\n')
     command = ["grade", str(klass), "--out", str(tmp_path / "out"), "--rubric", str(rubric_path)]
     assert cli.main(command) == 1
-    assert capsys.readouterr().err == (
-        f"error: {klass} looks like a folder of hand-ins (alice/, bob/, carol.zip, …): grade each with --each\n"
+    assert capsys.readouterr().err.startswith(
+        f"error: {klass} looks like a folder of hand-ins (alice/, bob/, carol.zip, …): grade each with --each"
     )
     assert not (tmp_path / "out" / "gradebook.csv").exists()
 
