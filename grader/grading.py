@@ -499,7 +499,13 @@ def grade_submission(
     for number, exercise in enumerate(plan.exercises):
         checks = [c for c in plan.checks if c.exercise == exercise]
         if exercise in intake.found:
-            run = run_exercise(context, tree, exercise, scratch / f"run-{number}", slot)
+            workdir = scratch / f"run-{number}"
+            try:
+                run = run_exercise(context, tree, exercise, workdir, slot)
+            finally:
+                # What a worker wrote goes with it: a hand-in holds at most one worker's disk cap
+                # at a time, not one per exercise until its last exercise is graded.
+                shutil.rmtree(workdir, ignore_errors=True)
         else:
             message = f"nothing for exercise {exercise} was found in your hand-in."
             run = {"outcomes": None, "seconds": 0.0, "limit_hit": None, "isolation": None, "problem": message}

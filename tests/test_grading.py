@@ -616,6 +616,24 @@ def test_a_sandbox_failure_is_not_kept_as_the_learners_grade(
     assert not again.get("skipped") and again["exercises"]["01_neuron"]["score"] > 0
 
 
+def test_each_workers_folder_is_removed_before_the_next_exercise_runs(
+    tmp_path: Path, plan: grading.Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for exercise in FAST[:3]:
+        (tmp_path / "one" / exercise).mkdir(parents=True)
+        (tmp_path / "one" / exercise / f"{module_name(exercise)}.py").write_text(solution(exercise))
+    seen: list[list[str]] = []
+
+    def writing_worker(command: list[str], workdir: Path, **kwargs: object) -> None:
+        seen.append(sorted(p.name for p in workdir.parent.iterdir() if p.name.startswith("run-")))
+        (workdir / "ballast.bin").write_bytes(bytes(1 << 20))
+        raise OSError("stopped after writing")
+
+    monkeypatch.setattr(grading, "run_sandboxed", writing_worker)
+    grading.grade([grading.Submission("one", tmp_path / "one")], tmp_path / "out", plan, jobs=1, first_slot=SLOT)
+    assert seen == [["run-0"], ["run-1"], ["run-2"]]
+
+
 def test_the_run_fingerprint_covers_the_graders_code(plan: grading.Plan, monkeypatch: pytest.MonkeyPatch) -> None:
     before = plan.key
     monkeypatch.setattr(grading, "grader_digest", lambda: "a fixed check")
