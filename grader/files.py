@@ -38,4 +38,6 @@ def atomic_file(path: Path, mode: int = 0o644) -> Iterator[BinaryIO]:
 def write_atomically(path: Path, data: str | bytes, mode: int = 0o644) -> None:
     """Write ``data`` (text as UTF-8, newlines untouched) to ``path`` atomically."""
     with atomic_file(path, mode) as file:
-        file.write(data.encode("utf-8") if isinstance(data, str) else data)
+        # Escapes instead of an error for text UTF-8 cannot hold (lone surrogates): one learner's
+        # odd message must not cost everyone their gradebook.
+        file.write(data.encode("utf-8", "backslashreplace") if isinstance(data, str) else data)

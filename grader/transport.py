@@ -67,6 +67,15 @@ def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
     raise TypeError(f"cannot send a {type(value).__name__}")
 
 
+def _well_formed(text: str) -> str:
+    """``text`` with lone surrogates written as escapes (``\\ud800``).
+
+    JSON lets a forged or unlucky manifest carry them (``raise ValueError("\\ud800")`` in learner
+    code), and no feedback or gradebook could then be written as UTF-8.
+    """
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _decode(node: Any, arrays: Any, budget: list[int]) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
@@ -81,8 +90,10 @@ def _decode(node: Any, arrays: Any, budget: list[int]) -> Any:
         if array.dtype.kind not in "biuf":
             raise TransportError(f"array of dtype {array.dtype}")
         return array
-    if kind in ("bool", "int", "str") and isinstance(data, {"bool": bool, "int": int, "str": str}[kind]):
+    if kind in ("bool", "int") and isinstance(data, {"bool": bool, "int": int}[kind]):
         return data
+    if kind == "str" and isinstance(data, str):
+        return _well_formed(data)
     if kind == "float" and isinstance(data, str):
         return float(data)
     if kind == "none":
@@ -91,18 +102,18 @@ def _decode(node: Any, arrays: Any, budget: list[int]) -> Any:
         items = [_decode(v, arrays, budget) for v in data]
         return items if kind == "list" else tuple(items)
     if kind == "dict" and isinstance(data, dict):
-        return {str(k): _decode(v, arrays, budget) for k, v in data.items()}
+        return {_well_formed(k): _decode(v, arrays, budget) for k, v in data.items()}
     if kind == "rng" and isinstance(data, int):
         return SeededGenerator(data)
     if kind == "function" and isinstance(data, str):
-        return KnownFunction(data)
+        return KnownFunction(_well_formed(data))
     if kind == "mnist" and isinstance(data, list) and len(data) == 2:
-        return MnistData(str(data[0]), None if data[1] is None else int(data[1]))
+        return MnistData(_well_formed(str(data[0])), None if data[1] is None else int(data[1]))
     if kind == "call" and isinstance(data, list) and len(data) == 3:
         args, kwargs = _decode(data[1], arrays, budget), _decode(data[2], arrays, budget)
         if not isinstance(data[0], str) or not isinstance(args, tuple) or not isinstance(kwargs, dict):
             raise TransportError("malformed call")
-        return Call(data[0], args, kwargs)
+        return Call(_well_formed(data[0]), args, kwargs)
     if kind == "outcome":
         fields = _decode(data, arrays, budget)
         if not isinstance(fields, dict) or not isinstance(fields.get("status"), str):

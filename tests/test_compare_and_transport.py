@@ -144,6 +144,15 @@ def test_answers_that_would_hang_or_flood_the_grader_are_rejected(tmp_path, kind
         transport.load(path)
 
 
+def test_text_that_utf8_cannot_hold_arrives_as_escapes(tmp_path):
+    # A learner's `raise ValueError("\ud800")`: feedback files must still be writable as UTF-8.
+    path = tmp_path / "outcomes.npz"
+    transport.save([Outcome("error", message="bad \ud800 text \U0001f600", warnings=["\udfff"])], path)
+    (outcome,) = transport.load(path)
+    assert outcome.message == "bad \\ud800 text \U0001f600" and outcome.warnings == ["\\udfff"]
+    outcome.message.encode("utf-8")
+
+
 def test_an_array_named_many_times_in_a_forged_answer_is_read_once(tmp_path):
     path = tmp_path / "outcomes.npz"
     manifest = json.dumps({"list": [{"array": "a0"}] * 1000}).encode()

@@ -127,6 +127,8 @@ def test_a_hostile_batch_cannot_hurt_the_run_the_machine_or_other_learners(tmp_p
     assert results["learners"]["good"]["total"] == 100
     assert json.loads((out / "results" / "good.json").read_text())["total"] == 100
     assert not list(out.glob("nnkata-hostile-was-here*"))
+    # Text UTF-8 cannot hold arrives as escapes, and every file is still written.
+    assert "\\ud800 no feedback file can hold this" in (out / "feedback" / "unwritable_text.md").read_text()
     assert summary["seconds"] < 60
 
 
