@@ -491,9 +491,8 @@ def strip_experiments(text: str) -> str:
     every check, and fail where those libraries do not exist. Definitions, assignments and
     everything else stay. Line numbers are kept. A cell that does not parse is left as it is.
     """
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = parse_learner_code(text)
+    if tree is None:
         return text
     lines = text.split("\n")
 
@@ -584,11 +583,22 @@ class LearnerImportError(Exception):
         self.exercise = exercise
 
 
+def parse_learner_code(text: str) -> ast.Module | None:
+    """The syntax tree of ``text``, or None when Python cannot read it.
+
+    Learner code can make the parser itself fail, not only with a syntax error: a null byte
+    raises ValueError, an expression nested thousands deep RecursionError or MemoryError.
+    """
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def forbidden_imports(text: str) -> list[str]:
     """Top-level names of forbidden libraries that the source imports."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
+    tree = parse_learner_code(text)
+    if tree is None:
         return []
     found = []
     for node in ast.walk(tree):

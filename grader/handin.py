@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath
 from typing import TypeVar
 
-from grader.calling import EXERCISES, join_cells, module_name, numbered_code_cells
+from grader.calling import EXERCISES, join_cells, module_name, numbered_code_cells, parse_learner_code
 
 MAX_FILE_BYTES = 2 * 1024**2  # a module or notebook larger than this is not a hand-in
 MAX_ZIP_MEMBERS = 2000
@@ -90,8 +90,10 @@ def _functions_by_exercise() -> dict[str, set[str]]:
             stub = tree_root / exercise / f"{module_name(exercise)}.py"
             if stub.is_file():
                 try:
-                    tree = ast.parse(stub.read_text(encoding="utf-8"))
-                except (SyntaxError, ValueError, OSError):
+                    tree = parse_learner_code(stub.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if tree is None:
                     continue
                 names[exercise] |= {
                     n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")
@@ -309,11 +311,9 @@ def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) ->
     parts: dict[str, list[str]] = {}
     current: str | None = None
     for text in code_cells:
-        try:
-            tree = ast.parse(text)
-            defined = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        except (SyntaxError, ValueError):
-            defined = []
+        tree = parse_learner_code(text)
+        body = tree.body if tree is not None else []
+        defined = [n.name for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
         owners = [owner_of[n] for n in defined if n in owner_of]
         if owners:
             current = owners[0]
@@ -355,8 +355,8 @@ def _why_unparsable(code: str) -> str | None:
         ast.parse(code)
     except SyntaxError as error:
         return f"{error.msg}, line {error.lineno}"
-    except (ValueError, RecursionError) as error:  # e.g. nested too deeply for the parser
-        return str(error)
+    except (ValueError, RecursionError, MemoryError) as error:  # e.g. nested too deeply for the parser
+        return str(error) or type(error).__name__
     return None
 
 
@@ -516,10 +516,11 @@ def _work_by_child(entries: Sequence[tuple[PurePosixPath, _Where]]) -> dict[str,
 
 def _definitions_hash(code: str, names: set[str]) -> str:
     """A hash of the definitions of ``names`` in ``code`` (of the whole text if it has none or does not parse)."""
+    tree = parse_learner_code(code)
     try:
-        tree = ast.parse(code)
-        text = "\n".join(ast.dump(node) for node in tree.body if getattr(node, "name", None) in names)
-    except (SyntaxError, ValueError, RecursionError):
+        body = tree.body if tree is not None else []
+        text = "\n".join(ast.dump(node) for node in body if getattr(node, "name", None) in names)
+    except RecursionError:  # ast.dump recurses as deep as the code nests
         text = ""
     return hashlib.sha256((text or code.strip()).encode("utf-8", "surrogateescape")).hexdigest()
 
@@ -715,9 +716,8 @@ def _near_miss(path: PurePath) -> tuple[str, str] | None:
 
 def _imported_names(code: str) -> set[str]:
     """The top-level names of the modules ``code`` imports (``helpers`` for ``from .helpers.x import y``)."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError):
+    tree = parse_learner_code(code)
+    if tree is None:
         return set()
     names = set()
     for node in ast.walk(tree):
@@ -774,9 +774,8 @@ def _other_files_notes(
 
 def imported_exercises(code: str) -> list[str]:
     """The earlier exercises a module imports (``from backprop import backprop`` -> 05_backprop)."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
+    tree = parse_learner_code(code)
+    if tree is None:
         return []
     names = set()
     for node in ast.walk(tree):

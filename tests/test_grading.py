@@ -634,6 +634,16 @@ def test_each_workers_folder_is_removed_before_the_next_exercise_runs(
     assert seen == [["run-0"], ["run-1"], ["run-2"]]
 
 
+def test_code_too_deep_for_the_ast_module_is_graded_like_any_other(tmp_path: Path, plan: grading.Plan) -> None:
+    # Python runs it, but ast.parse (the grader's look at imports) raises RecursionError.
+    (tmp_path / "deep" / "01_neuron").mkdir(parents=True)
+    deep = "x = " + "+".join(["1"] * 5000) + "\n"
+    (tmp_path / "deep" / "01_neuron" / "neuron.py").write_text(deep + solution("01_neuron"))
+    (result,) = grading.grade([grading.Submission("deep", tmp_path / "deep")], tmp_path / "out", plan, first_slot=SLOT)
+    assert grading.grader_faults([result]) == []
+    assert result["exercises"]["01_neuron"]["score"] == result["exercises"]["01_neuron"]["max"]
+
+
 def test_the_run_fingerprint_covers_the_graders_code(plan: grading.Plan, monkeypatch: pytest.MonkeyPatch) -> None:
     before = plan.key
     monkeypatch.setattr(grading, "grader_digest", lambda: "a fixed check")
