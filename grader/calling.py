@@ -12,6 +12,7 @@ import ast
 import difflib
 import importlib.util
 import inspect
+import io
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import site
 import sys
 import sysconfig
 import time
+import tokenize
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -533,6 +535,21 @@ def _notebook_stub_hash(path: Path) -> str | None:
     return nnkata.get("stub_sha256") if isinstance(nnkata, dict) else None
 
 
+def module_text(data: bytes) -> str:
+    """A module's text, decoded the way Python reads the file.
+
+    The encoding is the one its coding line declares (``# -*- coding: latin-1 -*-``), UTF-8
+    otherwise, without the BOM some Windows editors write. Bytes that do not decode become
+    U+FFFD instead of an error: one stray byte in a comment costs the learner nothing, and the
+    pytest run and the grader see the same code.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:  # an unknown encoding named, or a BOM that contradicts the coding line
+        encoding = "utf-8-sig"
+    return data.decode(encoding, errors="replace")
+
+
 def find_source(impl_root: Path, exercise: str) -> LearnerSource | None:
     """Locate an exercise's code under ``impl_root``.
 
@@ -547,7 +564,7 @@ def find_source(impl_root: Path, exercise: str) -> LearnerSource | None:
     module_path = folder / f"{name}.py"
     notebook_path = folder / f"{name}.ipynb"
     if module_path.is_file():
-        text = module_path.read_text(encoding="utf-8")
+        text = module_text(module_path.read_bytes())
         if notebook_path.is_file():
             stub_hash = _notebook_stub_hash(notebook_path)
             untouched = stub_hash == hashlib.sha256(text.encode("utf-8")).hexdigest()

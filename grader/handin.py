@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath
 from typing import TypeVar
 
-from grader.calling import EXERCISES, join_cells, module_name, numbered_code_cells, parse_learner_code
+from grader.calling import (
+    EXERCISES,
+    join_cells,
+    module_name,
+    module_text,
+    numbered_code_cells,
+    parse_learner_code,
+)
 
 MAX_FILE_BYTES = 2 * 1024**2  # a module or notebook larger than this is not a hand-in
 MAX_ZIP_MEMBERS = 2000
@@ -360,11 +367,6 @@ def _why_unparsable(code: str) -> str | None:
     return None
 
 
-def _module_text(data: bytes) -> str:
-    """A module's text; without the BOM some Windows editors write, which Python refuses in a string."""
-    return data.decode("utf-8-sig", errors="replace")
-
-
 def _comparable(code: str) -> bytes:
     """Code as compared with the stubs: with git's core.autocrlf a Windows checkout has CRLF."""
     return code.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8", "surrogateescape")
@@ -375,7 +377,7 @@ def _stub_hashes() -> frozenset[str]:
     """SHA-256 of the untouched stubs in ``exercises/``: a module equal to one holds no work."""
     repo = Path(__file__).resolve().parent.parent
     return frozenset(
-        hashlib.sha256(_comparable(_module_text(path.read_bytes()))).hexdigest()
+        hashlib.sha256(_comparable(module_text(path.read_bytes()))).hexdigest()
         for exercise in EXERCISES
         if (path := repo / "exercises" / exercise / f"{module_name(exercise)}.py").is_file()
     )
@@ -501,7 +503,7 @@ def _work_by_child(entries: Sequence[tuple[PurePosixPath, _Where]]) -> dict[str,
         try:
             data = _read_where(where)
             if path.suffix.lower() == ".py":
-                codes = {match.exercise: _module_text(data)}
+                codes = {match.exercise: module_text(data)}
             else:
                 cells = _notebook_cells(data, _shown(path), [])
                 codes = {match.exercise: join_cells(cells)[0]} if match else split_notebook(cells, functions)
@@ -606,7 +608,7 @@ def _collect(files: list[Path], base: Path, intake: Intake, others: Sequence[Pat
             continue
         origin = _shown(path.relative_to(base))
         try:
-            code = _module_text(_read_regular(path))
+            code = module_text(_read_regular(path))
         except (HandinError, OSError) as error:
             intake.notes.append(f"{origin}: {error}")
             continue

@@ -247,6 +247,17 @@ def test_a_syntax_error_names_the_file_and_line(make_tree):
     assert "Traceback" not in result.stdout
 
 
+def test_a_module_saved_with_a_bom_or_in_latin_1_runs_as_the_grader_runs_it(make_tree):
+    tree = make_tree({})
+    # Windows editors write a BOM, or Latin-1 without saying so; the grader reads both.
+    with_bom = tree / "01_neuron" / "neuron.py"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + with_bom.read_bytes())
+    latin_1 = tree / "02_sigmoid" / "sigmoid.py"
+    latin_1.write_bytes(b"# \xe9crit par moi\n" + latin_1.read_bytes())
+    result = run_pytest("exercises/01_neuron", "exercises/02_sigmoid", "--impl", str(tree))
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
 def test_importing_torch_is_refused_kindly(make_tree):
     tree = make_tree({"01_neuron": "import torch\n" + solution_text("01_neuron")})
     result = run_pytest("exercises/01_neuron", "--impl", str(tree))
