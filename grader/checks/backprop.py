@@ -51,6 +51,10 @@ NOT_RESTORED = (
     "your result matches differences taken without putting each entry back: after f(x − eps·e_i), "
     "set x[i] to its original value again, so that each difference moves one entry only."
 )
+ENTRY_REPLACED = (
+    "your result matches differences taken with x[i] set to +eps and −eps instead of moved by eps: "
+    "step from where the entry is, x[i] = original + eps and then x[i] = original − eps."
+)
 PERTURBED_IN_FLOAT32 = (
     "you changed x by eps in float32, which keeps only about 7 digits: x + 1e-6 is rounded, and "
     "the difference is mostly rounding. Work on a float64 copy: np.array(x, dtype=np.float64)."
@@ -131,10 +135,13 @@ def autograd_gradient(name: str, x: np.ndarray) -> np.ndarray:
     return array(gradient)
 
 
-def _differences(name: str, x: np.ndarray, eps: float, dtype: Any, central: bool, restore: bool = True) -> np.ndarray:
+def _differences(
+    name: str, x: np.ndarray, eps: float, dtype: Any, central: bool, restore: bool = True, shift: bool = True
+) -> np.ndarray:
     """A difference quotient of a known function computed in ``dtype``: the answer of a mistake.
 
-    ``restore=False`` leaves each entry where the last evaluation moved it.
+    ``restore=False`` leaves each entry where the last evaluation moved it; ``shift=False`` sets
+    the entry to ±eps instead of moving it by eps.
     """
     f = KNOWN_FUNCTIONS[name]
     x = np.array(x, dtype=dtype)
@@ -142,9 +149,10 @@ def _differences(name: str, x: np.ndarray, eps: float, dtype: Any, central: bool
     at_x = f(x)
     for index in np.ndindex(x.shape):
         original = x[index]
-        x[index] = original + eps
+        start = original if shift else 0
+        x[index] = start + eps
         above = f(x)
-        x[index] = original - eps if central else original
+        x[index] = start - eps if central else original
         below = f(x) if central else at_x
         if restore:
             x[index] = original
@@ -159,6 +167,7 @@ def _gradient_case(name: str, x: np.ndarray, eps: float | None) -> Case:
         Mistake(_differences(name, x, step, np.float64, central=False), FORWARD_DIFFERENCE),
         Mistake(2 * expected, HALF_STEP),
         Mistake(_differences(name, x, step, np.float64, central=True, restore=False), NOT_RESTORED),
+        Mistake(_differences(name, x, step, np.float64, central=True, shift=False), ENTRY_REPLACED),
     ]
     if x.dtype == np.float32:
         perturbed = _differences(name, x, step, np.float32, central=True)
