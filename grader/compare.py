@@ -288,6 +288,25 @@ def recognise(mistakes: list[Mistake], got: Any, tolerance: Tolerance) -> str:
     return ""
 
 
+_EQUALS = "your result equals "
+
+
+def recognise_shape(mistakes: list[Mistake], expected: Any, got: Any) -> str:
+    """For a result of the wrong shape: the first known mistake that gives that shape, or ''.
+
+    Its values differ too (else ``recognise`` would have named it), so a second mistake is
+    there as well; the shape alone still says where the first one is.
+    """
+    shape = getattr(got, "shape", None)
+    if shape is None or shape == getattr(expected, "shape", None):
+        return ""
+    for mistake in mistakes:
+        if mistake.message.startswith(_EQUALS) and getattr(mistake.value, "shape", None) == shape:
+            what = mistake.message[len(_EQUALS) :]
+            return f"your result has the shape of {what} Its values differ as well: look for a second mistake too."
+    return ""
+
+
 def _size_advice(function: str, expected: Any, got: Any) -> str:
     """What to check when a sliding window's output is off by one row or column, else ''."""
     if function not in OUTPUT_SIZES or not isinstance(got, np.ndarray) or not isinstance(expected, np.ndarray):
@@ -353,6 +372,7 @@ def judge_value(
             [*kinds, *lines],
             # A mistake that gives the right answer for this input would be named for any near miss.
             likely_mistake=recognise(telling_apart(mistakes or [], expected, tolerance), outcome.value, tolerance)
+            or recognise_shape(mistakes or [], expected, outcome.value)
             or _size_advice(function, expected, outcome.value),
         )
     if warning_advice is not None and outcome.warnings:

@@ -1,7 +1,7 @@
 """Checks of exercise 07: max_pool2d, against ``torch.nn.functional.max_pool2d``.
 
-The known mistakes are recomputed with PyTorch too: pooling with stride 1, average or min
-pooling instead of max, ceil mode instead of floor mode, and a running maximum started at 0.
+The known mistakes are recomputed with PyTorch too: pooling with stride 1 or with the stride
+left out, average or min pooling instead of max, ceil mode instead of floor mode, and a running maximum started at 0.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ EXERCISE = "07_pooling"
 STRIDE_ONE = (
     "your result equals max pooling with stride 1 (overlapping windows): when stride is None it "
     "defaults to kernel_size, so that the windows tile the image without overlapping."
+)
+STRIDE_IGNORED = (
+    "your result equals max pooling with stride = kernel_size, as if `stride` had not been given: "
+    "windows start every `stride` rows and columns, H_out = (H − kernel_size) // stride + 1."
 )
 AVERAGE = "your result is the average of each window: max pooling keeps the largest value, window.max()."
 MINIMUM = "your result is the smallest value of each window: max pooling keeps the largest, window.max()."
@@ -60,6 +64,8 @@ def _max_pool2d_case(
     mistakes = [Mistake(average, AVERAGE), Mistake(-_pool(-x, k, s), MINIMUM)]
     if s != 1:
         mistakes.append(Mistake(_pool(x, k, 1), STRIDE_ONE))
+    if s != k:
+        mistakes.append(Mistake(_pool(x, k, k), STRIDE_IGNORED))
     ceil = _pool(x, k, s, ceil_mode=True)
     if ceil.shape != expected.shape:
         mistakes.append(Mistake(ceil, CEIL_MODE))
