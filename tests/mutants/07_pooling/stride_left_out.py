@@ -3,8 +3,6 @@
 expect: as if `stride` had not been given
 """
 
-import numpy as np
-
 
 def max_pool2d(x, kernel_size=2, stride=None):
     n, c, h, w = x.shape
