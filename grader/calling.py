@@ -23,6 +23,7 @@ import time
 import tokenize
 import types
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -234,6 +235,11 @@ def to_plain(value: Any, where: str = "the result") -> Any:
         return tuple(items) if isinstance(value, tuple) else items
     if value is None:
         raise NotPlainError(f"{where} is None: did you forget a `return`?")
+    if isinstance(value, Iterator):  # a generator expression, zip(...), map(...)
+        raise NotPlainError(
+            f"{where} is a {type(value).__name__}, which hands out its items one at a time: make it a list, "
+            "with square brackets [... for ...] or list(...)"
+        )
     raise NotPlainError(f"{where} is a {type(value).__name__}; expected a number or a NumPy array")
 
 
@@ -335,16 +341,41 @@ def _raised_at(error: BaseException) -> types.TracebackType | None:
     the time limit while inside NumPy is reported at the learner's line that called NumPy, and
     the grader's own frames (the time limit's signal handler, say) are never where to look.
     """
-    tb, found, learners = error.__traceback__, None, None
+    learners = _learner_entries(error)
+    if learners:
+        return learners[-1]
+    tb, found = error.__traceback__, None
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR) or found is None:
+            found = tb
+        tb = tb.tb_next
+    return found
+
+
+def _learner_entries(error: BaseException) -> list[types.TracebackType]:
+    """The traceback entries in the learner's code, outermost first."""
+    entries, tb = [], error.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        ours = filename.startswith(_PACKAGE_DIR)
-        if not ours or found is None:
-            found = tb
-        if not ours and not filename.startswith(_LIBRARY_DIRS):
-            learners = tb
+        if not filename.startswith(_PACKAGE_DIR) and not filename.startswith(_LIBRARY_DIRS):
+            entries.append(tb)
         tb = tb.tb_next
-    return learners or found
+    return entries
+
+
+def _called_from(error: BaseException) -> types.TracebackType | None:
+    """Where the checked function's own file led into another file that raised ``error``, if it did.
+
+    A generator that sgd_step returns fails inside backprop.py, which may be right: the learner
+    should look at the last line of the file they are working on first.
+    """
+    learners = _learner_entries(error)
+    if len(learners) < 2:
+        return None
+    first_file = learners[0].tb_frame.f_code.co_filename
+    if learners[-1].tb_frame.f_code.co_filename == first_file:
+        return None
+    return [tb for tb in learners if tb.tb_frame.f_code.co_filename == first_file][-1]
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
@@ -376,10 +407,16 @@ def unwritten_function(error: NotImplementedError) -> tuple[str, str | None]:
 def _describe_exception(error: BaseException, function: Any) -> str:
     """``ValueError: shapes (3,) and (4,) not aligned (line 12 of neuron.py)``."""
     text = f"{type(error).__name__}: {error}"
-    raised = _raised_at(error)
-    if raised is not None:
-        code = raised.tb_frame.f_code
-        text += f" ({where(code.co_filename, raised.tb_lineno)}, in {code.co_name})"
+    places = [tb for tb in (_raised_at(error), _called_from(error)) if tb is not None]
+    if places:
+        text += (
+            " ("
+            + ", called from ".join(
+                f"{where(tb.tb_frame.f_code.co_filename, tb.tb_lineno)}, in {tb.tb_frame.f_code.co_name}"
+                for tb in places
+            )
+            + ")"
+        )
     if len(text) > 600:
         text = text[:600] + " ..."
     return text

@@ -129,7 +129,11 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
         hint = f"{SHAPE_HINT}: {shapes}." if SHAPE_ERROR.search(outcome.message) else ""
         return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint)
     if outcome.status == NOT_PLAIN:
-        return Diagnosis(f"`{function}` returned something that is not a number or a NumPy array.", [outcome.message])
+        return Diagnosis(
+            f"`{function}` returned something other than numbers (a number, a NumPy array, or a list or "
+            "tuple of those).",
+            [outcome.message],
+        )
     if outcome.status == NO_RESULT:
         return Diagnosis(f"`{function}` gave no answer.", [outcome.message])
     return Diagnosis(f"`{function}` failed ({outcome.status}).", [outcome.message])

@@ -175,6 +175,22 @@ def test_a_shape_error_gets_advice_on_shapes(make_tree):
     assert "likely mistake: two arrays' shapes do not fit together" in message and "one example per row" in message
 
 
+SGD_LIST = "new_weights = [w - learning_rate * g for w, g in zip(weights, grad_weights)]"
+SGD_GENERATOR = "new_weights = (w - learning_rate * g for w, g in zip(weights, grad_weights))"
+
+
+def test_an_error_in_an_earlier_file_also_names_the_line_of_this_one_that_led_there(make_tree):
+    message = failure_with_change(make_tree, "08_training", "train_matches_torch_sgd", SGD_LIST, SGD_GENERATOR)
+    assert re.search(
+        r"\(line \d+ of backprop\.py, in backprop, called from line \d+ of training\.py, in sgd_step\)", message
+    )
+
+
+def test_a_generator_returned_for_a_list_is_told_to_be_a_list(make_tree):
+    message = failure_with_change(make_tree, "08_training", "sgd_step_matches_torch_sgd", SGD_LIST, SGD_GENERATOR)
+    assert "the result[0] is a generator, which hands out its items one at a time: make it a list" in message
+
+
 def test_a_loop_that_never_ends_is_stopped_and_its_line_named(make_tree):
     from grader.pytest_plugin import CheckFailed, Runner
 
