@@ -43,7 +43,7 @@ import numpy as np
 from grader import handin, transport, worker
 from grader.calling import NO_RESULT, Call, Outcome, module_name
 from grader.checks import Case, Check, all_checks, judge_cases
-from grader.files import write_atomically
+from grader.files import remove_tree, write_atomically
 from grader.rubric import THRESHOLDS, Rubric
 from grader.sandbox import (
     LIMIT_CPU,
@@ -505,7 +505,7 @@ def grade_submission(
             finally:
                 # What a worker wrote goes with it: a hand-in holds at most one worker's disk cap
                 # at a time, not one per exercise until its last exercise is graded.
-                shutil.rmtree(workdir, ignore_errors=True)
+                remove_tree(workdir)
         else:
             message = f"nothing for exercise {exercise} was found in your hand-in."
             run = {"outcomes": None, "seconds": 0.0, "limit_hit": None, "isolation": None, "problem": message}
@@ -687,7 +687,7 @@ def grade(
         # thread outlasted the stop, both stay until this process ends; the next run removes it.
         if stopped_cleanly:
             if scratch is not None:
-                shutil.rmtree(scratch, ignore_errors=True)
+                remove_tree(scratch)
             release_slots(claimed)
     ordered = [batch.finished[s.learner] for s in submissions]
     write_gradebook(out, ordered, plan, shard, graded_now=learners, say=say)
@@ -760,7 +760,7 @@ class _Batch:
             save_result(out, result)
             return result
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            remove_tree(scratch)
 
     def stop(self) -> bool:
         """Stop the run: start no hand-in, kill the workers running; False if threads outlast STOP_SECONDS."""
@@ -893,13 +893,13 @@ def remove_stale_scratch(work: Path, held: Collection[int]) -> None:
             continue
         slot = int(match[1])
         if slot in held:
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder)
             continue
         handle = _lock_slot(slot)
         if handle is None:
             continue  # another grader holds that slot
         try:
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_tree(folder)
         finally:
             os.close(handle)
 
