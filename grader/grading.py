@@ -459,16 +459,19 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
                 problem = "the worker's answer does not match the questions asked."
         except (transport.TransportError, OSError, KeyError, TypeError, AttributeError) as error:
             problem = f"the worker's answer could not be read ({str(error)[:200]})."
-    if outcomes is None:
-        during = _running(workdir, calls)
-        outcomes = _no_result(len(calls), problem or _why_no_result(result, limits, problem, during))
+    # Whether the worker answered, not its return code: one that exits 0 may still be over a
+    # limit (the sandbox's last disk scan), and then every check fails for that reason.
+    answered = outcomes is not None
+    if not answered:
+        problem = problem or _why_no_result(result, limits, problem, _running(workdir, calls))
+        outcomes = _no_result(len(calls), problem)
     return {
         "outcomes": outcomes,
         "seconds": round(seconds, 3),
         "limit_hit": result.limit_hit if result is not None else None,
         "isolation": result.isolation if result is not None else None,
         "returncode": result.returncode if result is not None else None,
-        "problem": problem or (None if result is not None and result.returncode == 0 else outcomes[0].message),
+        "problem": None if answered else problem,
         "grader_fault": grader_fault,
     }
 

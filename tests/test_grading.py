@@ -634,6 +634,22 @@ def test_each_workers_folder_is_removed_before_the_next_exercise_runs(
     assert seen == [["run-0"], ["run-1"], ["run-2"]]
 
 
+def test_a_worker_over_the_disk_cap_as_it_exits_is_told_so_in_the_results(
+    tmp_path: Path, plan: grading.Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # It answered and exited 0, but wrote past the cap after the last scan: the final one finds it.
+    def over_the_cap_at_exit(command: list[str], workdir: Path, **kwargs: object) -> sandbox.SandboxResult:
+        (workdir / "outcomes.npz").write_bytes(b"an answer the grader must not read")
+        return sandbox.SandboxResult(0, "", "", 0.5, sandbox.LIMIT_DISK, isolation=sandbox.BUBBLEWRAP)
+
+    monkeypatch.setattr(grading, "run_sandboxed", over_the_cap_at_exit)
+    _handin(tmp_path / "one", solution("01_neuron"))
+    grading.grade([grading.Submission("one", tmp_path / "one")], tmp_path / "out", plan, jobs=1, first_slot=SLOT)
+    report = json.loads((tmp_path / "out" / "results.json").read_text())["learners"]["one"]["exercises"]["01_neuron"]
+    assert report["score"] == 0 and report["limit_hit"] == "disk"
+    assert report["problem"] is not None and "the disk space limit" in report["problem"]
+
+
 def test_code_too_deep_for_the_ast_module_is_graded_like_any_other(tmp_path: Path, plan: grading.Plan) -> None:
     # Python runs it, but ast.parse (the grader's look at imports) raises RecursionError.
     (tmp_path / "deep" / "01_neuron").mkdir(parents=True)
