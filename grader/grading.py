@@ -389,20 +389,25 @@ def _why_no_result(result: Any, limits: Limits, problem: str, during: str | None
     return text
 
 
+def _prepare_attempt(folder: Path, tree: Path, request: dict[str, Any]) -> tuple[Path, Path]:
+    """A fresh worker folder holding a copy of the hand-in and the request; returns (request, answer) paths."""
+    folder.mkdir(parents=True)
+    handin.copy_tree(tree, folder / "handin")
+    transport.save(request, folder / "request.npz")
+    return folder / "request.npz", folder / "outcomes.npz"
+
+
 def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slot: int) -> dict[str, Any]:
-    """Run one exercise's calls in a sandboxed worker; returns outcomes per call and run info."""
+    """Run one exercise's calls in a sandboxed worker; returns outcomes per call and run info.
+
+    Each attempt runs in a fresh folder in ``workdir`` (which the caller removes).
+    """
     plan = context.plan
     checks = [c for c in plan.checks if c.exercise == exercise]
     calls = [call for c in checks for case in plan.cases[c.id] for call in case.calls]
     needs_mnist = any(case.needs_mnist for c in checks for case in plan.cases[c.id])
-    workdir.mkdir(parents=True)
-    handin.copy_tree(tree, workdir / "handin")
-    request = workdir / "request.npz"
-    answer = workdir / "outcomes.npz"
-    transport.save(
-        {"exercise": exercise, "calls": calls, "mnist": str(context.mnist) if needs_mnist and context.mnist else None},
-        request,
-    )
+    mnist = str(context.mnist) if needs_mnist and context.mnist else None
+    request_data = {"exercise": exercise, "calls": calls, "mnist": mnist}
     limits = _limits(plan.rubric, exercise)
     readonly = [context.runtime] + ([context.mnist] if needs_mnist and context.mnist else [])
     env = {"PYTHONPATH": str(context.runtime), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
@@ -413,10 +418,12 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     grader_fault = False
     for attempt in range(2):
         _stop_if_interrupted(context)
+        attempt_folder = workdir / f"attempt-{attempt}"
+        request, answer = _prepare_attempt(attempt_folder, tree, request_data)
         try:
             result = run_sandboxed(
                 [sys.executable, str(context.runtime / "grader" / "worker.py"), str(request), str(answer)],
-                workdir,
+                attempt_folder,
                 readonly=readonly,
                 python_packages=("numpy",),
                 limits=limits,
@@ -433,6 +440,9 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
         # (A hand-in that kills itself just dies twice.)
         if attempt or result.returncode != -9 or result.limit_hit or result.stderr.strip() or answer.exists():
             break
+        # What it left must not count against the next attempt's disk cap, nor its running
+        # marker name the function the next one was in.
+        remove_tree(attempt_folder)
     # An interrupted run kills its workers: what they left says nothing about the hand-in.
     _stop_if_interrupted(context)
     seconds = time.monotonic() - started
@@ -463,7 +473,7 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     # limit (the sandbox's last disk scan), and then every check fails for that reason.
     answered = outcomes is not None
     if not answered:
-        problem = problem or _why_no_result(result, limits, problem, _running(workdir, calls))
+        problem = problem or _why_no_result(result, limits, problem, _running(attempt_folder, calls))
         outcomes = _no_result(len(calls), problem)
     return {
         "outcomes": outcomes,

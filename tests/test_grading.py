@@ -625,7 +625,8 @@ def test_each_workers_folder_is_removed_before_the_next_exercise_runs(
     seen: list[list[str]] = []
 
     def writing_worker(command: list[str], workdir: Path, **kwargs: object) -> None:
-        seen.append(sorted(p.name for p in workdir.parent.iterdir() if p.name.startswith("run-")))
+        scratch = workdir.parent.parent  # workdir is run-<exercise>/attempt-<n>
+        seen.append(sorted(p.name for p in scratch.iterdir() if p.name.startswith("run-")))
         (workdir / "ballast.bin").write_bytes(bytes(1 << 20))
         raise OSError("stopped after writing")
 
@@ -648,6 +649,39 @@ def test_a_worker_over_the_disk_cap_as_it_exits_is_told_so_in_the_results(
     report = json.loads((tmp_path / "out" / "results.json").read_text())["learners"]["one"]["exercises"]["01_neuron"]
     assert report["score"] == 0 and report["limit_hit"] == "disk"
     assert report["problem"] is not None and "the disk space limit" in report["problem"]
+
+
+def test_a_worker_tried_again_after_an_unexplained_kill_starts_from_a_fresh_folder(
+    tmp_path: Path, plan: grading.Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grader import worker
+
+    folders: list[Path] = []
+    seen_by_the_second: dict[str, object] = {}
+
+    def killed_from_outside(command: list[str], workdir: Path, **kwargs: object) -> sandbox.SandboxResult:
+        folders.append(workdir)
+        if len(folders) == 1:  # stopped in weighted_sum (call 0), having filled the disk and changed the code
+            (workdir / worker.RUNNING).write_text("0")
+            (workdir / "ballast.bin").write_bytes(bytes(1 << 20))
+            (workdir / "handin" / "01_neuron" / "neuron.py").write_text("changed by the first attempt")
+        else:
+            seen_by_the_second["first folder left"] = folders[0].exists()
+            seen_by_the_second["files"] = sorted(p.name for p in workdir.iterdir())
+            seen_by_the_second["code"] = (workdir / "handin" / "01_neuron" / "neuron.py").read_text()
+        return sandbox.SandboxResult(-9, "", "", 0.5, None, isolation=sandbox.BUBBLEWRAP)
+
+    monkeypatch.setattr(grading, "run_sandboxed", killed_from_outside)
+    _handin(tmp_path / "one", solution("01_neuron"))
+    (result,) = grading.grade([grading.Submission("one", tmp_path / "one")], tmp_path / "out", plan, first_slot=SLOT)
+    assert len(folders) == 2 and folders[0] != folders[1]
+    assert seen_by_the_second == {
+        "first folder left": False,  # its files no longer count against the second attempt's cap
+        "files": ["handin", "request.npz"],
+        "code": solution("01_neuron"),
+    }
+    problem = result["exercises"]["01_neuron"]["problem"]
+    assert "exit status -9" in problem and "weighted_sum" not in problem  # not the first attempt's marker
 
 
 def test_code_too_deep_for_the_ast_module_is_graded_like_any_other(tmp_path: Path, plan: grading.Plan) -> None:
