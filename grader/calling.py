@@ -294,7 +294,7 @@ def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mn
                 message = str(error)
                 if unwritten != call.function:
                     # The stub that raised is another function: the learner's is written.
-                    message = f"calls `{unwritten}`, which is not written yet ({error})"
+                    message = f"{_CALLS}{unwritten}`, which is not written yet ({error})"
                 return Outcome(NOT_IMPLEMENTED, message=message, seconds=time.perf_counter() - start, source=source)
             except Exception as error:
                 return Outcome(
@@ -392,6 +392,16 @@ _LIBRARY_DIRS = (
         for form in (Path(folder), Path(folder).resolve())
     },
 )
+
+
+_CALLS = "calls `"
+
+
+def called_stub(outcome: Outcome) -> str | None:
+    """The other function, still a stub, that the call reached (``calls `feedforward`, ...``), if any."""
+    if outcome.status != NOT_IMPLEMENTED or not outcome.message.startswith(_CALLS):
+        return None
+    return outcome.message[len(_CALLS) :].split("`", 1)[0]
 
 
 def unwritten_function(error: NotImplementedError) -> tuple[str, str | None]:

@@ -23,6 +23,7 @@ from grader.calling import (
     RAISED,
     Call,
     Outcome,
+    called_stub,
 )
 
 
@@ -117,7 +118,7 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
     if outcome.ok:
         return None
     if outcome.status == NOT_IMPLEMENTED:
-        if outcome.message.startswith("calls `"):  # an earlier exercise's stub: write that one first
+        if called_stub(outcome):  # an earlier exercise's stub: write that one first
             return Diagnosis(f"`{function}` {outcome.message}: write that one first.")
         return Diagnosis(f"`{function}` is not written yet (it still raises NotImplementedError).", not_started=True)
     if outcome.status == MISSING:

@@ -23,10 +23,13 @@ from typing import Any
 import pytest
 
 from grader.calling import (
+    API,
     EXERCISES,
     LearnerImportError,
     LearnerModules,
     MnistData,
+    Outcome,
+    called_stub,
     forbidden_imports,
     forbidden_message,
     module_name,
@@ -234,10 +237,22 @@ class Runner:
             raise CheckFailed(f"{verdict.message} Start with {readme}.", not_started=True)
         if verdict.message:
             prints = printed[verdict.shown].report() if verdict.shown is not None else ""
-            raise CheckFailed("\n".join(filter(None, [verdict.message, prints])))
+            raise CheckFailed(
+                "\n".join(filter(None, [verdict.message, prints])), blocked_by=_stub_reached(outcomes, exercise)
+            )
 
     def _prints_into(self, printed: PrintedText) -> contextlib.AbstractContextManager:
         return contextlib.redirect_stdout(printed) if self.capture_prints else contextlib.nullcontext()
+
+
+def _stub_reached(outcomes: list[Outcome], exercise: str) -> str | None:
+    """The other exercise whose unwritten function the checked code called, if it did: fix that first."""
+    for outcome in outcomes:
+        stub = called_stub(outcome)
+        owner = next((e for e, functions in API.items() if stub in functions), None)
+        if owner not in (None, exercise):
+            return owner
+    return None
 
 
 def check_test(exercise: str, name: str) -> Callable[..., None]:

@@ -149,6 +149,8 @@ def test_an_earlier_exercise_left_as_a_stub_is_named_not_the_function_that_calls
     assert not failed.value.not_started  # feedforward is written: it is blocked, not untouched
     assert "`feedforward` calls `layer_weighted_sums`, which is not written yet" in str(failed.value)
     assert "exercises/01_neuron/README.md" in str(failed.value)
+    result = run_pytest("exercises/03_feedforward", "--impl", str(runner.modules.impl_root))
+    assert "Fix first: 01_neuron" in result.stdout and "(01_neuron fails first)" in result.stdout
 
 
 def test_a_result_computed_in_float32_is_named_so_and_not_blamed_on_a_mistake_it_is_not(make_tree):
