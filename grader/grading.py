@@ -835,8 +835,16 @@ def _lock_slot(slot: int) -> int | None:
     """The descriptor holding an flock on ``slot``'s lock file, or None if another process holds it."""
     import fcntl
 
-    SLOT_LOCKS.mkdir(mode=0o700, exist_ok=True)
-    handle = os.open(SLOT_LOCKS / f"{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    path = SLOT_LOCKS / f"{slot}.lock"
+    try:
+        SLOT_LOCKS.mkdir(mode=0o700, exist_ok=True)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        # Most often the folder is another user's, made by their grader (it is 0700).
+        raise GradingError(
+            f"cannot open the sandbox slot lock {path}: {error.strerror or error}. This user needs a folder "
+            f"{SLOT_LOCKS} of its own: remove that one if no grader runs, or run with TMPDIR set to another folder"
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -956,7 +964,18 @@ def grader_faults(results: Iterable[dict[str, Any]]) -> list[str]:
 
 def save_result(out: Path, result: dict[str, Any]) -> None:
     """Write one learner's ``results/<learner>.json`` (what a re-run reads to skip them)."""
-    write_atomically(out / "results" / f"{result['learner']}.json", json.dumps(result, indent=1))
+    _write_output(out / "results" / f"{result['learner']}.json", json.dumps(result, indent=1))
+
+
+def _write_output(path: Path, text: str, mode: int = 0o644) -> None:
+    """``write_atomically``, with a failure raised as a one-line ``GradingError`` naming the file."""
+    try:
+        write_atomically(path, text, mode)
+    except OSError as error:
+        raise GradingError(
+            f"cannot write {path}: {error.strerror or error}. Make sure this user may write there and the disk "
+            "has room, or give another --out"
+        ) from None
 
 
 def read_result(path: Path) -> dict[str, Any] | None:
@@ -1072,12 +1091,12 @@ def write_report(out: Path, results: list[dict[str, Any]], header: dict[str, Any
     """
     layout = Layout.from_header(header)
     for result in results:
-        write_atomically(out / "feedback" / f"{result['learner']}.md", feedback(result, layout))
-    write_atomically(out / "gradebook.csv", gradebook(results, layout))
+        _write_output(out / "feedback" / f"{result['learner']}.md", feedback(result, layout))
+    _write_output(out / "gradebook.csv", gradebook(results, layout))
     summary = {
         **header,
         "learners": {r["learner"]: {k: v for k, v in r.items() if k != "skipped"} for r in results},
     }
     # It holds the secret seed: only the instructor reads it (under the sandbox's weakest level a
     # worker of a later run sees whatever its uid may read).
-    write_atomically(out / "results.json", json.dumps(summary, indent=1), mode=0o600)
+    _write_output(out / "results.json", json.dumps(summary, indent=1), mode=0o600)

@@ -259,6 +259,41 @@ def test_out_must_be_a_folder_that_can_be_written(tmp_path: Path, capsys: pytest
     assert a_file.read_text() == "learner,total\n"
 
 
+def test_a_result_that_cannot_be_written_ends_the_run_with_one_line_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader import cli
+
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text(ONE_EXERCISE_RUBRIC)
+    handin = _handin(tmp_path / "ada", solution("01_neuron"))
+    out = tmp_path / "out"
+    (out / "results" / "ada.json").mkdir(parents=True)  # in the way of ada's result
+    command = ["grade", str(handin), "--out", str(out), "--rubric", str(rubric_path), "-j", "1"]
+    assert cli.main([*command, "--first-slot", str(SLOT)]) == 1
+    error = capsys.readouterr().err
+    assert "Traceback" not in error
+    assert error.splitlines()[-1].startswith(f"error: cannot write {out / 'results' / 'ada.json'}: Is a directory. ")
+    assert error.splitlines()[-1].endswith("or give another --out")
+
+
+def test_a_sandbox_slot_lock_that_cannot_be_opened_is_one_line_saying_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader import cli
+
+    locks = tmp_path / "nnkata-slots"
+    (locks / f"{SLOT}.lock").mkdir(parents=True)  # as root, the one way to make os.open fail
+    monkeypatch.setattr(grading, "SLOT_LOCKS", locks)
+    handin = _handin(tmp_path / "ada", solution("01_neuron"))
+    command = ["grade", str(handin), "--out", str(tmp_path / "out"), "-j", "1", "--first-slot", str(SLOT)]
+    assert cli.main(command) == 1
+    error = capsys.readouterr().err
+    assert len(error.splitlines()) == 1, error  # no traceback
+    assert error.startswith(f"error: cannot open the sandbox slot lock {locks / f'{SLOT}.lock'}: Is a directory. ")
+    assert "run with TMPDIR set to another folder" in error
+
+
 @pytest.mark.parametrize(
     ("option", "value", "says"),
     [
