@@ -538,6 +538,9 @@ def _two_learners(one: dict[str, set[str]], other: dict[str, set[str]]) -> bool:
 
 # How well a file name matches an exercise's, best first (see _exercise_named).
 EXACT_NAME, OTHER_CASE, DOWNLOAD_COPY = 0, 1, 2
+# A notebook named after no exercise (kata.ipynb), its cells shared out by the functions they
+# define: ranked after every file named after the exercise, however loosely.
+NOT_NAMED = 3
 
 
 @dataclass(frozen=True)
@@ -586,10 +589,11 @@ def _collect(files: list[Path], base: Path, intake: Intake, others: Sequence[Pat
     """Choose each exercise's code among ``files`` and write it out; note what the learner should know.
 
     Every module and notebook holding code for an exercise is a candidate: modules before
-    notebooks, each kind best name first (``_exercise_named``), then the shallowest, then by
-    name. The first candidate that is not an untouched stub is graded (the first of all when
-    every one is), and the others are named in notes (see ``_choose``). ``others`` are the files
-    (relative to ``base``) that cannot hold work: with ``files``, what ``_other_files_notes`` names.
+    notebooks, each kind best name first (``_exercise_named``; a notebook named after no exercise
+    last), then the shallowest, then by name. The first candidate that is not an untouched stub
+    is graded (the first of all when every one is), and the others are named in notes (see
+    ``_choose``). ``others`` are the files (relative to ``base``) that cannot hold work: with
+    ``files``, what ``_other_files_notes`` names.
     """
 
     def rank(path: Path) -> tuple[tuple[int, int], int, tuple[str, ...]]:
@@ -597,7 +601,7 @@ def _collect(files: list[Path], base: Path, intake: Intake, others: Sequence[Pat
         relative = path.relative_to(base)
         match = _exercise_named(path.name)
         in_folder = match is not None and len(relative.parts) >= 2 and relative.parts[-2] == match.exercise
-        preference = match.preference() if match else (EXACT_NAME, 0)
+        preference = match.preference() if match else (NOT_NAMED, 0)
         return (preference, len(relative.parts) - (1 if in_folder else 0), relative.parts)
 
     ranked = sorted(files, key=rank)

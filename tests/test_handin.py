@@ -249,6 +249,19 @@ def test_a_worked_notebook_set_aside_for_a_worked_module_is_noted(tmp_path: Path
     assert handin.normalise(root, tmp_path / "tree2").notes == []
 
 
+def test_the_notebook_named_after_the_exercise_is_graded_before_one_named_otherwise(tmp_path: Path) -> None:
+    root = tmp_path / "handin"
+    root.mkdir()
+    (root / "neuron.ipynb").write_text(notebook([solution("01_neuron")]))
+    # Sorted first by name, and holding other work on 01_neuron (plus the only 02_sigmoid).
+    tried = solution("01_neuron").replace("return", "return 0 +")
+    (root / "kata.ipynb").write_text(notebook(["import numpy as np", tried, solution("02_sigmoid")]))
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.found == {"01_neuron": "neuron.ipynb", "02_sigmoid": "kata.ipynb"}
+    assert intake.notes == ["kata.ipynb was set aside for 01_neuron: neuron.ipynb was graded instead"]
+    assert (intake.root / "01_neuron" / "neuron.py").read_text().strip() == solution("01_neuron").strip()
+
+
 def test_names_that_are_not_utf8_are_shown_escaped(tmp_path: Path) -> None:
     root = os.fsencode(tmp_path) + b"/devoir_\xe9"  # named on a system whose names are Latin-1
     try:
@@ -398,8 +411,8 @@ def test_a_code_cell_that_does_not_parse_is_left_out_with_a_note(tmp_path: Path)
     intake = handin.normalise(root, tmp_path / "tree")
     assert sorted(intake.found) == ["01_neuron", "02_sigmoid", "07_pooling"]
     assert [note.split(" (")[0] for note in intake.notes] == [
+        "code cell 3 of pooling.ipynb does not parse",  # named after an exercise: read first
         "code cell 3 of alice.ipynb does not parse",
-        "code cell 3 of pooling.ipynb does not parse",
     ]
     assert all(note.endswith(", line 1): it was left out") for note in intake.notes)
     for exercise in intake.found:
