@@ -91,8 +91,11 @@ SHAPE_HINT = (
 )
 # The shapes to compare with, by function (the dense layers' for every other one).
 SHAPE_REMINDERS = {
+    "flatten": "images are (N, H, W) and the result (N, H·W): keep the first axis, images.reshape(len(images), -1)",
+    "one_hot": "labels are (N,) and the result (N, num_classes)",
     "convolve2d": "image is (H, W) and kernel (kh, kw)",
-    "conv2d": "x is (N, C_in, H, W) and weight (C_out, C_in, kh, kw); np.pad pads every axis unless told which",
+    "conv2d": "x is (N, C_in, H, W) and weight (C_out, C_in, kh, kw); np.pad pads every axis unless told "
+    "which; bias is (C_out,), and bias[:, None, None] lines it up with the (C_out, H_out, W_out) of each image",
     "max_pool2d": "x is (N, C, H, W), and each window covers the last two axes",
 }
 DENSE_SHAPES = "weights are (n_out, n_in), and a batch has one example per row"
@@ -185,7 +188,7 @@ def differences(
         )
     if isinstance(expected, int):
         if not isinstance(got, int) or isinstance(got, bool):
-            hint = " (return a Python int, e.g. int(total))" if isinstance(got, (float, np.ndarray)) else ""
+            hint = " (wrap the value you return in int(...))" if isinstance(got, (float, np.ndarray)) else ""
             return [f"{where}: expected int {expected}, got {kind_of(got)}{hint}"]
         return [] if got == expected else [f"{where}: expected {expected}, got {got}"]
     if isinstance(expected, float):

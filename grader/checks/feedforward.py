@@ -36,6 +36,10 @@ EXERCISE = "03_feedforward"
 # network fails with probability about 2e-9 per statistic; the classic mistakes miss by hundreds.
 STANDARD_ERRORS = 6.0
 
+ONE_LONG_VECTOR = (
+    "your result is every image's pixels in one long vector: flatten each image on its own and keep "
+    "the first axis, images.reshape(len(images), -1), shape (N, H·W)."
+)
 COLUMN_MAJOR = (
     "your rows hold each image read column by column (the image transposed): reshape reads "
     "NumPy's row-by-row order, so reshape the images as they are, without transposing them or "
@@ -84,7 +88,10 @@ def _flatten_case(rng: np.random.Generator, shape: tuple[int, int, int], dtype: 
     else:
         images = rng.uniform(0, 1, shape).astype(dtype)
     expected = array(torch.flatten(tensor(images), start_dim=1))
-    mistakes = [Mistake(array(torch.flatten(tensor(images).transpose(1, 2), start_dim=1)), COLUMN_MAJOR)]
+    mistakes = [
+        Mistake(array(torch.flatten(tensor(images).transpose(1, 2), start_dim=1)), COLUMN_MAJOR),
+        Mistake(images.reshape(-1), ONE_LONG_VECTOR),
+    ]
     return Case(Call("flatten", (images,)), expected, FLOAT64, mistakes)
 
 
