@@ -39,16 +39,16 @@ NO_STRIDE = (
 NO_BIAS = "your result equals the convolution without the bias: add bias[o] to every pixel of output channel o."
 LAST_CHANNEL = (
     "your result uses only the last input channel: each output channel adds up what its kernels see "
-    "in all C_in input channels, out[n, o] = Σ_c x[n, c] ⋆ weight[o, c] + bias[o] (with a loop over c, "
+    "in all C_in input channels, out[n, o] = Σ_c convolve2d(x[n, c], weight[o, c]) + bias[o] (with a loop over c, "
     "accumulate with += instead of assigning with =)."
 )
 FIRST_CHANNEL = (
     "your result uses only the first input channel: each output channel adds up what its kernels see "
-    "in all C_in input channels, out[n, o] = Σ_c x[n, c] ⋆ weight[o, c] + bias[o]."
+    "in all C_in input channels, out[n, o] = Σ_c convolve2d(x[n, c], weight[o, c]) + bias[o]."
 )
 CHANNELS_AVERAGED = (
     "your result averages over the input channels: each output channel adds them up, "
-    "out[n, o] = Σ_c x[n, c] ⋆ weight[o, c] + bias[o] (a sum, not a mean)."
+    "out[n, o] = Σ_c convolve2d(x[n, c], weight[o, c]) + bias[o] (a sum, not a mean)."
 )
 CHANNELS_NOT_SUMMED = (
     "your result keeps one map per input channel, shape (N, C_out, C_in, H_out, W_out): add them "
