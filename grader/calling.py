@@ -659,20 +659,27 @@ def parse_learner_code(text: str) -> ast.Module | None:
         return None
 
 
+def imported_modules(code: str, *, relative: bool = False) -> set[str]:
+    """The dotted names of the modules ``code`` imports anywhere (``numpy.linalg``, ``backprop``).
+
+    Relative imports (``from .helpers import x``: ``helpers``) count only with ``relative``:
+    a learner's module runs as a top-level module, where they fail, so they reach no library.
+    """
+    tree = parse_learner_code(code)
+    if tree is None:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and (relative or node.level == 0):
+            names.add(node.module)
+    return names
+
+
 def forbidden_imports(text: str) -> list[str]:
     """Top-level names of forbidden libraries that the source imports."""
-    tree = parse_learner_code(text)
-    if tree is None:
-        return []
-    found = []
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
-        found += [n.split(".")[0] for n in names if n.split(".")[0] in FORBIDDEN_LIBRARIES]
-    return sorted(set(found))
+    return sorted({name.split(".")[0] for name in imported_modules(text)}.intersection(FORBIDDEN_LIBRARIES))
 
 
 def forbidden_message(what: str, banned: list[str]) -> str:

@@ -36,6 +36,7 @@ from typing import TypeVar
 
 from grader.calling import (
     EXERCISES,
+    imported_modules,
     join_cells,
     module_name,
     module_text,
@@ -720,20 +721,6 @@ def _near_miss(path: PurePath) -> tuple[str, str] | None:
     return None
 
 
-def _imported_names(code: str) -> set[str]:
-    """The top-level names of the modules ``code`` imports (``helpers`` for ``from .helpers.x import y``)."""
-    tree = parse_learner_code(code)
-    if tree is None:
-        return set()
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
-        elif isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-    return names
-
-
 def _other_files_notes(
     files: Sequence[Path], others: Sequence[Path], base: Path, graded: dict[str, _Module]
 ) -> list[str]:
@@ -760,7 +747,7 @@ def _other_files_notes(
     notes = [note for exercise in EXERCISES for note in near.get(exercise, [])[:3]]
     importers: dict[str, list[str]] = {}  # a module's name -> the files graded that import it
     for module in graded.values():
-        for name in _imported_names(module.code):
+        for name in {name.split(".")[0] for name in imported_modules(module.code, relative=True)}:
             users = importers.setdefault(name, [])
             if _shown(module.path.name) not in users:
                 users.append(_shown(module.path.name))
@@ -780,15 +767,7 @@ def _other_files_notes(
 
 def imported_exercises(code: str) -> list[str]:
     """The earlier exercises a module imports (``from backprop import backprop`` -> 05_backprop)."""
-    tree = parse_learner_code(code)
-    if tree is None:
-        return []
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-        elif isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+    names = imported_modules(code)
     return [e for e in EXERCISES if module_name(e) in names]
 
 
