@@ -348,7 +348,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         merged = shards.merge([Path(d) for d in args.shards], out)
-    except shards.ShardError as error:
+    except (shards.ShardError, grading.GradingError) as error:
         raise UserError(str(error)) from None
     for warning in merged.warnings:
         print(f"warning: {warning}", file=sys.stderr)

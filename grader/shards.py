@@ -156,7 +156,12 @@ def merge(directories: Sequence[Path], out: Path) -> Merged:
     header["shard"] = None
     header["merged_from"] = len(shards)
     results = [learners[learner][1] for learner in sorted(learners)]
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise ShardError(f"--out {out} is a file: give a folder for the merged gradebook, results and feedback")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ShardError(f"cannot write to --out {out}: {error.strerror or error}") from None
     for result in results:
         grading.save_result(out, result)
     grading.write_report(out, results, header)

@@ -190,6 +190,23 @@ def test_merge_warns_of_a_missing_shard_and_refuses_what_is_not_a_shard(
         shards.merge([graded["1"], graded["2"]], graded["2"])
 
 
+def test_merge_into_a_place_it_cannot_write_says_so_in_one_line(graded: dict[str, Path], tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for out, message in [
+        (blocker, f"--out {blocker} is a file: give a folder"),
+        (blocker / "merged", f"cannot write to --out {blocker / 'merged'}: Not a directory"),
+    ]:
+        done = run_cli("merge", str(graded["1"]), str(graded["2"]), "--out", str(out))
+        assert done.returncode != 0 and message in done.stderr and "Traceback" not in done.stderr
+    # The folder is fine but a file inside it is not: the writer's own one-line error, not a traceback.
+    out = tmp_path / "merged"
+    (out / "gradebook.csv").mkdir(parents=True)
+    done = run_cli("merge", str(graded["1"]), str(graded["2"]), "--out", str(out))
+    assert done.returncode != 0 and f"cannot write {out / 'gradebook.csv'}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_an_empty_shard_writes_an_empty_gradebook(graded: dict[str, Path], tmp_path: Path) -> None:
     empty = next(i for i in range(1, 51) if not any(shards.shard_of(x, 50) == i for x in LEARNERS))
     out = tmp_path / "empty"
