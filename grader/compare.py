@@ -89,6 +89,13 @@ SHAPE_HINT = (
     "two arrays' shapes do not fit together. Print the .shape of each array on that line and compare "
     "them with the shapes in the docstring"
 )
+# NumPy refusing to write into a view that shares its memory with other entries or with the input.
+READ_ONLY_ERROR = re.compile(r"is read-only")
+READ_ONLY_HINT = (
+    "that array is a read-only view (sliding_window_view and broadcast_to give those, and its entries "
+    "share memory with the input): compute a new array from it instead of changing it in place, e.g. "
+    "np.sort(windows, axis=-1) for windows.sort(axis=-1), or change a .copy() of it"
+)
 # The shapes to compare with, by function (the dense layers' for every other one).
 SHAPE_REMINDERS = {
     "flatten": "images are (N, H, W) and the result (N, H·W): keep the first axis, images.reshape(len(images), -1)",
@@ -130,7 +137,11 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
         return Diagnosis(f"your code could not be imported, so `{function}` could not be checked.", [outcome.message])
     if outcome.status == RAISED:
         shapes = SHAPE_REMINDERS.get(function, DENSE_SHAPES)
-        hint = f"{SHAPE_HINT}: {shapes}." if SHAPE_ERROR.search(outcome.message) else ""
+        hint = ""
+        if SHAPE_ERROR.search(outcome.message):
+            hint = f"{SHAPE_HINT}: {shapes}."
+        elif READ_ONLY_ERROR.search(outcome.message):
+            hint = f"{READ_ONLY_HINT}."
         return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint)
     if outcome.status == NOT_PLAIN:
         return Diagnosis(

@@ -177,6 +177,14 @@ def test_a_shape_error_gets_advice_on_shapes(make_tree):
     assert "likely mistake: two arrays' shapes do not fit together" in message and "one example per row" in message
 
 
+def test_writing_into_a_read_only_view_is_told_to_compute_a_new_array(make_tree):
+    line = "return windows.max(axis=(4, 5))"
+    in_place = "windows.sort(axis=-1)\n    return windows[..., -1].max(axis=-1)"
+    message = failure_with_change(make_tree, "07_pooling", "max_pool2d_matches_torch", line, in_place)
+    assert "ValueError: sort array is read-only" in message
+    assert "likely mistake: that array is a read-only view" in message and "np.sort(windows, axis=-1)" in message
+
+
 SGD_LIST = "new_weights = [w - learning_rate * g for w, g in zip(weights, grad_weights)]"
 SGD_GENERATOR = "new_weights = (w - learning_rate * g for w, g in zip(weights, grad_weights))"
 
