@@ -210,7 +210,13 @@ def differences(
         return _value_lines(np.float64(expected), np.float64(got), tolerance, where)
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
-            return [f"{where}: expected {kind_of(expected)}, got {kind_of(got)}"]
+            # tolist(), or rows gathered in a list, is the usual way to end up here.
+            advice = (
+                ": return a NumPy array (np.array(...) of it, or no .tolist())"
+                if isinstance(got, (list, tuple))
+                else ""
+            )
+            return [f"{where}: expected {kind_of(expected)}, got {kind_of(got)}{advice}"]
         if got.shape != expected.shape:
             transposed = (
                 " (the expected shape, transposed)" if got.ndim == 2 and got.shape == expected.shape[::-1] else ""
@@ -386,6 +392,8 @@ def judge_value(
         kinds = [f"expected: {kind_of(expected)}", f"got:      {kind_of(outcome.value)}"]
         if kind_of(expected) == kind_of(outcome.value) and isinstance(expected, (tuple, list)):
             kinds = []  # "tuple of 2" twice says nothing: the lines below name the part that differs
+        elif f"expected {kind_of(expected)}, got {kind_of(outcome.value)}" in lines[0]:
+            kinds = []  # the line below says both already
         return Diagnosis(
             f"`{function}` returned a wrong result.",
             [*kinds, *lines],

@@ -177,6 +177,15 @@ def test_a_shape_error_gets_advice_on_shapes(make_tree):
     assert "likely mistake: two arrays' shapes do not fit together" in message and "one example per row" in message
 
 
+def test_a_list_returned_for_an_array_is_said_once_with_what_to_return(make_tree):
+    line = "return activations @ weights.T + biases"
+    message = failure_with_change(
+        make_tree, "01_neuron", "layer_weighted_sums_matches_torch_linear", line, f"return ({line[7:]}).tolist()"
+    )
+    assert "result: expected array of shape (3,), float64, got list of 3: return a NumPy array" in message
+    assert message.count("list of 3") == 1
+
+
 def test_writing_into_a_read_only_view_is_told_to_compute_a_new_array(make_tree):
     line = "return windows.max(axis=(4, 5))"
     in_place = "windows.sort(axis=-1)\n    return windows[..., -1].max(axis=-1)"
