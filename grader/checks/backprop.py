@@ -42,6 +42,10 @@ NO_OUTPUT_SIGMA_PRIME = (
 SIGN_FLIPPED = (
     "your gradients have the wrong sign: the cost's gradient points uphill, and ∂C/∂a_L = a_L − y, not y − a_L."
 )
+REVERSED = (
+    "your gradients are in reverse layer order: the backward pass meets the last layer first, so "
+    "put each gradient at its layer's index (grad_weights[layer] = ...) or reverse the lists before returning them."
+)
 FORWARD_DIFFERENCE = (
     "your result matches the forward difference (f(x + eps·e_i) − f(x)) / eps, whose error is "
     "about eps: use the central difference (f(x + eps·e_i) − f(x − eps·e_i)) / (2·eps)."
@@ -89,6 +93,7 @@ def _backprop_case(rng: np.random.Generator, sizes: list[int], batch: int | None
     mistakes = [
         Mistake(network_gradients(network, cross_entropy / examples), NO_OUTPUT_SIGMA_PRIME),
         Mistake(scaled(expected, -1), SIGN_FLIPPED),
+        Mistake((expected[0][::-1], expected[1][::-1]), REVERSED),
     ]
     if examples > 1:
         mistakes.insert(0, Mistake(scaled(expected, examples), SUMMED))
