@@ -60,7 +60,7 @@ from grader.sandbox import (
 
 RESULT_VERSION = 1
 GRADER_DIR = Path(__file__).resolve().parent
-RUNTIME_FILES = ("calling.py", "files.py", "transport.py", "worker.py")
+RUNTIME_FILES = ("calling.py", "files.py", "loading.py", "transport.py", "worker.py")
 
 
 class GradingError(Exception):
@@ -261,7 +261,7 @@ def discover(
 
 
 def prepare_runtime(directory: Path) -> Path:
-    """A copy of the worker and the two NumPy-only modules it imports, and nothing else."""
+    """A copy of the worker and the NumPy-only modules it imports (``RUNTIME_FILES``), and nothing else."""
     package = directory / "grader"
     package.mkdir(parents=True, exist_ok=True)
     (package / "__init__.py").write_text('"""The worker\'s copy of the grader modules it needs."""\n')

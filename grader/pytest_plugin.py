@@ -25,18 +25,19 @@ import pytest
 from grader.calling import (
     API,
     EXERCISES,
+    FORBIDDEN_IMPORT,
+    IMPORT_FAILED,
     LearnerImportError,
     LearnerModules,
     MnistData,
     Outcome,
     called_stub,
-    forbidden_imports,
-    forbidden_message,
     module_name,
     perform,
 )
 from grader.checks import checks_of, failure_report, get_check, judge_cases
 from grader.compare import outcome_problem
+from grader.loading import LoadedExercise, load_exercise
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -183,40 +184,25 @@ class Runner:
         """Run one check; raises ``CheckFailed`` with a readable message when it fails."""
         check = get_check(exercise, name)
         try:
-            source = self.modules.source(exercise)
+            loaded = load_exercise(self.modules, exercise)
         except LearnerImportError as error:
             raise CheckFailed(str(error)) from None
-        if source is None:
+        if loaded.source is None:
             raise CheckFailed(
                 f"There is no {module_name(exercise)}.py in {self.where(exercise)}/: "
                 f"the file for exercise {exercise} is missing or renamed."
             )
-        shown = self.modules.display(source.origin)
-        banned = forbidden_imports(source.text)
-        if banned:
-            raise CheckFailed(forbidden_message(f"{shown} imports", banned))
-        try:
-            module = self.modules.load(exercise)
-        except LearnerImportError as error:
-            earlier = error.exercise if error.exercise != exercise else None
-            message = f"{shown} could not be imported: {error}"
-            root = error.exercise or exercise
-            if root in self._told:
-                # One syntax error fails every check of every exercise that imports the file:
-                # the whole message once, then a line per check.
-                message = f"{shown} could not be imported: " + (
-                    f"it builds on exercise {earlier}, which fails first (its error is shown above)."
-                    if earlier
-                    else "the same error as above."
-                )
-            self._told.add(root)
-            raise CheckFailed(message, blocked_by=earlier) from None
+        if loaded.status == FORBIDDEN_IMPORT:
+            raise CheckFailed(loaded.message)
+        if loaded.status == IMPORT_FAILED:
+            raise self._import_failure(exercise, loaded)
         if check.function in self._stopped:
             # It would most likely wait as long again, for nothing new.
             raise CheckFailed(
                 f"`{check.function}` was not called again: it was stopped in an earlier check "
                 f"({self._stopped[check.function]}), still running after the time limit. Fix that one first."
             )
+        module, shown = loaded.module, loaded.shown
         cases = check.cases()
         outcomes = []
         printed = []
@@ -240,6 +226,21 @@ class Runner:
             raise CheckFailed(
                 "\n".join(filter(None, [verdict.message, prints])), blocked_by=_stub_reached(outcomes, exercise)
             )
+
+    def _import_failure(self, exercise: str, loaded: LoadedExercise) -> CheckFailed:
+        """The failure of a module that did not import: in full once, then one line per check."""
+        root = loaded.failed_exercise or exercise
+        earlier = root if root != exercise else None
+        message = loaded.message
+        if root in self._told:
+            # One syntax error fails every check of every exercise that imports the file.
+            message = f"{loaded.shown} could not be imported: " + (
+                f"it builds on exercise {earlier}, which fails first (its error is shown above)."
+                if earlier
+                else "the same error as above."
+            )
+        self._told.add(root)
+        return CheckFailed(message, blocked_by=earlier)
 
     def _prints_into(self, printed: PrintedText) -> contextlib.AbstractContextManager:
         return contextlib.redirect_stdout(printed) if self.capture_prints else contextlib.nullcontext()

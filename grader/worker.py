@@ -18,17 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from grader import transport
-from grader.calling import (
-    FORBIDDEN_IMPORT,
-    IMPORT_FAILED,
-    LearnerImportError,
-    LearnerModules,
-    MnistData,
-    Outcome,
-    forbidden_imports,
-    forbidden_message,
-    perform,
-)
+from grader.calling import LearnerModules, MnistData, Outcome, perform
+from grader.loading import load_exercise
 
 HANDIN = "handin"
 # The index of the call in progress, so that a worker stopped by a limit can be told which call
@@ -59,26 +50,16 @@ def run(request_path: Path, outcomes_path: Path) -> None:
     exercise = request["exercise"]
     calls = request["calls"]
     root = request_path.parent / HANDIN
-    modules = LearnerModules(root, root)
-    source = modules.source(exercise)
+    loaded = load_exercise(LearnerModules(root, root), exercise)
     outcomes: list[Outcome]
-    shown = modules.display(source.origin) if source is not None else ""
-    banned = forbidden_imports(source.text) if source is not None else []
-    if banned:
-        message = forbidden_message(f"{shown} imports", banned)
-        outcomes = [Outcome(FORBIDDEN_IMPORT, message=message, source=shown) for _ in calls]
+    if loaded.module is None:
+        outcomes = [Outcome(loaded.status, message=loaded.message, source=loaded.shown) for _ in calls]
     else:
-        try:
-            module = modules.load(exercise)
-        except LearnerImportError as error:
-            message = f"{shown or exercise} could not be imported: {error}"
-            outcomes = [Outcome(IMPORT_FAILED, message=message, source=shown) for _ in calls]
-        else:
-            loader = mnist_loader(request.get("mnist"))
-            outcomes = []
-            for index, call in enumerate(calls):
-                (request_path.parent / RUNNING).write_text(str(index))
-                outcomes.append(perform(module, call, source=shown, mnist_loader=loader))
+        loader = mnist_loader(request.get("mnist"))
+        outcomes = []
+        for index, call in enumerate(calls):
+            (request_path.parent / RUNNING).write_text(str(index))
+            outcomes.append(perform(loaded.module, call, source=loaded.shown, mnist_loader=loader))
     transport.save({"exercise": exercise, "outcomes": outcomes}, outcomes_path)
 
 
