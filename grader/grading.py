@@ -497,63 +497,101 @@ def grade_submission(
     """Grade the hand-in ``handin.normalise`` laid out in ``intake.root``, one worker per exercise."""
     plan = context.plan
     tree = intake.root
+    exercises: dict[str, dict[str, Any]] = {}
+    grader_fault = False
+    for number, exercise in enumerate(plan.exercises):
+        if exercise not in intake.found:
+            exercises[exercise] = exercise_report(
+                plan, exercise, _not_run(f"nothing for exercise {exercise} was found in your hand-in.")
+            )
+            continue
+        workdir = scratch / f"run-{number}"
+        try:
+            run = run_exercise(context, tree, exercise, workdir, slot)
+        finally:
+            # What a worker wrote goes with it: a hand-in holds at most one worker's disk cap
+            # at a time, not one per exercise until its last exercise is graded.
+            remove_tree(workdir)
+        module = tree / exercise / f"{module_name(exercise)}.py"
+        uses = handin.imported_exercises(module.read_text(encoding="utf-8", errors="replace"))
+        exercises[exercise] = exercise_report(plan, exercise, run, uses)
+        grader_fault = grader_fault or run["grader_fault"]
+    return learner_result(
+        submission,
+        plan,
+        # A result of the grader's failure, not the learner's, never matches: the next run grades again.
+        key="" if grader_fault else result_key(plan, intake),
+        content_hash=intake.content_hash,
+        grader_fault=grader_fault,
+        notes=intake.notes,
+        found=intake.found,
+        exercises=exercises,
+    )
+
+
+def _not_run(problem: str) -> dict[str, Any]:
+    """What ``run_exercise`` returns, for an exercise no worker ran: every check fails with ``problem``."""
+    return {"outcomes": None, "seconds": 0.0, "limit_hit": None, "isolation": None, "problem": problem}
+
+
+def exercise_report(plan: Plan, exercise: str, run: dict[str, Any], uses: list[str] | None = None) -> dict[str, Any]:
+    """One exercise's part of a result: how its worker ran, and each check's points and message.
+
+    ``run`` is what ``run_exercise`` returned (or ``_not_run``); its outcomes are judged against
+    the plan's cases, or, when there are none, every check fails with its problem. ``uses``
+    (the exercises its module imports) is recorded when the exercise was handed in.
+    """
+    checks = [c for c in plan.checks if c.exercise == exercise]
+    report: dict[str, Any] = {key: run[key] for key in ("seconds", "limit_hit", "isolation", "problem")}
+    report["checks"] = {}
+    if uses is not None:
+        report["uses"] = uses
+    position = 0
+    earned = 0.0  # summed unrounded, so 3 checks of 10/3 points make 10, not 9.9999
+    for check in checks:
+        cases = plan.cases[check.id]
+        count = sum(len(case.calls) for case in cases)
+        if run["outcomes"] is None:
+            fraction, message = 0.0, run["problem"]
+        else:
+            verdict = judge_cases(check, cases, run["outcomes"][position : position + count])
+            fraction, message = verdict.credit, verdict.message
+        position += count
+        earned += plan.points[check.id] * fraction
+        report["checks"][check.id] = {
+            "points": round(plan.points[check.id] * fraction, 4),
+            "max": round(plan.points[check.id], 4),
+            "passed": fraction == 1.0,
+            "message": message,
+        }
+    report["score"] = round(earned, 4)
+    report["max"] = round(sum(plan.points[check.id] for check in checks), 4)
+    return report
+
+
+def learner_result(
+    submission: Submission,
+    plan: Plan,
+    *,
+    key: str,
+    content_hash: str | None,
+    grader_fault: bool,
+    notes: list[str],
+    found: dict[str, Any],
+    exercises: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """A learner's whole result (``results/<learner>.json``), around its exercises' reports."""
     result: dict[str, Any] = {
         "version": RESULT_VERSION,
         "learner": submission.learner,
         "source": str(submission.path),
-        "key": result_key(plan, intake),
+        "key": key,
         "fingerprint": plan.key,  # which run's gradebook may hold this result (see saved_results)
-        "content_hash": intake.content_hash,
-        "grader_fault": False,
-        "notes": intake.notes,
-        "found": intake.found,
-        "exercises": {},
     }
-    for number, exercise in enumerate(plan.exercises):
-        checks = [c for c in plan.checks if c.exercise == exercise]
-        if exercise in intake.found:
-            workdir = scratch / f"run-{number}"
-            try:
-                run = run_exercise(context, tree, exercise, workdir, slot)
-            finally:
-                # What a worker wrote goes with it: a hand-in holds at most one worker's disk cap
-                # at a time, not one per exercise until its last exercise is graded.
-                remove_tree(workdir)
-        else:
-            message = f"nothing for exercise {exercise} was found in your hand-in."
-            run = {"outcomes": None, "seconds": 0.0, "limit_hit": None, "isolation": None, "problem": message}
-        report: dict[str, Any] = {
-            key_: run[key_] for key_ in ("seconds", "limit_hit", "isolation", "problem") if key_ in run
-        }
-        report["checks"] = {}
-        if exercise in intake.found:
-            module = tree / exercise / f"{module_name(exercise)}.py"
-            report["uses"] = handin.imported_exercises(module.read_text(encoding="utf-8", errors="replace"))
-        position = 0
-        earned = 0.0  # summed unrounded, so 3 checks of 10/3 points make 10, not 9.9999
-        for check in checks:
-            cases = plan.cases[check.id]
-            count = sum(len(case.calls) for case in cases)
-            if run["outcomes"] is None:
-                fraction, message = 0.0, run["problem"]
-            else:
-                verdict = judge_cases(check, cases, run["outcomes"][position : position + count])
-                fraction, message = verdict.credit, verdict.message
-            position += count
-            earned += plan.points[check.id] * fraction
-            report["checks"][check.id] = {
-                "points": round(plan.points[check.id] * fraction, 4),
-                "max": round(plan.points[check.id], 4),
-                "passed": fraction == 1.0,
-                "message": message,
-            }
-        report["score"] = round(earned, 4)
-        report["max"] = round(sum(plan.points[check.id] for check in checks), 4)
-        result["exercises"][exercise] = report
-        if run.get("grader_fault"):
-            result["key"] = ""  # the grader's failure, not the learner's: grade again next run
-            result["grader_fault"] = True
-    result["total"] = round(sum(e["score"] for e in result["exercises"].values()), 2)
+    if content_hash is not None:
+        result["content_hash"] = content_hash
+    result.update(grader_fault=grader_fault, notes=notes, found=found, exercises=exercises)
+    result["total"] = round(sum(e["score"] for e in exercises.values()), 2)
     return result
 
 
@@ -927,34 +965,17 @@ def remove_stale_scratch(work: Path, held: Collection[int]) -> None:
 
 def failed_result(submission: Submission, plan: Plan, message: str) -> dict[str, Any]:
     """The result of a hand-in the grader itself failed on: 0 everywhere, with ``message``."""
-    exercises = {}
-    for exercise in plan.exercises:
-        checks = {
-            c.id: {"points": 0.0, "max": round(plan.points[c.id], 4), "passed": False, "message": message}
-            for c in plan.checks
-            if c.exercise == exercise
-        }
-        exercises[exercise] = {
-            "seconds": 0.0,
-            "limit_hit": None,
-            "isolation": None,
-            "problem": message,
-            "checks": checks,
-            "score": 0.0,
-            "max": round(sum(plan.points[c.id] for c in plan.checks if c.exercise == exercise), 4),
-        }
-    return {
-        "version": RESULT_VERSION,
-        "learner": submission.learner,
-        "source": str(submission.path),
-        "key": "",  # never matches: the next run grades the hand-in again
-        "fingerprint": plan.key,
-        "grader_fault": True,
-        "notes": [message],
-        "found": {},
-        "exercises": exercises,
-        "total": 0.0,
-    }
+    exercises = {exercise: exercise_report(plan, exercise, _not_run(message)) for exercise in plan.exercises}
+    return learner_result(
+        submission,
+        plan,
+        key="",  # never matches: the next run grades the hand-in again
+        content_hash=None,
+        grader_fault=True,
+        notes=[message],
+        found={},
+        exercises=exercises,
+    )
 
 
 def grader_faults(results: Iterable[dict[str, Any]]) -> list[str]:
