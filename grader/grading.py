@@ -263,12 +263,13 @@ def discover(
 def prepare_runtime(directory: Path) -> Path:
     """A copy of the worker and the NumPy-only modules it imports (``RUNTIME_FILES``), and nothing else."""
     package = directory / "grader"
-    package.mkdir(parents=True, exist_ok=True)
-    (package / "__init__.py").write_text('"""The worker\'s copy of the grader modules it needs."""\n')
-    for name in RUNTIME_FILES:
-        shutil.copyfile(GRADER_DIR / name, package / name)
-    for path in [directory, package, *package.iterdir()]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
+    with _writing(f"the workers' copy of the grader in {directory}"):
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text('"""The worker\'s copy of the grader modules it needs."""\n')
+        for name in RUNTIME_FILES:
+            shutil.copyfile(GRADER_DIR / name, package / name)
+        for path in [directory, package, *package.iterdir()]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
     return directory
 
 
@@ -282,11 +283,12 @@ def prepare_mnist(directory: Path) -> Path:
         raise GradingError(
             f"a check trains on MNIST, and the grader needs the dataset before grading anything: {error}"
         ) from None
-    directory.mkdir(parents=True, exist_ok=True)
-    np.save(directory / "mnist_images.npy", np.ascontiguousarray(images, dtype=np.uint8))
-    np.save(directory / "mnist_labels.npy", np.ascontiguousarray(labels))
-    for path in [directory, *directory.iterdir()]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
+    with _writing(f"the workers' copy of MNIST in {directory}"):
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / "mnist_images.npy", np.ascontiguousarray(images, dtype=np.uint8))
+        np.save(directory / "mnist_labels.npy", np.ascontiguousarray(labels))
+        for path in [directory, *directory.iterdir()]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
     return directory
 
 
@@ -990,11 +992,21 @@ def save_result(out: Path, result: dict[str, Any]) -> None:
 
 def _write_output(path: Path, text: str, mode: int = 0o644) -> None:
     """``write_atomically``, with a failure raised as a one-line ``GradingError`` naming the file."""
-    try:
+    with _writing(str(path)):
         write_atomically(path, text, mode)
+
+
+@contextlib.contextmanager
+def _writing(what: str) -> Iterator[None]:
+    """Turn an ``OSError`` in the block into a one-line ``GradingError``: ``what`` could not be written, and why.
+
+    A full disk or a folder this user may not write to is the instructor's to fix, not a traceback to read.
+    """
+    try:
+        yield
     except OSError as error:
         raise GradingError(
-            f"cannot write {path}: {error.strerror or error}. Make sure this user may write there and the disk "
+            f"cannot write {what}: {error.strerror or error}. Make sure this user may write there and the disk "
             "has room, or give another --out"
         ) from None
 

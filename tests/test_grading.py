@@ -277,6 +277,37 @@ def test_a_result_that_cannot_be_written_ends_the_run_with_one_line_naming_the_f
     assert error.splitlines()[-1].endswith("or give another --out")
 
 
+def test_a_workers_copy_of_the_grader_that_cannot_be_written_is_one_line_naming_the_folder(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "a_file"
+    not_a_folder.write_text("")
+    with pytest.raises(grading.GradingError) as refused:
+        grading.prepare_runtime(not_a_folder / "runtime")
+    assert str(refused.value) == (
+        f"cannot write the workers' copy of the grader in {not_a_folder / 'runtime'}: Not a directory. "
+        "Make sure this user may write there and the disk has room, or give another --out"
+    )
+
+
+def test_a_workers_copy_of_mnist_on_a_full_disk_is_one_line_naming_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from grader import mnist
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(mnist, "load_mnist", lambda part: (np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)))
+    monkeypatch.setattr(np, "save", disk_full)
+    with pytest.raises(grading.GradingError) as refused:
+        grading.prepare_mnist(tmp_path / "mnist")
+    assert str(refused.value) == (
+        f"cannot write the workers' copy of MNIST in {tmp_path / 'mnist'}: No space left on device. "
+        "Make sure this user may write there and the disk has room, or give another --out"
+    )
+
+
 def test_a_sandbox_slot_lock_that_cannot_be_opened_is_one_line_saying_what_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
