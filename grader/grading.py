@@ -449,7 +449,11 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     _stop_if_interrupted(context)
     seconds = time.monotonic() - started
     outcomes: list[Outcome] | None = None
-    ended_early = result is not None and result.returncode == 0 and not os.path.lexists(answer)
+    # A limit hit is named before a missing answer: the sandbox's last disk scan can find one
+    # in a worker that exited 0, and it is the limit that decides the grade.
+    ended_early = (
+        result is not None and result.limit_hit is None and result.returncode == 0 and not os.path.lexists(answer)
+    )
     if ended_early:
         # The worker always answers before it exits: the learner's code ended it (os._exit(0)).
         problem = (

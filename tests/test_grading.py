@@ -717,6 +717,21 @@ def test_a_worker_over_the_disk_cap_as_it_exits_is_told_so_in_the_results(
     assert report["problem"] is not None and "the disk space limit" in report["problem"]
 
 
+def test_a_worker_over_the_disk_cap_that_exits_without_answering_is_told_the_limit(
+    tmp_path: Path, plan: grading.Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The learner's code wrote past the cap and then ended the worker (os._exit(0)) before it answered.
+    def over_the_cap_without_an_answer(command: list[str], workdir: Path, **kwargs: object) -> sandbox.SandboxResult:
+        return sandbox.SandboxResult(0, "", "", 0.5, sandbox.LIMIT_DISK, isolation=sandbox.BUBBLEWRAP)
+
+    monkeypatch.setattr(grading, "run_sandboxed", over_the_cap_without_an_answer)
+    _handin(tmp_path / "one", solution("01_neuron"))
+    (result,) = grading.grade([grading.Submission("one", tmp_path / "one")], tmp_path / "out", plan, first_slot=SLOT)
+    report = result["exercises"]["01_neuron"]
+    assert report["score"] == 0 and report["limit_hit"] == "disk"
+    assert report["problem"] == grading.stopped_message(sandbox.LIMIT_DISK, sandbox.Limits())
+
+
 def test_a_worker_tried_again_after_an_unexplained_kill_starts_from_a_fresh_folder(
     tmp_path: Path, plan: grading.Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
