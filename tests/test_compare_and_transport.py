@@ -91,6 +91,45 @@ def test_a_known_mistake_is_named():
     assert diagnosis is not None and diagnosis.likely_mistake == "you doubled it"
 
 
+def _judged(cases_and_values: list[tuple[float, float, list[Mistake]]]) -> str:
+    """The message of a check whose cases expect, got and know the mistakes given."""
+    from grader.checks import Case, Check, judge_cases
+
+    check = Check("01_neuron", "f_works", "f", "f works", lambda rng: [])
+    cases = [
+        Case(Call("f", (float(n),)), expected, mistakes=mistakes)
+        for n, (expected, _, mistakes) in enumerate(cases_and_values)
+    ]
+    outcomes = [Outcome("ok", value=got) for _, got, _ in cases_and_values]
+    return judge_cases(check, cases, outcomes).message
+
+
+def test_a_mistake_one_case_matches_by_coincidence_is_not_named():
+    doubled = "you doubled it"
+    # The first case's wrong value happens to be the doubled one; the others tell doubling apart
+    # and got something else: the code does not double, it is wrong in some other way.
+    message = _judged([
+        (4.0, 8.0, [Mistake(8.0, doubled)]),
+        (5.0, 7.0, [Mistake(10.0, doubled)]),
+        (6.0, 9.0, [Mistake(12.0, doubled)]),
+    ])  # fmt: skip
+    assert "3 of 3 cases fail" in message and doubled not in message
+    # A case that names the coincidence names the next mistake its value matches instead.
+    message = _judged([
+        (4.0, 8.0, [Mistake(8.0, doubled), Mistake(8.0, "you added 4")]),
+        (5.0, 7.0, [Mistake(10.0, doubled)]),
+        (6.0, 9.0, [Mistake(12.0, doubled)]),
+    ])  # fmt: skip
+    assert "likely mistake: you added 4" in message
+    # Where most cases got the doubled value, one that did not is a second mistake: still named.
+    message = _judged([
+        (4.0, 8.0, [Mistake(8.0, doubled)]),
+        (5.0, 10.0, [Mistake(10.0, doubled)]),
+        (6.0, 13.0, [Mistake(12.0, doubled)]),
+    ])  # fmt: skip
+    assert f"likely mistake: {doubled}" in message
+
+
 @pytest.mark.parametrize(
     "value",
     [object(), {"a": 1}, "text", np.array(["a"]), np.array([object()]), None],

@@ -13,13 +13,13 @@ import importlib
 import importlib.util
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from grader.calling import EXERCISES, Call, Outcome, module_name
-from grader.compare import FLOAT64, SHAPE_HINT, Diagnosis, Mistake, Tolerance, judge_value
+from grader.compare import FLOAT64, SHAPE_HINT, Diagnosis, Mistake, Tolerance, judge_value, recognise, telling_apart
 
 Judge = Callable[["Case", list[Outcome]], "Diagnosis | None"]
 
@@ -94,6 +94,7 @@ def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Ver
     A judge that cannot make sense of a value fails the case; it never stops the run.
     """
     failures: list[tuple[Case, Diagnosis]] = []
+    values: list[Any] = []  # the value each failing case got, when it got one
     position = 0
     for case in cases:
         mine = outcomes[position : position + len(case.calls)]
@@ -106,13 +107,48 @@ def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Ver
             return Verdict(0.0, diagnosis.headline, not_started=True)
         if diagnosis is not None:
             failures.append((case, diagnosis))
+            values.append(mine[0].value if case.judge is None and mine[0].ok else _NO_VALUE)
     if not failures:
         return Verdict(1.0)
+    failures = _without_coincidences(failures, values)
     credit = min(float(d.credit or 0.0) for _, d in failures)
     shown = next(i for i, case in enumerate(cases) if case is most_telling(failures)[0])
     return Verdict(
         credit if 0.0 <= credit < 1.0 else 0.0, failure_report(check.summary, failures, len(cases)), shown=shown
     )
+
+
+_NO_VALUE = object()
+
+
+def _telling_mistakes(case: Case) -> list[Mistake]:
+    return telling_apart(case.mistakes, case.expected, case.tolerance)
+
+
+def _without_coincidences(failures: list[tuple[Case, Diagnosis]], values: list[Any]) -> list[tuple[Case, Diagnosis]]:
+    """The failures, with every mistake named by coincidence named no more.
+
+    A mistake is a coincidence when more failing cases tell it apart (their input gives it a
+    value of its own) and got another value than got its value: σ(z)² equals σ(z) only where σ
+    is exactly 0 or 1, and n_out + n_in equals n_out·n_in + n_in only for 2 inputs and 3 outputs.
+    A case that named a coincidence names the next mistake it matches instead, if any. (Two
+    mistakes at once also give values no single one gives, which is why one case is not enough.)
+    """
+    votes: dict[str, int] = {}  # the cases that got a mistake's value, minus those that did not
+    for (case, _), value in zip(failures, values):
+        if value is not _NO_VALUE:
+            for mistake in _telling_mistakes(case):
+                votes[mistake.message] = votes.get(mistake.message, 0) + (
+                    1 if recognise([mistake], value, case.tolerance) else -1
+                )
+    coincidences = {message for message, vote in votes.items() if vote < 0}
+    kept = []
+    for (case, diagnosis), value in zip(failures, values):
+        if value is not _NO_VALUE and diagnosis.likely_mistake in coincidences:
+            others = [m for m in _telling_mistakes(case) if m.message not in coincidences]
+            diagnosis = replace(diagnosis, likely_mistake=recognise(others, value, case.tolerance))
+        kept.append((case, diagnosis))
+    return kept
 
 
 def most_telling(failures: list[tuple[Case, Diagnosis]]) -> tuple[Case, Diagnosis]:
