@@ -17,6 +17,10 @@ TRANSPOSED_W = (
     "neuron j; compute W·a (or a @ W.T for a batch)."
 )
 NO_BIAS = "your result equals W·a without the bias: add b."
+ONE_SUM = (
+    "every entry of your result is the sum of all of W's products, plus b: np.sum adds the whole "
+    "layer into one number, and each neuron needs the sum of its own row: W @ a (np.sum(W * a, axis=1))."
+)
 BATCH_TRANSPOSED = (
     "your result is the right answer transposed, laid out as (n_out, batch): the examples of a "
     "batch are rows, so compute a @ W.T + b, which gives (batch, n_out)."
@@ -51,6 +55,8 @@ def _linear_case(rng: np.random.Generator, n_out: int, n_in: int, batch: int | N
     activations = rng.uniform(0, 1, (n_in,) if batch is None else (batch, n_in)).astype(dtype)
     expected = array(torch.nn.functional.linear(tensor(activations), tensor(weights), tensor(biases)))
     mistakes = [Mistake(expected - biases, NO_BIAS)]
+    if batch is None:
+        mistakes.append(Mistake(np.sum(weights * activations) + biases, ONE_SUM))
     if n_out == n_in:
         mistakes.append(Mistake(activations @ weights + biases, TRANSPOSED_W))
     if batch is not None and batch == n_out:

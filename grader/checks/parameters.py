@@ -26,6 +26,10 @@ INPUT_BIASES = (
     "you also counted biases for the input layer: input neurons only pass the data on, so a layer "
     "has n_out biases, for its own neurons."
 )
+BIASES_PER_INPUT = (
+    "you gave each layer n_in biases, one per input: a bias belongs to a neuron the layer computes, "
+    "so a layer has n_out biases."
+)
 CONV_FORGOT_BIASES = "you counted only the kernels: with bias=True each filter also has one bias."
 CONV_FORGOT_IN_CHANNELS = (
     "you left out in_channels: each filter has a kh × kw kernel for every input channel, "
@@ -48,6 +52,7 @@ def _dense_case(sizes: list[int]) -> Case:
         Mistake(sum(sizes), NEURONS),
         Mistake(sum(n_in + n_out for n_in, n_out in pairwise(sizes)) + biases, SUM_NOT_PRODUCT),
         Mistake(weights + biases + sizes[0], INPUT_BIASES),
+        Mistake(weights + sum(sizes[:-1]), BIASES_PER_INPUT),
     ]
     return Case(Call("count_parameters", (sizes,)), torch_count(network), mistakes=mistakes)
 

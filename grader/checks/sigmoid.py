@@ -23,6 +23,13 @@ DERIVATIVE_OF_Z = (
     "your result equals z·(1 − z): the formula σ(z)·(1 − σ(z)) applies to σ(z), not to z; "
     "compute s = sigmoid(z) first, then s * (1 - s)."
 )
+SIGMA_TIMES_ONE_MINUS_Z = (
+    "your result equals σ(z)·(1 − z): the second factor is 1 − σ(z), not 1 − z; "
+    "with s = sigmoid(z), return s * (1 - s)."
+)
+SIGMA_SQUARED = (
+    "your result equals σ(z)·σ(z): 1 − σ(−z) is σ(z) again, not 1 − σ(z); with s = sigmoid(z), return s * (1 - s)."
+)
 OVERFLOW = (
     "np.exp(-z) overflows to inf for large negative z (e^x is inf for x above about 709 in float64, "
     "88 in float32). Use e = np.exp(-np.abs(z)), which is never above 1, and take 1 / (1 + e) where "
@@ -57,7 +64,12 @@ def _answers(function: str, z: np.ndarray | float) -> tuple[np.ndarray, list[Mis
     if function == "sigmoid":
         return s, [Mistake(sigmoid_and_prime(-np.asarray(z))[0], SIGN_FLIPPED)]
     z_array = np.asarray(z)
-    return slope, [Mistake(s, FORGOT_DERIVATIVE), Mistake(z_array * (1 - z_array), DERIVATIVE_OF_Z)]
+    return slope, [
+        Mistake(s, FORGOT_DERIVATIVE),
+        Mistake(z_array * (1 - z_array), DERIVATIVE_OF_Z),
+        Mistake(s * (1 - z_array), SIGMA_TIMES_ONE_MINUS_Z),
+        Mistake(s * s, SIGMA_SQUARED),
+    ]
 
 
 def _inputs(rng: np.random.Generator, dtype: type) -> list[np.ndarray | float]:
