@@ -22,9 +22,8 @@ from grader import grading, rubric, sandbox
 from grader.calling import EXERCISES, Call, MnistData, module_name
 from grader.checks import Case, Check, exercises_with_checks
 from grader.compare import Tolerance
+from tests.conftest import EXERCISES_DIR, REPO, SOLUTIONS, notebook_json, solution_text, solution_texts, write_handin
 
-REPO = Path(__file__).resolve().parent.parent
-SOLUTIONS = REPO / "solutions"
 # Training on MNIST takes minutes: these tests grade every other exercise that exists.
 FAST = [e for e in exercises_with_checks() if e != "08_training"]
 # Away from the slots test_sandbox uses: a sandbox sweeps its slot's uid, so runs must not share one.
@@ -33,43 +32,28 @@ FAST_RUBRIC = "total = 100\n[exercises]\n" + "".join(f'"{e}" = 1\n' for e in FAS
 ONE_EXERCISE_RUBRIC = 'total = 100\n[exercises]\n"01_neuron" = 1\n'
 
 
-def solution(exercise: str) -> str:
-    return (SOLUTIONS / exercise / f"{module_name(exercise)}.py").read_text()
-
-
 @pytest.fixture(scope="module")
 def plan() -> grading.Plan:
     return grading.build_plan(rubric.parse(FAST_RUBRIC), seed=3)
 
 
-def notebook(cells: list[str]) -> str:
-    cells_json = [{"cell_type": "code", "metadata": {}, "source": c, "outputs": []} for c in cells]
-    return json.dumps({"cells": cells_json, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
-
-
 def make_handins(root: Path) -> dict[str, Path]:
     """One learner per accepted layout, all complete, plus the stubs and a broken notebook."""
-    handins = {}
-    layout = root / "layout"
-    flat = root / "flat"
-    nested = root / "nested" / "my-kata"
-    for exercise in FAST:
-        (layout / exercise).mkdir(parents=True, exist_ok=True)
-        (layout / exercise / f"{module_name(exercise)}.py").write_text(solution(exercise))
-        for folder in (flat, nested):
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{module_name(exercise)}.py").write_text(solution(exercise))
-    handins["layout"], handins["flat"], handins["nested"] = layout, flat, root / "nested"
+    handins = {
+        "layout": write_handin(root / "layout", solution_texts(FAST)),
+        "flat": write_handin(root / "flat", solution_texts(FAST), flat=True),
+        "nested": write_handin(root / "nested" / "my-kata", solution_texts(FAST), flat=True).parent,
+    }
     archive = root / "zipped.zip"
     with zipfile.ZipFile(archive, "w") as z:
         for exercise in FAST:
-            z.writestr(f"kata/{exercise}/{module_name(exercise)}.py", solution(exercise))
+            z.writestr(f"kata/{exercise}/{module_name(exercise)}.py", solution_text(exercise))
     handins["zipped"] = archive
     handins["notebook"] = root / "notebook.ipynb"
-    handins["notebook"].write_text(notebook(["import numpy as np"] + [solution(e) for e in FAST]))
-    handins["stubs"] = REPO / "exercises"
+    handins["notebook"].write_text(notebook_json(["import numpy as np"] + [solution_text(e) for e in FAST]))
+    handins["stubs"] = EXERCISES_DIR
     broken = root / "broken"
-    shutil.copytree(flat, broken)
+    shutil.copytree(handins["flat"], broken)
     (broken / "kata.ipynb").write_text("{not json")
     handins["broken"] = broken
     return handins
@@ -130,11 +114,9 @@ def test_the_outputs(graded: tuple, plan: grading.Plan) -> None:
 
 
 def test_the_feedback_uses_the_same_messages_as_pytest(tmp_path: Path, plan: grading.Plan) -> None:
-    handin = tmp_path / "wrong"
-    handin.mkdir()
-    wrong = solution("01_neuron").replace("np.dot(weights, activations) + bias", "np.dot(weights, activations)")
-    assert wrong != solution("01_neuron")
-    (handin / "neuron.py").write_text(wrong)
+    wrong = solution_text("01_neuron").replace("np.dot(weights, activations) + bias", "np.dot(weights, activations)")
+    assert wrong != solution_text("01_neuron")
+    handin = write_handin(tmp_path / "wrong", {"01_neuron": wrong}, flat=True)
     (result,) = grading.grade([grading.Submission("wrong", handin)], tmp_path / "out", plan, jobs=1, first_slot=SLOT)
     neuron = result["exercises"]["01_neuron"]
     message = neuron["checks"]["01_neuron::weighted_sum_matches_torch"]["message"]
@@ -147,8 +129,7 @@ def test_the_feedback_uses_the_same_messages_as_pytest(tmp_path: Path, plan: gra
 def test_a_rerun_skips_unchanged_handins_and_force_regrades(tmp_path: Path, plan: grading.Plan) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     for folder in (one, two):
-        (folder / "01_neuron").mkdir(parents=True)
-        (folder / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+        _handin(folder, solution_text("01_neuron"))
     submissions = [grading.Submission("one", one), grading.Submission("two", two)]
     out = tmp_path / "out"
     grading.grade(submissions, out, plan, jobs=2, first_slot=SLOT)
@@ -168,9 +149,8 @@ def test_a_rerun_skips_unchanged_handins_and_force_regrades(tmp_path: Path, plan
 
 
 def _handin(root: Path, code: str) -> Path:
-    (root / "01_neuron").mkdir(parents=True)
-    (root / "01_neuron" / "neuron.py").write_text(code)
-    return root
+    """A hand-in of exercise 01 alone, laid out like exercises/."""
+    return write_handin(root, {"01_neuron": code})
 
 
 def _gradebook(out: Path) -> dict[str, str]:
@@ -181,7 +161,7 @@ def _gradebook(out: Path) -> dict[str, str]:
 def test_a_late_handin_joins_the_gradebook_of_earlier_runs_with_the_same_settings(tmp_path: Path) -> None:
     one_exercise = grading.build_plan(rubric.parse(ONE_EXERCISE_RUBRIC), seed=3)
     out = tmp_path / "out"
-    on_time = [grading.Submission(name, _handin(tmp_path / name, solution("01_neuron"))) for name in ("ada", "bo")]
+    on_time = [grading.Submission(name, _handin(tmp_path / name, solution_text("01_neuron"))) for name in ("ada", "bo")]
     grading.grade(on_time, out, one_exercise, jobs=2, first_slot=SLOT)
     late = [grading.Submission("cy", _handin(tmp_path / "cy", "def weighted_sum(w, a, b):\n    return 0.0\n"))]
     lines: list[str] = []
@@ -244,7 +224,7 @@ def test_out_must_be_a_folder_that_can_be_written(tmp_path: Path, capsys: pytest
 
     rubric_path = tmp_path / "rubric.toml"
     rubric_path.write_text(ONE_EXERCISE_RUBRIC)
-    handin = _handin(tmp_path / "ada", solution("01_neuron"))
+    handin = _handin(tmp_path / "ada", solution_text("01_neuron"))
     a_file = tmp_path / "gradebook.csv"
     a_file.write_text("learner,total\n")
     expected = {
@@ -266,7 +246,7 @@ def test_a_result_that_cannot_be_written_ends_the_run_with_one_line_naming_the_f
 
     rubric_path = tmp_path / "rubric.toml"
     rubric_path.write_text(ONE_EXERCISE_RUBRIC)
-    handin = _handin(tmp_path / "ada", solution("01_neuron"))
+    handin = _handin(tmp_path / "ada", solution_text("01_neuron"))
     out = tmp_path / "out"
     (out / "results" / "ada.json").mkdir(parents=True)  # in the way of ada's result
     command = ["grade", str(handin), "--out", str(out), "--rubric", str(rubric_path), "-j", "1"]
@@ -277,23 +257,20 @@ def test_a_result_that_cannot_be_written_ends_the_run_with_one_line_naming_the_f
     assert error.splitlines()[-1].endswith("or give another --out")
 
 
-def test_a_workers_copy_of_the_grader_that_cannot_be_written_is_one_line_naming_the_folder(tmp_path: Path) -> None:
-    not_a_folder = tmp_path / "a_file"
-    not_a_folder.write_text("")
-    with pytest.raises(grading.GradingError) as refused:
-        grading.prepare_runtime(not_a_folder / "runtime")
-    assert str(refused.value) == (
-        f"cannot write the workers' copy of the grader in {not_a_folder / 'runtime'}: Not a directory. "
-        "Make sure this user may write there and the disk has room, or give another --out"
-    )
-
-
-def test_a_workers_copy_of_mnist_on_a_full_disk_is_one_line_naming_the_folder(
+def test_a_workers_copy_that_cannot_be_written_is_one_line_naming_the_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import errno
 
     from grader import mnist
+
+    what_to_do = "Make sure this user may write there and the disk has room, or give another --out"
+    not_a_folder = tmp_path / "a_file"
+    not_a_folder.write_text("")
+    with pytest.raises(grading.GradingError) as refused:
+        grading.prepare_runtime(not_a_folder / "runtime")
+    copy = f"the workers' copy of the grader in {not_a_folder / 'runtime'}"
+    assert str(refused.value) == f"cannot write {copy}: Not a directory. {what_to_do}"
 
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -302,10 +279,8 @@ def test_a_workers_copy_of_mnist_on_a_full_disk_is_one_line_naming_the_folder(
     monkeypatch.setattr(np, "save", disk_full)
     with pytest.raises(grading.GradingError) as refused:
         grading.prepare_mnist(tmp_path / "mnist")
-    assert str(refused.value) == (
-        f"cannot write the workers' copy of MNIST in {tmp_path / 'mnist'}: No space left on device. "
-        "Make sure this user may write there and the disk has room, or give another --out"
-    )
+    copy = f"the workers' copy of MNIST in {tmp_path / 'mnist'}"
+    assert str(refused.value) == f"cannot write {copy}: No space left on device. {what_to_do}"
 
 
 def test_a_sandbox_slot_lock_that_cannot_be_opened_is_one_line_saying_what_to_do(
@@ -316,7 +291,7 @@ def test_a_sandbox_slot_lock_that_cannot_be_opened_is_one_line_saying_what_to_do
     locks = tmp_path / "nnkata-slots"
     (locks / f"{SLOT}.lock").mkdir(parents=True)  # as root, the one way to make os.open fail
     monkeypatch.setattr(grading, "SLOT_LOCKS", locks)
-    handin = _handin(tmp_path / "ada", solution("01_neuron"))
+    handin = _handin(tmp_path / "ada", solution_text("01_neuron"))
     command = ["grade", str(handin), "--out", str(tmp_path / "out"), "-j", "1", "--first-slot", str(SLOT)]
     assert cli.main(command) == 1
     error = capsys.readouterr().err
@@ -369,7 +344,7 @@ def test_a_grader_failure_fails_the_command_and_names_the_learners(
     rubric_path.write_text(ONE_EXERCISE_RUBRIC)
     batch = tmp_path / "batch"
     for learner in ("ada", "bo"):
-        _handin(batch / learner, solution("01_neuron"))
+        _handin(batch / learner, solution_text("01_neuron"))
     really_grade = grading.grade_submission
 
     def failing_on_bo(context: grading.Context, submission: grading.Submission, *args: object) -> dict:
@@ -385,7 +360,7 @@ def test_a_grader_failure_fails_the_command_and_names_the_learners(
     assert error.startswith("error: the grader itself failed on 1 hand-in(s): bo. "), error
     assert _gradebook(out) == {"ada": "100", "bo": "0"}  # the others' results are written
     assert "RuntimeError: a bug in the grader" in (out / "feedback" / "bo.md").read_text()
-    late = _handin(tmp_path / "cy", solution("01_neuron"))
+    late = _handin(tmp_path / "cy", solution_text("01_neuron"))
     command = ["grade", str(late), "--out", str(out), "--rubric", str(rubric_path), "-j", "1"]
     assert cli.main([*command, "--first-slot", str(SLOT)]) == 0  # cy is fine; bo, graded before, is said again
     assert "the grader itself failed on the hand-ins of bo in an earlier run" in capsys.readouterr().err
@@ -427,12 +402,11 @@ def test_an_interrupted_run_keeps_what_finished_and_resumes(tmp_path: Path, sign
     batch = tmp_path / "batch"
     learners = [f"learner{i}" for i in range(8)]
     for learner in learners:
-        (batch / learner / "01_neuron").mkdir(parents=True)
-        (batch / learner / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+        _handin(batch / learner, solution_text("01_neuron"))
     # With -j 1, learner1 is sleeping in its worker when the signal comes: a run that waited
     # for it instead of killing it would take a minute (the time limit) to stop.
     sleeper = batch / "learner1" / "01_neuron" / "neuron.py"
-    sleeper.write_text("import time\ntime.sleep(120)\n" + solution("01_neuron"))
+    sleeper.write_text("import time\ntime.sleep(120)\n" + solution_text("01_neuron"))
     out = tmp_path / "out"
     command = [sys.executable, "-m", "grader", "grade", str(batch), "--each", "--out", str(out), "-j", "1"]
     command += ["--rubric", str(rubric_path), "--first-slot", str(SLOT + 90)]
@@ -461,7 +435,7 @@ def test_an_interrupted_run_keeps_what_finished_and_resumes(tmp_path: Path, sign
         assert {r[0]: r[-1] for r in rows[1:]} == {"learner0": "100"}  # what finished, in a gradebook
         assert (out / "feedback" / "learner0.md").is_file()
 
-    sleeper.write_text(solution("01_neuron"))
+    sleeper.write_text(solution_text("01_neuron"))
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "learner0: unchanged, kept" in done.stderr
@@ -512,8 +486,7 @@ def _mnist_plan(expected: float | None = None) -> grading.Plan:
 def test_the_worker_reads_mnist_from_a_read_only_file(tmp_path: Path) -> None:
     if os.environ.get("NNKATA_DATA") is None and not (REPO / "data" / "mnist").is_dir():
         pytest.skip("MNIST is not on this machine")
-    (tmp_path / "01_neuron").mkdir()
-    (tmp_path / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+    _handin(tmp_path, solution_text("01_neuron"))
     (result,) = grading.grade(
         [grading.Submission("m", tmp_path)], tmp_path / "out", _mnist_plan(), jobs=1, first_slot=SLOT
     )
@@ -596,9 +569,8 @@ def test_the_command_line(tmp_path: Path) -> None:
     rubric_path = tmp_path / "rubric.toml"
     rubric_path.write_text(ONE_EXERCISE_RUBRIC)
     batch = tmp_path / "batch"
-    (batch / "alice" / "01_neuron").mkdir(parents=True)
-    (batch / "alice" / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
-    shutil.copytree(REPO / "exercises" / "01_neuron", batch / "bob" / "01_neuron")
+    _handin(batch / "alice", solution_text("01_neuron"))
+    shutil.copytree(EXERCISES_DIR / "01_neuron", batch / "bob" / "01_neuron")
     command = [sys.executable, "-m", "grader", "grade", str(batch), "--each", "--out", str(tmp_path / "out")]
     command += ["--rubric", str(rubric_path), "--seed", "11", "-j", "2", "--timeout", "20", "--first-slot", str(SLOT)]
     command += ["--show", "bob"]
@@ -666,8 +638,7 @@ def test_feedback_traces_a_failure_back_to_the_earliest_failing_exercise() -> No
 def test_a_sandbox_failure_is_not_kept_as_the_learners_grade(
     tmp_path: Path, plan: grading.Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "one" / "01_neuron").mkdir(parents=True)
-    (tmp_path / "one" / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+    _handin(tmp_path / "one", solution_text("01_neuron"))
     submissions = [grading.Submission("one", tmp_path / "one")]
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -685,9 +656,7 @@ def test_a_sandbox_failure_is_not_kept_as_the_learners_grade(
 def test_each_workers_folder_is_removed_before_the_next_exercise_runs(
     tmp_path: Path, plan: grading.Plan, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for exercise in FAST[:3]:
-        (tmp_path / "one" / exercise).mkdir(parents=True)
-        (tmp_path / "one" / exercise / f"{module_name(exercise)}.py").write_text(solution(exercise))
+    write_handin(tmp_path / "one", solution_texts(FAST[:3]))
     seen: list[list[str]] = []
 
     def writing_worker(command: list[str], workdir: Path, **kwargs: object) -> None:
@@ -710,7 +679,7 @@ def test_a_worker_over_the_disk_cap_as_it_exits_is_told_so_in_the_results(
         return sandbox.SandboxResult(0, "", "", 0.5, sandbox.LIMIT_DISK, isolation=sandbox.BUBBLEWRAP)
 
     monkeypatch.setattr(grading, "run_sandboxed", over_the_cap_at_exit)
-    _handin(tmp_path / "one", solution("01_neuron"))
+    _handin(tmp_path / "one", solution_text("01_neuron"))
     grading.grade([grading.Submission("one", tmp_path / "one")], tmp_path / "out", plan, jobs=1, first_slot=SLOT)
     report = json.loads((tmp_path / "out" / "results.json").read_text())["learners"]["one"]["exercises"]["01_neuron"]
     assert report["score"] == 0 and report["limit_hit"] == "disk"
@@ -725,7 +694,7 @@ def test_a_worker_over_the_disk_cap_that_exits_without_answering_is_told_the_lim
         return sandbox.SandboxResult(0, "", "", 0.5, sandbox.LIMIT_DISK, isolation=sandbox.BUBBLEWRAP)
 
     monkeypatch.setattr(grading, "run_sandboxed", over_the_cap_without_an_answer)
-    _handin(tmp_path / "one", solution("01_neuron"))
+    _handin(tmp_path / "one", solution_text("01_neuron"))
     (result,) = grading.grade([grading.Submission("one", tmp_path / "one")], tmp_path / "out", plan, first_slot=SLOT)
     report = result["exercises"]["01_neuron"]
     assert report["score"] == 0 and report["limit_hit"] == "disk"
@@ -753,13 +722,13 @@ def test_a_worker_tried_again_after_an_unexplained_kill_starts_from_a_fresh_fold
         return sandbox.SandboxResult(-9, "", "", 0.5, None, isolation=sandbox.BUBBLEWRAP)
 
     monkeypatch.setattr(grading, "run_sandboxed", killed_from_outside)
-    _handin(tmp_path / "one", solution("01_neuron"))
+    _handin(tmp_path / "one", solution_text("01_neuron"))
     (result,) = grading.grade([grading.Submission("one", tmp_path / "one")], tmp_path / "out", plan, first_slot=SLOT)
     assert len(folders) == 2 and folders[0] != folders[1]
     assert seen_by_the_second == {
         "first folder left": False,  # its files no longer count against the second attempt's cap
         "files": ["handin", "request.npz"],
-        "code": solution("01_neuron"),
+        "code": solution_text("01_neuron"),
     }
     problem = result["exercises"]["01_neuron"]["problem"]
     assert "exit status -9" in problem and "weighted_sum" not in problem  # not the first attempt's marker
@@ -767,9 +736,8 @@ def test_a_worker_tried_again_after_an_unexplained_kill_starts_from_a_fresh_fold
 
 def test_code_too_deep_for_the_ast_module_is_graded_like_any_other(tmp_path: Path, plan: grading.Plan) -> None:
     # Python runs it, but ast.parse (the grader's look at imports) raises RecursionError.
-    (tmp_path / "deep" / "01_neuron").mkdir(parents=True)
     deep = "x = " + "+".join(["1"] * 5000) + "\n"
-    (tmp_path / "deep" / "01_neuron" / "neuron.py").write_text(deep + solution("01_neuron"))
+    _handin(tmp_path / "deep", deep + solution_text("01_neuron"))
     (result,) = grading.grade([grading.Submission("deep", tmp_path / "deep")], tmp_path / "out", plan, first_slot=SLOT)
     assert grading.grader_faults([result]) == []
     assert result["exercises"]["01_neuron"]["score"] == result["exercises"]["01_neuron"]["max"]

@@ -14,28 +14,21 @@ import pytest
 
 from grader import handin
 from grader.calling import EXERCISES, module_name
+from tests.conftest import EXERCISES_DIR, SOLUTIONS, notebook_json, solution_text, solution_texts, write_handin
 
-REPO = Path(__file__).resolve().parent.parent
-SOLUTIONS = REPO / "solutions"
 WRITTEN = [e for e in EXERCISES if (SOLUTIONS / e).is_dir()]
 
 
-def solution(exercise: str) -> str:
-    return (SOLUTIONS / exercise / f"{module_name(exercise)}.py").read_text()
-
-
 def flat(root: Path) -> Path:
-    root.mkdir(parents=True)
-    for exercise in WRITTEN:
-        (root / f"{module_name(exercise)}.py").write_text(solution(exercise))
-    return root
+    """Every written exercise's solution, all at the top of ``root``."""
+    return write_handin(root, solution_texts(WRITTEN), flat=True)
 
 
 def assert_complete(intake: handin.Intake) -> None:
     assert intake.notes == []
     assert sorted(intake.found) == WRITTEN
     for exercise in WRITTEN:
-        assert (intake.root / exercise / f"{module_name(exercise)}.py").read_text() == solution(exercise)
+        assert (intake.root / exercise / f"{module_name(exercise)}.py").read_text() == solution_text(exercise)
 
 
 def test_exercises_layout(tmp_path: Path) -> None:
@@ -59,7 +52,7 @@ def test_a_zip_of_a_folder(tmp_path: Path) -> None:
     archive = tmp_path / "alice.zip"
     with zipfile.ZipFile(archive, "w") as z:
         for exercise in WRITTEN:
-            z.writestr(f"alice/{exercise}/{module_name(exercise)}.py", solution(exercise))
+            z.writestr(f"alice/{exercise}/{module_name(exercise)}.py", solution_text(exercise))
     assert_complete(handin.normalise(archive, tmp_path / "tree"))
 
 
@@ -113,7 +106,7 @@ def test_a_zip_that_lies_about_its_sizes_is_stopped(tmp_path: Path) -> None:
 def test_a_zip_with_corrupt_compressed_data_is_reported_not_a_crash(tmp_path: Path) -> None:
     archive = tmp_path / "torn.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        z.writestr("neuron.py", solution("01_neuron") * 20)
+        z.writestr("neuron.py", solution_text("01_neuron") * 20)
     data = bytearray(archive.read_bytes())
     start = data.find(b"neuron.py") + len("neuron.py")  # the local header's name, then the data
     data[start + 40 : start + 200] = bytes(160)  # zlib.error, which is not an OSError
@@ -128,7 +121,7 @@ def test_a_zip_with_corrupt_compressed_data_is_reported_not_a_crash(tmp_path: Pa
 
 def test_a_near_miss_is_named_even_where_a_clone_leaves_the_stub(tmp_path: Path) -> None:
     root = clone(tmp_path / "nnkata")
-    (root / "exercises" / "02_sigmoid" / "sigmoid.py.txt").write_text(solution("02_sigmoid"))
+    (root / "exercises" / "02_sigmoid" / "sigmoid.py.txt").write_text(solution_text("02_sigmoid"))
     intake = handin.normalise(root, tmp_path / "tree")
     assert "exercises/02_sigmoid/sigmoid.py.txt was not graded: if it is your 02_sigmoid, rename it sigmoid.py" in (
         intake.notes
@@ -144,21 +137,9 @@ def test_symlinks_in_a_folder_are_not_followed(tmp_path: Path) -> None:
     assert not (tmp_path / "tree" / "01_neuron").exists()
 
 
-def notebook(cells: list[str]) -> str:
-    return json.dumps(
-        {
-            "cells": [{"cell_type": "code", "metadata": {}, "source": c, "outputs": []} for c in cells]
-            + [{"cell_type": "markdown", "metadata": {}, "source": "# notes"}],
-            "metadata": {},
-            "nbformat": 4,
-            "nbformat_minor": 5,
-        }
-    )
-
-
 def test_one_notebook_with_every_exercise_is_split_by_the_functions_it_defines(tmp_path: Path) -> None:
     path = tmp_path / "alice.ipynb"
-    path.write_text(notebook(["import numpy as np\n%matplotlib inline"] + [solution(e) for e in WRITTEN]))
+    path.write_text(notebook_json(["import numpy as np\n%matplotlib inline"] + [solution_text(e) for e in WRITTEN]))
     intake = handin.normalise(path, tmp_path / "tree")
     assert intake.notes == []
     assert sorted(intake.found) == WRITTEN
@@ -168,11 +149,11 @@ def test_one_notebook_with_every_exercise_is_split_by_the_functions_it_defines(t
 
 
 def test_a_future_import_in_a_later_cell_compiles_as_it_does_for_pytest(tmp_path: Path) -> None:
-    pasted = "from __future__ import annotations\n\n" + solution("01_neuron")
+    pasted = "from __future__ import annotations\n\n" + solution_text("01_neuron")
     root = tmp_path / "handin"
     root.mkdir()
-    (root / "neuron.ipynb").write_text(notebook(["import numpy as np", pasted]))
-    (root / "alice.ipynb").write_text(notebook(["import numpy as np", pasted, solution("02_sigmoid")]))
+    (root / "neuron.ipynb").write_text(notebook_json(["import numpy as np", pasted]))
+    (root / "alice.ipynb").write_text(notebook_json(["import numpy as np", pasted, solution_text("02_sigmoid")]))
     for handed_in in (root / "neuron.ipynb", root / "alice.ipynb"):
         intake = handin.normalise(handed_in, tmp_path / handed_in.stem)
         module = (intake.root / "01_neuron" / "neuron.py").read_text()
@@ -184,7 +165,7 @@ def test_one_notebook_per_exercise(tmp_path: Path) -> None:
     root = tmp_path / "handin"
     root.mkdir()
     for exercise in WRITTEN:
-        (root / f"{module_name(exercise)}.ipynb").write_text(notebook([solution(exercise)]))
+        (root / f"{module_name(exercise)}.ipynb").write_text(notebook_json([solution_text(exercise)]))
     intake = handin.normalise(root, tmp_path / "tree")
     assert intake.notes == [] and sorted(intake.found) == WRITTEN
 
@@ -206,11 +187,11 @@ def test_nothing_to_grade_is_reported(tmp_path: Path) -> None:
 
 
 def stub(exercise: str) -> str:
-    return (REPO / "exercises" / exercise / f"{module_name(exercise)}.py").read_text(encoding="utf-8")
+    return (EXERCISES_DIR / exercise / f"{module_name(exercise)}.py").read_text(encoding="utf-8")
 
 
 def untouched_notebook(exercise: str) -> Path:
-    return REPO / "exercises" / exercise / f"{module_name(exercise)}.ipynb"
+    return EXERCISES_DIR / exercise / f"{module_name(exercise)}.ipynb"
 
 
 def test_a_stub_with_windows_line_endings_is_untouched_so_the_notebook_beside_it_is_graded(tmp_path: Path) -> None:
@@ -222,7 +203,7 @@ def test_a_stub_with_windows_line_endings_is_untouched_so_the_notebook_beside_it
         folder.mkdir(parents=True)
         name = module_name(exercise)
         (folder / f"{name}.py").write_bytes(stub(exercise).replace("\n", "\r\n").encode("utf-8"))
-        (folder / f"{name}.ipynb").write_text(notebook([solution(exercise)]))
+        (folder / f"{name}.ipynb").write_text(notebook_json([solution_text(exercise)]))
     intake = handin.normalise(root, tmp_path / "tree")
     assert intake.notes == []
     assert intake.found == {e: f"{e}/{module_name(e)}.ipynb" for e in WRITTEN}
@@ -232,10 +213,12 @@ def test_a_worked_notebook_set_aside_for_a_worked_module_is_noted(tmp_path: Path
     root = tmp_path / "handin"
     folder = root / "01_neuron"
     folder.mkdir(parents=True)
-    (folder / "neuron.py").write_text(solution("01_neuron"))
-    (folder / "neuron.ipynb").write_text(notebook([solution("01_neuron") + "\n# tried in the notebook too\n"]))
-    (root / "scratch.ipynb").write_text(notebook([solution("01_neuron").replace("return", "return 0 +")]))
-    (root / "copy.ipynb").write_text(notebook([solution("01_neuron")]))  # the same code: nothing is lost
+    (folder / "neuron.py").write_text(solution_text("01_neuron"))
+    (folder / "neuron.ipynb").write_text(
+        notebook_json([solution_text("01_neuron") + "\n# tried in the notebook too\n"])
+    )
+    (root / "scratch.ipynb").write_text(notebook_json([solution_text("01_neuron").replace("return", "return 0 +")]))
+    (root / "copy.ipynb").write_text(notebook_json([solution_text("01_neuron")]))  # the same code: nothing is lost
     intake = handin.normalise(root, tmp_path / "tree")
     assert intake.found == {"01_neuron": "01_neuron/neuron.py"}
     assert intake.notes == [
@@ -252,14 +235,14 @@ def test_a_worked_notebook_set_aside_for_a_worked_module_is_noted(tmp_path: Path
 def test_the_notebook_named_after_the_exercise_is_graded_before_one_named_otherwise(tmp_path: Path) -> None:
     root = tmp_path / "handin"
     root.mkdir()
-    (root / "neuron.ipynb").write_text(notebook([solution("01_neuron")]))
+    (root / "neuron.ipynb").write_text(notebook_json([solution_text("01_neuron")]))
     # Sorted first by name, and holding other work on 01_neuron (plus the only 02_sigmoid).
-    tried = solution("01_neuron").replace("return", "return 0 +")
-    (root / "kata.ipynb").write_text(notebook(["import numpy as np", tried, solution("02_sigmoid")]))
+    tried = solution_text("01_neuron").replace("return", "return 0 +")
+    (root / "kata.ipynb").write_text(notebook_json(["import numpy as np", tried, solution_text("02_sigmoid")]))
     intake = handin.normalise(root, tmp_path / "tree")
     assert intake.found == {"01_neuron": "neuron.ipynb", "02_sigmoid": "kata.ipynb"}
     assert intake.notes == ["kata.ipynb was set aside for 01_neuron: neuron.ipynb was graded instead"]
-    assert (intake.root / "01_neuron" / "neuron.py").read_text().strip() == solution("01_neuron").strip()
+    assert (intake.root / "01_neuron" / "neuron.py").read_text().strip() == solution_text("01_neuron").strip()
 
 
 def test_names_that_are_not_utf8_are_shown_escaped(tmp_path: Path) -> None:
@@ -268,8 +251,8 @@ def test_names_that_are_not_utf8_are_shown_escaped(tmp_path: Path) -> None:
         os.makedirs(root + b"/\xe9tape")
     except OSError:
         pytest.skip("this file system stores only UTF-8 names")
-    Path(os.fsdecode(root + b"/\xe9tape/neuron.py")).write_text(solution("01_neuron"))
-    Path(os.fsdecode(root + b"/brouillon_\xe9t\xe9.ipynb")).write_text(notebook(["x = 1"]))
+    Path(os.fsdecode(root + b"/\xe9tape/neuron.py")).write_text(solution_text("01_neuron"))
+    Path(os.fsdecode(root + b"/brouillon_\xe9t\xe9.ipynb")).write_text(notebook_json(["x = 1"]))
     Path(os.fsdecode(root + b"/cass\xe9.ipynb")).write_text('{"cells": [oops')
     intake = handin.normalise(Path(os.fsdecode(root)), tmp_path / "tree")
     assert intake.found == {"01_neuron": "\\xe9tape/neuron.py"}
@@ -288,21 +271,21 @@ NOT_THEIRS = "raise SystemExit('not the learner's work')\n"
 
 def clone(root: Path) -> Path:
     """A learner's clone of nnkata: 01 worked in neuron.py, 02 untouched, and the repository around it."""
-    for exercise, text in (("01_neuron", solution("01_neuron")), ("02_sigmoid", stub("02_sigmoid"))):
+    for exercise, text in (("01_neuron", solution_text("01_neuron")), ("02_sigmoid", stub("02_sigmoid"))):
         folder = root / "exercises" / exercise
         folder.mkdir(parents=True)
         (folder / f"{module_name(exercise)}.py").write_text(text)
         shutil.copy(untouched_notebook(exercise), folder)
         checkpoints = folder / ".ipynb_checkpoints"
         checkpoints.mkdir()
-        (checkpoints / f"{module_name(exercise)}-checkpoint.ipynb").write_text(notebook([NOT_THEIRS]))
+        (checkpoints / f"{module_name(exercise)}-checkpoint.ipynb").write_text(notebook_json([NOT_THEIRS]))
     # The repository's own modules and notebooks, named like the exercises (some of them worked).
     for place in ("solutions/01_neuron", "tests/independent/02_sigmoid", "grader/checks", "build/lib/grader/checks"):
         (root / place).mkdir(parents=True)
         (root / place / "neuron.py").write_text(NOT_THEIRS)
         (root / place / "sigmoid.py").write_text(NOT_THEIRS)
     (root / "examples" / "submissions").mkdir(parents=True)
-    (root / "examples" / "submissions" / "dee_notebook.ipynb").write_text(notebook([solution("02_sigmoid")]))
+    (root / "examples" / "submissions" / "dee_notebook.ipynb").write_text(notebook_json([solution_text("02_sigmoid")]))
     # What a clone holds besides: git's objects, environments, caches, MNIST.
     for i in range(100):
         (root / ".git" / "objects" / f"{i:02x}").mkdir(parents=True)
@@ -355,7 +338,7 @@ def test_a_clone_in_a_download_folder_is_found_as_a_folder_and_as_a_zip(
             "01_neuron": f"{prefix}/exercises/01_neuron/neuron.py",
             "02_sigmoid": f"{prefix}/exercises/02_sigmoid/sigmoid.ipynb",  # the untouched stub's notebook
         }
-        assert (tree / "01_neuron" / "neuron.py").read_text() == solution("01_neuron")
+        assert (tree / "01_neuron" / "neuron.py").read_text() == solution_text("01_neuron")
         assert handin.is_untouched_stub((tree / "02_sigmoid" / "sigmoid.py").read_text())
 
 
@@ -364,10 +347,10 @@ def test_folders_and_zips_are_searched_to_the_same_depth(tmp_path: Path, depth: 
     folders = [f"level{i}" for i in range(1, depth)]
     module = tmp_path.joinpath("handin", *folders, "neuron.py")
     module.parent.mkdir(parents=True)
-    module.write_text(solution("01_neuron"))
+    module.write_text(solution_text("01_neuron"))
     archive = tmp_path / "handin.zip"
     with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("/".join([*folders, "neuron.py"]), solution("01_neuron"))
+        z.writestr("/".join([*folders, "neuron.py"]), solution_text("01_neuron"))
     for handed_in in (tmp_path / "handin", archive):
         intake = handin.normalise(handed_in, tmp_path / f"tree-{handed_in.suffix}")
         assert ("01_neuron" in intake.found) is found
@@ -391,7 +374,7 @@ def test_a_module_too_large_in_a_zip_is_skipped_with_a_note(tmp_path: Path) -> N
     archive = tmp_path / "bob.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
         for exercise in WRITTEN:
-            z.writestr(f"bob/{module_name(exercise)}.py", solution(exercise))
+            z.writestr(f"bob/{module_name(exercise)}.py", solution_text(exercise))
         z.writestr("bob/weights.py", "w = " + "0" * handin.MAX_FILE_BYTES)
     intake = handin.normalise(archive, tmp_path / "tree")
     assert sorted(intake.found) == WRITTEN
@@ -405,9 +388,11 @@ def test_a_code_cell_that_does_not_parse_is_left_out_with_a_note(tmp_path: Path)
     root = tmp_path / "handin"
     root.mkdir()
     (root / "alice.ipynb").write_text(
-        notebook(["import numpy as np", solution("01_neuron"), "f(a b)", solution("02_sigmoid")])
+        notebook_json(["import numpy as np", solution_text("01_neuron"), "f(a b)", solution_text("02_sigmoid")])
     )
-    (root / "pooling.ipynb").write_text(notebook([solution("07_pooling"), "%timeit max_pool2d(x)", "def oops(:"]))
+    (root / "pooling.ipynb").write_text(
+        notebook_json([solution_text("07_pooling"), "%timeit max_pool2d(x)", "def oops(:"])
+    )
     intake = handin.normalise(root, tmp_path / "tree")
     assert sorted(intake.found) == ["01_neuron", "02_sigmoid", "07_pooling"]
     assert [note.split(" (")[0] for note in intake.notes] == [
@@ -423,21 +408,21 @@ def test_a_code_cell_that_does_not_parse_is_left_out_with_a_note(tmp_path: Path)
 def test_a_byte_order_mark_does_not_break_a_module_or_a_notebook(tmp_path: Path) -> None:
     root = tmp_path / "handin"
     root.mkdir()
-    (root / "neuron.py").write_bytes(codecs.BOM_UTF8 + solution("01_neuron").encode("utf-8"))
-    (root / "sigmoid.ipynb").write_bytes(codecs.BOM_UTF8 + notebook([solution("02_sigmoid")]).encode("utf-8"))
+    (root / "neuron.py").write_bytes(codecs.BOM_UTF8 + solution_text("01_neuron").encode("utf-8"))
+    (root / "sigmoid.ipynb").write_bytes(codecs.BOM_UTF8 + notebook_json([solution_text("02_sigmoid")]).encode("utf-8"))
     intake = handin.normalise(root, tmp_path / "tree")
     assert intake.notes == [] and sorted(intake.found) == ["01_neuron", "02_sigmoid"]
-    assert (intake.root / "01_neuron" / "neuron.py").read_text() == solution("01_neuron")
+    assert (intake.root / "01_neuron" / "neuron.py").read_text() == solution_text("01_neuron")
 
 
 def test_names_in_other_case_or_downloaded_again_are_accepted_the_exact_name_first(tmp_path: Path) -> None:
     root = tmp_path / "handin"
     (root / "04_parameters").mkdir(parents=True)
-    (root / "Neuron.py").write_text(solution("01_neuron"))
-    (root / "SIGMOID.ipynb").write_text(notebook([solution("02_sigmoid")]))
+    (root / "Neuron.py").write_text(solution_text("01_neuron"))
+    (root / "SIGMOID.ipynb").write_text(notebook_json([solution_text("02_sigmoid")]))
     (root / "feedforward (1).py").write_text("# the first download\n")
-    (root / "feedforward(2).py").write_text(solution("03_feedforward"))
-    (root / "04_parameters" / "parameters.py").write_text(solution("04_parameters"))
+    (root / "feedforward(2).py").write_text(solution_text("03_feedforward"))
+    (root / "04_parameters" / "parameters.py").write_text(solution_text("04_parameters"))
     (root / "parameters (1).py").write_text("# not this one: parameters.py is there\n")
     intake = handin.normalise(root, tmp_path / "tree")
     assert intake.found == {
@@ -452,22 +437,20 @@ def test_names_in_other_case_or_downloaded_again_are_accepted_the_exact_name_fir
         "parameters (1).py was set aside for 04_parameters: 04_parameters/parameters.py was graded instead",
     ]
     for exercise in ("03_feedforward", "04_parameters"):
-        assert (intake.root / exercise / f"{module_name(exercise)}.py").read_text() == solution(exercise)
+        assert (intake.root / exercise / f"{module_name(exercise)}.py").read_text() == solution_text(exercise)
 
 
 def versions(root: Path, texts: dict[str, str], exercise: str = "01_neuron") -> Path:
     """One learner's hand-in holding ``exercise`` several times: ``root/<version>/<exercise>/<module>.py``."""
     for version, text in texts.items():
-        folder = root / version / exercise
-        folder.mkdir(parents=True)
-        (folder / f"{module_name(exercise)}.py").write_text(text)
+        write_handin(root / version, {exercise: text})
     return root
 
 
 def test_a_written_module_is_graded_before_an_untouched_stub_and_every_module_set_aside_is_named(
     tmp_path: Path,
 ) -> None:
-    ursula = versions(tmp_path / "ursula", {"v1": stub("01_neuron"), "v2": solution("01_neuron")})
+    ursula = versions(tmp_path / "ursula", {"v1": stub("01_neuron"), "v2": solution_text("01_neuron")})
     for handed_in in (ursula, zip_folder(ursula, tmp_path / "ursula.zip")):
         intake = handin.normalise(handed_in, tmp_path / f"tree{handed_in.suffix}")
         prefix = "ursula/" if handed_in.suffix else ""
@@ -476,9 +459,9 @@ def test_a_written_module_is_graded_before_an_untouched_stub_and_every_module_se
             f"{prefix}v1/01_neuron/neuron.py, the untouched stub, was set aside for 01_neuron: "
             f"{prefix}v2/01_neuron/neuron.py was graded instead"
         ]
-        assert (intake.root / "01_neuron" / "neuron.py").read_text() == solution("01_neuron")
+        assert (intake.root / "01_neuron" / "neuron.py").read_text() == solution_text("01_neuron")
     # Two written versions alike in name and depth: the first by name, and the learner is told so.
-    (ursula / "v1" / "01_neuron" / "neuron.py").write_text(solution("01_neuron").replace("+ b", "+ 0 * b"))
+    (ursula / "v1" / "01_neuron" / "neuron.py").write_text(solution_text("01_neuron").replace("+ b", "+ 0 * b"))
     intake = handin.normalise(ursula, tmp_path / "tied")
     assert intake.found == {"01_neuron": "v1/01_neuron/neuron.py"}
     assert intake.notes == [
@@ -486,7 +469,7 @@ def test_a_written_module_is_graded_before_an_untouched_stub_and_every_module_se
         "was graded instead; hand in only the one to grade"
     ]
     # The same code twice loses nothing; stubs only, nothing to tell.
-    (ursula / "v1" / "01_neuron" / "neuron.py").write_text(solution("01_neuron"))
+    (ursula / "v1" / "01_neuron" / "neuron.py").write_text(solution_text("01_neuron"))
     assert handin.normalise(ursula, tmp_path / "copies").notes == []
     for version in ("v1", "v2"):
         (ursula / version / "01_neuron" / "neuron.py").write_text(stub("01_neuron"))
@@ -498,7 +481,7 @@ def test_a_downloaded_copy_with_the_work_is_graded_before_the_stub_of_the_exact_
     root = tmp_path / "handin"
     root.mkdir()
     (root / "neuron.py").write_text(stub("01_neuron"))
-    (root / "neuron (1).py").write_text(solution("01_neuron"))
+    (root / "neuron (1).py").write_text(solution_text("01_neuron"))
     intake = handin.normalise(root, tmp_path / "tree")
     assert intake.found == {"01_neuron": "neuron (1).py"}
     assert intake.notes == [
@@ -508,14 +491,12 @@ def test_a_downloaded_copy_with_the_work_is_graded_before_the_stub_of_the_exact_
 
 def class_folder(root: Path) -> Path:
     """A class's hand-ins in one folder, in every form: a folder, a flat folder, a zip, a notebook."""
-    for exercise in WRITTEN:
-        (root / "alice" / exercise).mkdir(parents=True)
-        (root / "alice" / exercise / f"{module_name(exercise)}.py").write_text(solution(exercise))
+    write_handin(root / "alice", solution_texts(WRITTEN))
     (root / "bob").mkdir()
-    (root / "bob" / "neuron.py").write_text(solution("01_neuron").replace("+ b", "+ 0 * b"))
+    (root / "bob" / "neuron.py").write_text(solution_text("01_neuron").replace("+ b", "+ 0 * b"))
     with zipfile.ZipFile(root / "carol.zip", "w") as z:
-        z.writestr("carol/sigmoid.py", solution("02_sigmoid").replace("1.0", "1"))
-    (root / "dee.ipynb").write_text(notebook([solution("01_neuron").replace("return", "return 1 *")]))
+        z.writestr("carol/sigmoid.py", solution_text("02_sigmoid").replace("1.0", "1"))
+    (root / "dee.ipynb").write_text(notebook_json([solution_text("01_neuron").replace("return", "return 1 *")]))
     (root / "README.txt").write_text("hand-ins of week 1")
     return root
 
@@ -538,7 +519,7 @@ def test_a_folder_of_hand_ins_given_as_one_is_recognised(tmp_path: Path) -> None
     shutil.rmtree(klass / "bob")
     (klass / "dee.ipynb").unlink()
     with zipfile.ZipFile(klass / "eve.zip", "w") as z:
-        z.writestr("sigmoid.py", solution("02_sigmoid"))
+        z.writestr("sigmoid.py", solution_text("02_sigmoid"))
     assert (
         handin.folder_of_handins(klass)
         == f"{klass} looks like a folder of hand-ins (carol.zip, eve.zip): grade each with --each "
@@ -547,24 +528,28 @@ def test_a_folder_of_hand_ins_given_as_one_is_recognised(tmp_path: Path) -> None
 
 
 def test_one_learners_hand_in_is_not_taken_for_a_folder_of_hand_ins(tmp_path: Path) -> None:
-    for one in (SOLUTIONS, REPO / "exercises", clone(tmp_path / "kai" / "nnkata"), flat(tmp_path / "flat")):
+    for one in (SOLUTIONS, EXERCISES_DIR, clone(tmp_path / "kai" / "nnkata"), flat(tmp_path / "flat")):
         assert handin.folder_of_handins(one) is None
     assert handin.folder_of_handins(tmp_path / "kai") is None
     # Versions: one untouched, or the later one changing some exercises only.
     assert (
-        handin.folder_of_handins(versions(tmp_path / "u1", {"v1": stub("01_neuron"), "v2": solution("01_neuron")}))
+        handin.folder_of_handins(versions(tmp_path / "u1", {"v1": stub("01_neuron"), "v2": solution_text("01_neuron")}))
         is None
     )
-    later = versions(tmp_path / "u2", {"v1": solution("01_neuron"), "v2": solution("01_neuron") + "\n# tidied\n"})
-    versions(later, {"v1": solution("02_sigmoid"), "v2": solution("02_sigmoid").replace("1.0", "1")}, "02_sigmoid")
+    later = versions(
+        tmp_path / "u2", {"v1": solution_text("01_neuron"), "v2": solution_text("01_neuron") + "\n# tidied\n"}
+    )
+    versions(
+        later, {"v1": solution_text("02_sigmoid"), "v2": solution_text("02_sigmoid").replace("1.0", "1")}, "02_sigmoid"
+    )
     assert handin.folder_of_handins(later) is None
     # The modules and a notebook of the same work; modules lying loose beside the other folders.
     both = tmp_path / "both"
     shutil.copytree(SOLUTIONS, both / "exercises")
-    (both / "all.ipynb").write_text(notebook(["import numpy as np", *map(solution, WRITTEN)]))
+    (both / "all.ipynb").write_text(notebook_json(["import numpy as np", *map(solution_text, WRITTEN)]))
     assert handin.folder_of_handins(both) is None
     loose = class_folder(tmp_path / "loose")
-    (loose / "neuron.py").write_text(solution("01_neuron"))
+    (loose / "neuron.py").write_text(solution_text("01_neuron"))
     assert handin.folder_of_handins(loose) is None
 
 
@@ -587,8 +572,8 @@ def test_modules_beside_the_exercise_modules_are_named_as_not_graded(tmp_path: P
     for exercise in ("01_neuron", "02_sigmoid"):
         (root / exercise).mkdir(parents=True)
     (root / "01_neuron" / "helpers.py").write_text("def dot_plus(w, x, b):\n    return w @ x + b\n")
-    (root / "01_neuron" / "neuron.py").write_text("from helpers import dot_plus\n\n" + solution("01_neuron"))
-    (root / "02_sigmoid" / "sigmoid.py").write_text("from .helpers import dot_plus\n\n" + solution("02_sigmoid"))
+    (root / "01_neuron" / "neuron.py").write_text("from helpers import dot_plus\n\n" + solution_text("01_neuron"))
+    (root / "02_sigmoid" / "sigmoid.py").write_text("from .helpers import dot_plus\n\n" + solution_text("02_sigmoid"))
     (root / "02_sigmoid" / "plots.py").write_text("import matplotlib\n")
     # What a clone of nnkata holds beside the modules, and what nothing graded uses, far from them.
     for name in ("test_neuron.py", "conftest.py", "__init__.py"):
@@ -604,7 +589,7 @@ def test_modules_beside_the_exercise_modules_are_named_as_not_graded(tmp_path: P
             "put what neuron.py and sigmoid.py need into each of them",
             f"{prefix}02_sigmoid/plots.py was not graded: only the eight exercise modules are",
         ]
-    (root / "02_sigmoid" / "sigmoid.py").write_text(solution("02_sigmoid"))
+    (root / "02_sigmoid" / "sigmoid.py").write_text(solution_text("02_sigmoid"))
     assert handin.normalise(root, tmp_path / "one").notes[0] == (
         "01_neuron/helpers.py was not graded: only the eight exercise modules are; "
         "put what neuron.py needs into neuron.py itself"
@@ -615,13 +600,13 @@ def test_a_file_whose_name_just_misses_an_exercise_is_named_with_the_name_to_giv
     root = tmp_path / "handin"
     (root / "05_backprop").mkdir(parents=True)
     (root / "06_convolution").mkdir()
-    (root / "05_backprop" / "backprop.py.txt").write_text(solution("05_backprop"))
-    (root / "06_convolution" / "solution.py").write_text(solution("06_convolution"))
-    (root / "pooling - Copy.py").write_text(solution("07_pooling"))
-    (root / "feed_forward.py").write_text(solution("03_feedforward"))
-    (root / "sigmoid.ipynb.json").write_text(notebook([solution("02_sigmoid")]))
-    (root / "neuron_v2.py").write_text(solution("01_neuron"))
-    (root / "neuron.py").write_text(solution("01_neuron"))  # 01 is there: its near misses are no matter
+    (root / "05_backprop" / "backprop.py.txt").write_text(solution_text("05_backprop"))
+    (root / "06_convolution" / "solution.py").write_text(solution_text("06_convolution"))
+    (root / "pooling - Copy.py").write_text(solution_text("07_pooling"))
+    (root / "feed_forward.py").write_text(solution_text("03_feedforward"))
+    (root / "sigmoid.ipynb.json").write_text(notebook_json([solution_text("02_sigmoid")]))
+    (root / "neuron_v2.py").write_text(solution_text("01_neuron"))
+    (root / "neuron.py").write_text(solution_text("01_neuron"))  # 01 is there: its near misses are no matter
     (root / "test_training.py").write_text("")
     (root / "backprop.png").write_bytes(b"\x89PNG")
     for handed_in in (root, zip_folder(root, tmp_path / "handin.zip")):
@@ -643,7 +628,7 @@ def test_a_file_whose_name_just_misses_an_exercise_is_named_with_the_name_to_giv
 def test_a_name_in_other_case_or_downloaded_again_is_graded(tmp_path: Path, name: str) -> None:
     module = tmp_path / "handin" / name
     module.parent.mkdir(parents=True)
-    module.write_text(solution("05_backprop"))
+    module.write_text(solution_text("05_backprop"))
     intake = handin.normalise(tmp_path / "handin", tmp_path / "tree")
     assert intake.found == {"05_backprop": name}
-    assert (intake.root / "05_backprop" / "backprop.py").read_text() == solution("05_backprop")
+    assert (intake.root / "05_backprop" / "backprop.py").read_text() == solution_text("05_backprop")

@@ -16,7 +16,8 @@ import pytest
 
 from grader import grading, rubric
 from grader.calling import NOTEBOOK_METADATA_KEY
-from tests.test_notebooks import copy_exercises, fill_notebook, notebook_path, solution_text
+from tests.conftest import solution_text
+from tests.test_notebooks import copy_exercises, fill_notebook, notebook_path
 
 # Training takes minutes and is graded from a notebook in tests/test_examples.py.
 EXERCISES = ["01_neuron", "02_sigmoid", "03_feedforward", "04_parameters", "05_backprop", "07_pooling"]
