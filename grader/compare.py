@@ -89,13 +89,44 @@ SHAPE_HINT = (
     "two arrays' shapes do not fit together. Print the .shape of each array on that line and compare "
     "them with the shapes in the docstring"
 )
-# NumPy refusing to write into a view that shares its memory with other entries or with the input.
-READ_ONLY_ERROR = re.compile(r"is read-only")
-READ_ONLY_HINT = (
-    "that array is a read-only view (sliding_window_view and broadcast_to give those, and its entries "
-    "share memory with the input): compute a new array from it instead of changing it in place, e.g. "
-    "np.sort(windows, axis=-1) for windows.sort(axis=-1), or change a .copy() of it"
-)
+# Errors whose cause a beginner cannot guess from NumPy's or Python's words, and what to do.
+ERROR_ADVICE = [
+    (
+        re.compile(r"is read-only"),
+        "that array is a read-only view (sliding_window_view and broadcast_to give those, and its entries "
+        "share memory with the input): compute a new array from it instead of changing it in place, e.g. "
+        "np.sort(windows, axis=-1) for windows.sort(axis=-1), or change a .copy() of it.",
+    ),
+    (
+        re.compile(r"truth value of an array with more than one element is ambiguous"),
+        "`if` (and `and`, `or`) asks one yes-or-no question of the whole array, so NumPy cannot tell which "
+        "entry you mean, and a.any() or a.all() is rarely the fix. To choose entry by entry, use "
+        "np.where(condition, value_if_true, value_if_false).",
+    ),
+    (
+        re.compile(r"arrays can be converted to Python scalars"),
+        "math.exp, float() and int() take one number, and were given an array: use np.exp (np.log, "
+        "np.sqrt, ...), which work on every entry, and leave the result an array.",
+    ),
+    (
+        re.compile(r"setting an array element with a sequence"),
+        "several numbers went where one entry of an array belongs (a row, or an array, assigned to "
+        "result[i]): print the shape of what you assign on that line.",
+    ),
+]
+# The same, for errors that mean something particular in one function.
+FUNCTION_ERROR_ADVICE = {
+    "count_conv2d_parameters": (
+        re.compile(r"non-iterable int|multiply sequence|'tuple' and 'int'|'int' and 'tuple'|'int' object is not"),
+        "kernel_size is either one int k (a k × k kernel) or a pair (kh, kw): turn it into a pair first, "
+        "e.g. kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size.",
+    ),
+    "count_parameters": (
+        re.compile(r"index out of range"),
+        "n sizes make n − 1 layers, each from one size to the next: pair them with zip(sizes, sizes[1:]) "
+        "instead of indexing sizes[i + 1] up to the last i.",
+    ),
+}
 # The shapes to compare with, by function (the dense layers' for every other one).
 SHAPE_REMINDERS = {
     "flatten": "images are (N, H, W) and the result (N, H·W): keep the first axis, images.reshape(len(images), -1)",
@@ -136,12 +167,10 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
     if outcome.status in (IMPORT_FAILED, FORBIDDEN_IMPORT):
         return Diagnosis(f"your code could not be imported, so `{function}` could not be checked.", [outcome.message])
     if outcome.status == RAISED:
-        shapes = SHAPE_REMINDERS.get(function, DENSE_SHAPES)
-        hint = ""
-        if SHAPE_ERROR.search(outcome.message):
-            hint = f"{SHAPE_HINT}: {shapes}."
-        elif READ_ONLY_ERROR.search(outcome.message):
-            hint = f"{READ_ONLY_HINT}."
+        shapes = (SHAPE_ERROR, f"{SHAPE_HINT}: {SHAPE_REMINDERS.get(function, DENSE_SHAPES)}.")
+        own = [FUNCTION_ERROR_ADVICE[function]] if function in FUNCTION_ERROR_ADVICE else []
+        advice = [shapes, *own, *ERROR_ADVICE]
+        hint = next((text for pattern, text in advice if pattern.search(outcome.message)), "")
         return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint)
     if outcome.status == NOT_PLAIN:
         return Diagnosis(

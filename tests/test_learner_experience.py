@@ -186,6 +186,46 @@ def test_a_list_returned_for_an_array_is_said_once_with_what_to_return(make_tree
     assert message.count("list of 3") == 1
 
 
+SIGMOID = "e = np.exp(-np.abs(z))"
+
+
+@pytest.mark.parametrize(
+    ("exercise", "check", "line", "changed", "advice"),
+    [
+        (
+            "02_sigmoid", "sigmoid_matches_torch", SIGMOID,
+            "import math\n    e = math.exp(-abs(z)) if np.ndim(z) == 0 else np.array([math.exp(-abs(v)) for v in z])",
+            "math.exp, float() and int() take one number",
+        ),
+        (
+            "02_sigmoid", "sigmoid_matches_torch", SIGMOID,
+            "if z >= 0:\n        return 1 / (1 + np.exp(-z))\n    e = np.exp(-np.abs(z))",
+            "use np.where(condition, value_if_true, value_if_false)",
+        ),
+        (
+            "01_neuron", "layer_weighted_sums_matches_torch_linear", "return activations @ weights.T + biases",
+            "result = np.zeros(len(weights))\n    for j in range(len(weights)):\n"
+            "        result[j] = weights[j] @ activations.T + biases[j]\n    return result",
+            "several numbers went where one entry of an array belongs",
+        ),
+        (
+            "04_parameters", "count_conv2d_parameters_matches_torch",
+            "kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size",
+            "kh, kw = kernel_size", "kernel_size is either one int k (a k × k kernel) or a pair (kh, kw)",
+        ),
+        (
+            "04_parameters", "count_parameters_matches_torch",
+            "return sum(n_out * n_in + n_out for n_in, n_out in pairwise(sizes))",
+            "return sum(sizes[i + 1] * sizes[i] + sizes[i + 1] for i in range(len(sizes)))",
+            "n sizes make n − 1 layers",
+        ),
+    ],
+)  # fmt: skip
+def test_errors_a_beginner_cannot_read_come_with_advice(make_tree, exercise, check, line, changed, advice):
+    message = failure_with_change(make_tree, exercise, check, line, changed)
+    assert "raised an error" in message and "likely mistake: " in message and advice in message
+
+
 def test_writing_into_a_read_only_view_is_told_to_compute_a_new_array(make_tree):
     line = "return windows.max(axis=(4, 5))"
     in_place = "windows.sort(axis=-1)\n    return windows[..., -1].max(axis=-1)"
