@@ -268,16 +268,30 @@ def _changed(before: Any, after: Any) -> bool:
     return False
 
 
+def missing_message(module: types.ModuleType | None, name: str, source: str = "") -> str:
+    """Why ``name`` was not found in the learner's module, naming a function it may be misspelt as."""
+    where = source or "your module"
+    wanted = {function for functions in API.values() for function in functions}
+    defined = [
+        key
+        for key, value in (vars(module).items() if module is not None else [])
+        # A function the kata asks for is no misspelling of another one it asks for.
+        if inspect.isfunction(value) and value.__module__ == module.__name__ and key not in wanted
+    ]
+    close = difflib.get_close_matches(name, defined, n=1, cutoff=0.6)
+    if close:
+        return f"{where} has no function `{name}`, but defines `{close[0]}`: if that is it, rename it `{name}`."
+    return (
+        f"{where} has no function `{name}`: check its name and that it is defined at the top level "
+        "(not inside another function)."
+    )
+
+
 def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mnist_loader: Any = None) -> Outcome:
     """Call ``module.<call.function>`` and describe what happened as an ``Outcome``."""
     function = getattr(module, call.function, None) if module is not None else None
     if not callable(function):
-        return Outcome(
-            MISSING,
-            message=f"{source or 'your module'} has no function `{call.function}`: "
-            "check its name and that it is defined at the top level (not inside another function).",
-            source=source,
-        )
+        return Outcome(MISSING, message=missing_message(module, call.function, source), source=source)
     args = materialize(call.args, mnist_loader)
     kwargs = {k: materialize(v, mnist_loader) for k, v in call.kwargs.items()}
     before = [_snapshot(a) for a in args] + [_snapshot(v) for v in kwargs.values()]

@@ -36,10 +36,11 @@ class Diagnosis:
     likely_mistake: str = ""
     not_started: bool = False  # the function is still the stub
     credit: float = 0.0  # partial credit in [0, 1) for checks that grade on a scale
+    called: bool = True  # False when the learner's function was never reached: no call to show
 
     def render(self, call: Call | None = None) -> str:
         lines = [self.headline]
-        if call is not None and not self.not_started:
+        if call is not None and self.called and not self.not_started:
             lines.append(f"  called:   {call.describe()}")
         lines += [f"  {line}" for line in self.details]
         if self.likely_mistake:
@@ -163,9 +164,11 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
             return Diagnosis(f"`{function}` {outcome.message}: write that one first.")
         return Diagnosis(f"`{function}` is not written yet (it still raises NotImplementedError).", not_started=True)
     if outcome.status == MISSING:
-        return Diagnosis(f"`{function}` was not found.", [outcome.message])
+        return Diagnosis(f"`{function}` was not found.", [outcome.message], called=False)
     if outcome.status in (IMPORT_FAILED, FORBIDDEN_IMPORT):
-        return Diagnosis(f"your code could not be imported, so `{function}` could not be checked.", [outcome.message])
+        return Diagnosis(
+            f"your code could not be imported, so `{function}` could not be checked.", [outcome.message], called=False
+        )
     if outcome.status == RAISED:
         shapes = (SHAPE_ERROR, f"{SHAPE_HINT}: {SHAPE_REMINDERS.get(function, DENSE_SHAPES)}.")
         own = [FUNCTION_ERROR_ADVICE[function]] if function in FUNCTION_ERROR_ADVICE else []

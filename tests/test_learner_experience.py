@@ -311,8 +311,17 @@ def test_a_missing_function_is_named_not_an_import_error(make_tree):
     source = solution_text("01_neuron")
     tree = make_tree({"01_neuron": source.replace("def weighted_sum(", "def weightedsum(")})
     result = run_pytest("exercises/01_neuron", "--impl", str(tree))
-    assert "has no function `weighted_sum`: check its name" in result.stdout
+    assert "has no function `weighted_sum`, but defines `weightedsum`: if that is it, rename it `weighted_sum`" in (
+        result.stdout
+    )
     assert "ImportError" not in result.stdout
+    # Nothing was called, so no call is shown.
+    assert "weighted_sum(w, a, b) equals torch.dot(w, a) + b: it could not be checked." in result.stdout
+    assert "called:" not in result.stdout.split("test_weighted_sum_matches_torch")[1].split("____")[0]
+    # A function the kata asks for is never offered as the misspelling of another.
+    (tree / "01_neuron" / "neuron.py").write_text(source.replace("def weighted_sum(", "def helper("))
+    result = run_pytest("exercises/01_neuron", "--impl", str(tree))
+    assert "has no function `weighted_sum`: check its name" in result.stdout and "rename" not in result.stdout
 
 
 def test_a_syntax_error_names_the_file_and_line(make_tree):

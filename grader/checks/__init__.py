@@ -160,6 +160,8 @@ def most_telling(failures: list[tuple[Case, Diagnosis]]) -> tuple[Case, Diagnosi
 def failure_report(summary: str, failures: list[tuple[Case, Diagnosis]], total: int) -> str:
     """The message for a failed check: the most telling failing case, and how many failed."""
     case, diagnosis = most_telling(failures)
+    if not diagnosis.called:  # every case failed the same way before any call: say it once
+        return f"{summary}: it could not be checked.\n{diagnosis.render()}"
     if total > 1:
         return f"{summary}: {len(failures)} of {total} cases fail. One of them:\n{diagnosis.render(case.call)}"
     return f"{summary}: it fails.\n{diagnosis.render(case.call)}"
