@@ -268,6 +268,20 @@ def _changed(before: Any, after: Any) -> bool:
     return False
 
 
+def warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list[str]:
+    """Each different warning once, with the learner's line that caused it and how often it came.
+
+    ``RuntimeWarning: overflow encountered in exp (line 28 of sigmoid.py), 3 times``
+    """
+    counts: dict[str, int] = {}
+    for caught_one in caught:
+        text = f"{caught_one.category.__name__}: {caught_one.message}"
+        if not caught_one.filename.startswith((_PACKAGE_DIR, *_LIBRARY_DIRS)):
+            text += f" ({where(caught_one.filename, caught_one.lineno)})"
+        counts[text] = counts.get(text, 0) + 1
+    return [text if count == 1 else f"{text}, {count} times" for text, count in counts.items()][:most]
+
+
 def missing_message(module: types.ModuleType | None, name: str, source: str = "") -> str:
     """Why ``name`` was not found in the learner's module, naming a function it may be misspelt as."""
     where = source or "your module"
@@ -328,7 +342,7 @@ def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mn
             seconds = time.perf_counter() - start
     after = list(args) + list(kwargs.values())
     mutated = [n for n, b, a in zip(names, before, after) if b is not None and _changed(b, a)]
-    messages = [f"{w.category.__name__}: {w.message}" for w in caught][:5]
+    messages = warning_lines(caught)
     try:
         plain = to_plain(value)
     except NotPlainError as error:

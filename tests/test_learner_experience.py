@@ -226,6 +226,15 @@ def test_errors_a_beginner_cannot_read_come_with_advice(make_tree, exercise, che
     assert "raised an error" in message and "likely mistake: " in message and advice in message
 
 
+def test_a_warning_is_shown_once_with_its_line_and_count_and_the_np_where_trap_explained(make_tree):
+    body = "e = np.exp(-np.abs(z))\n    result = np.where(z >= 0, 1, e) / (1 + e)"
+    both_sides = "result = np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))"
+    message = failure_with_change(make_tree, "02_sigmoid", "sigmoid_is_stable_for_large_z", body, both_sides)
+    assert re.search(r"RuntimeWarning: overflow encountered in exp \(line \d+ of sigmoid\.py\), \d times", message)
+    assert message.count("overflow encountered in exp") == 1
+    assert "np.where computes both of its arrays in full before it picks" in message
+
+
 def test_writing_into_a_read_only_view_is_told_to_compute_a_new_array(make_tree):
     line = "return windows.max(axis=(4, 5))"
     in_place = "windows.sort(axis=-1)\n    return windows[..., -1].max(axis=-1)"

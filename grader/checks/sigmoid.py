@@ -32,8 +32,9 @@ SIGMA_SQUARED = (
 )
 OVERFLOW = (
     "np.exp(-z) overflows to inf for large negative z (e^x is inf for x above about 709 in float64, "
-    "88 in float32). Use e = np.exp(-np.abs(z)), which is never above 1, and take 1 / (1 + e) where "
-    "z >= 0 and e / (1 + e) where z < 0: both equal σ(z)."
+    "88 in float32), and np.exp(z) for large positive z. Use e = np.exp(-np.abs(z)), which is never "
+    "above 1, and take 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0: both equal σ(z). "
+    "np.where computes both of its arrays in full before it picks, so build both from e."
 )
 OVERFLOW_PRIME = OVERFLOW + " sigmoid_prime should use your sigmoid, so fixing sigmoid fixes both."
 # Near the limits, but not on them: what clipping z, or adding a small number "for safety", gives.
