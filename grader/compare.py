@@ -395,8 +395,9 @@ def mutation_problem(outcome: Outcome, function: str) -> Diagnosis:
         ["callers keep using their arrays after the call, so a function must leave them as they were."],
         likely_mistake=IN_PLACE.get(
             function,
-            "an in-place update such as `w -= ...` or `a[...] = ...` on an argument: "
-            "work on a new array instead (`w = w - ...` or `a.copy()`).",
+            "an in-place update (`+=`, `-=`, `*=`, `a[...] = ...`) on an argument, or on another name for "
+            "it: `z = biases` (or np.asarray) makes no copy, so `z += ...` changes biases too. Write "
+            "`z = biases + ...`, or start from `biases.copy()`.",
         ),
     )
 

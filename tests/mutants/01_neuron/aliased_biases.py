@@ -1,0 +1,10 @@
+"""MUTANT: the sum starts from the biases under another name, and += changes the caller's biases.
+
+expect: `z = biases` (or np.asarray) makes no copy
+"""
+
+
+def layer_weighted_sums(weights, activations, biases):
+    z = biases
+    z += activations @ weights.T
+    return z
