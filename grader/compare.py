@@ -238,7 +238,8 @@ def differences(
         if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iuf":
             got = float(got)
         if not isinstance(got, (int, float)) or isinstance(got, bool):
-            return [f"{where}: expected a single number ({_fmt(expected)}), got {kind_of(got)}"]
+            hint = ": return float(...) of it" if isinstance(got, np.ndarray) and got.size == 1 else ""
+            return [f"{where}: expected a single number ({_fmt(expected)}), got {kind_of(got)}{hint}"]
         return _value_lines(np.float64(expected), np.float64(got), tolerance, where)
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
@@ -295,14 +296,16 @@ def _value_lines(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, wh
         excess = np.where(finite, error - allowed, 0.0)
     if not (excess > 0).any():
         return []
-    index = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
-    wrong = int((excess > 0).sum())
-    at = f" at {[int(i) for i in index]}" if index else ""
-    values = f"{wrong} of {excess.size} value{'s' * (excess.size != 1)} {'differ' if wrong != 1 else 'differs'}"
-    lines = [
-        f"{where}: {values}; worst{at}: "
-        f"expected {_fmt(expected64[index])}, got {_fmt(got64[index])} (tolerance: {tolerance})"
-    ]
+    if excess.ndim == 0:  # one number: all of it, to its last digit
+        lines = [f"{where}: expected {float(expected64)!r}, got {float(got64)!r} (tolerance: {tolerance})"]
+    else:
+        index = np.unravel_index(int(np.argmax(excess)), excess.shape)
+        wrong = int((excess > 0).sum())
+        values = f"{wrong} of {excess.size} value{'s' * (excess.size != 1)} {'differ' if wrong != 1 else 'differs'}"
+        lines = [
+            f"{where}: {values}; worst at {[int(i) for i in index]}: "
+            f"expected {_fmt(expected64[index])}, got {_fmt(got64[index])} (tolerance: {tolerance})"
+        ]
     if _rounded_to_float32(expected64, got64):
         lines.append(
             f"{where}: every value you returned is a float32 number, close to the expected one but "
@@ -425,8 +428,8 @@ def judge_value(
         kinds = [f"expected: {kind_of(expected)}", f"got:      {kind_of(outcome.value)}"]
         if kind_of(expected) == kind_of(outcome.value) and isinstance(expected, (tuple, list)):
             kinds = []  # "tuple of 2" twice says nothing: the lines below name the part that differs
-        elif f"expected {kind_of(expected)}, got {kind_of(outcome.value)}" in lines[0]:
-            kinds = []  # the line below says both already
+        elif lines[0].startswith("result: expected "):
+            kinds = []  # the whole result, expected and got side by side: said once is enough
         return Diagnosis(
             f"`{function}` returned a wrong result.",
             [*kinds, *lines],

@@ -235,6 +235,40 @@ def test_a_warning_is_shown_once_with_its_line_and_count_and_the_np_where_trap_e
     assert "np.where computes both of its arrays in full before it picks" in message
 
 
+WEIGHTED_SUM = "return float(np.dot(weights, activations) + bias)"
+
+
+@pytest.mark.parametrize(
+    ("exercise", "check", "line", "changed", "said_once"),
+    [
+        (
+            "01_neuron", "weighted_sum_matches_torch", WEIGHTED_SUM, WEIGHTED_SUM.replace("+ bias", "- bias"),
+            r"result: expected -?\d\.\d{12,}(e-?\d+)?, got -?\d\.\d{12,}(e-?\d+)? \(tolerance: rtol 1e-10",
+        ),
+        (
+            "01_neuron", "weighted_sum_matches_torch", WEIGHTED_SUM,
+            "return np.dot(weights, activations) + np.array([bias])",
+            r"result: expected a single number \(-?[\d.e-]+\), got array of shape \(1,\), float64: "
+            r"return float\(\.\.\.\) of it",
+        ),
+        (
+            "01_neuron", "layer_weighted_sums_matches_torch_linear", "return activations @ weights.T + biases",
+            "return (activations @ weights.T + biases)[None]", r"result: expected shape \(3,\), got shape \(1, 3\)",
+        ),
+        (
+            "04_parameters", "count_parameters_matches_torch",
+            "return sum(n_out * n_in + n_out for n_in, n_out in pairwise(sizes))",
+            "return sum(n_out * n_in + 2 * n_out for n_in, n_out in pairwise(sizes))",
+            r"result: expected 13002, got 13044",
+        ),
+    ],
+)  # fmt: skip
+def test_a_wrong_whole_result_is_said_once_side_by_side(make_tree, exercise, check, line, changed, said_once):
+    message = failure_with_change(make_tree, exercise, check, line, changed)
+    assert re.search(said_once, message), message
+    assert "  expected: " not in message and "  got:  " not in message
+
+
 def test_writing_into_a_read_only_view_is_told_to_compute_a_new_array(make_tree):
     line = "return windows.max(axis=(4, 5))"
     in_place = "windows.sort(axis=-1)\n    return windows[..., -1].max(axis=-1)"
