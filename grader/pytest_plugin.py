@@ -217,9 +217,7 @@ class Runner:
                 f"There is no {module_name(exercise)}.py in {self.where(exercise)}/: "
                 f"the file for exercise {exercise} is missing or renamed."
             )
-        if loaded.status == FORBIDDEN_IMPORT:
-            raise CheckFailed(loaded.message)
-        if loaded.status == IMPORT_FAILED:
+        if loaded.status in (FORBIDDEN_IMPORT, IMPORT_FAILED):
             raise self._import_failure(exercise, loaded)
         if check.function in self._stopped:
             # It would most likely wait as long again, for nothing new.
@@ -258,7 +256,9 @@ class Runner:
         root = loaded.failed_exercise or exercise
         earlier = root if root != exercise else None
         message = loaded.message
-        if root in self._told:
+        if root in self._told and loaded.status == FORBIDDEN_IMPORT:
+            message = f"{loaded.shown} imports a library it may not: see the first failure above."
+        elif root in self._told:
             # One syntax error fails every check of every exercise that imports the file.
             message = f"{loaded.shown} could not be imported: " + (
                 f"it builds on exercise {earlier}, which fails first (its error is shown above)."
