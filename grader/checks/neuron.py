@@ -76,8 +76,9 @@ def layer_weighted_sums_matches_torch_linear(rng: np.random.Generator) -> list[C
         _linear_case(rng, 3, 5, None, np.float64),
         _linear_case(rng, 4, 4, None, np.float64),  # square W: a transposed W still has the right shape
         _linear_case(rng, 16, 784, None, np.float64),
-        _linear_case(rng, 3, 5, 3, np.float64),  # batch == n_out: a transposed output has the right shape
+        # First of the batches: a shape error shown here has W (10, 16) and a (7, 16) to tell apart.
         _linear_case(rng, 10, 16, 7, np.float64),
+        _linear_case(rng, 3, 5, 3, np.float64),  # batch == n_out: a transposed output has the right shape
         _linear_case(rng, 6, 6, 2, np.float64),
     ]
 
