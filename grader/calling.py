@@ -275,9 +275,12 @@ def warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list[
     """
     counts: dict[str, int] = {}
     for caught_one in caught:
-        text = f"{caught_one.category.__name__}: {caught_one.message}"
-        if not caught_one.filename.startswith((_PACKAGE_DIR, *_LIBRARY_DIRS)):
-            text += f" ({where(caught_one.filename, caught_one.lineno)})"
+        try:  # the learner's code can warn with any object, of any class, from any "file"
+            text = f"{caught_one.category.__name__}: {caught_one.message}"
+            if not str(caught_one.filename).startswith((_PACKAGE_DIR, *_LIBRARY_DIRS)):
+                text += f" ({where(str(caught_one.filename), int(caught_one.lineno))})"
+        except Exception:
+            text = "a warning that could not be shown"
         counts[text] = counts.get(text, 0) + 1
     return [text if count == 1 else f"{text}, {count} times" for text, count in counts.items()][:most]
 
@@ -286,13 +289,17 @@ def missing_message(module: types.ModuleType | None, name: str, source: str = ""
     """Why ``name`` was not found in the learner's module, naming a function it may be misspelt as."""
     where = source or "your module"
     wanted = {function for functions in API.values() for function in functions}
-    defined = [
-        key
-        for key, value in (vars(module).items() if module is not None else [])
-        # A function the kata asks for is no misspelling of another one it asks for.
-        if inspect.isfunction(value) and value.__module__ == module.__name__ and key not in wanted
-    ]
-    close = difflib.get_close_matches(name, defined, n=1, cutoff=0.6)
+    try:  # the module is the learner's: whatever it holds, this only gives up on the suggestion
+        defined = [
+            key
+            for key, value in (vars(module).items() if module is not None else [])
+            # A function the kata asks for is no misspelling of another one it asks for.
+            if type(value) is types.FunctionType and type(key) is str and key not in wanted
+            and type(value.__module__) is str and value.__module__ == module.__name__
+        ]  # fmt: skip
+        close = difflib.get_close_matches(name, defined, n=1, cutoff=0.6)
+    except Exception:
+        close = []
     if close:
         return f"{where} has no function `{name}`, but defines `{close[0]}`: if that is it, rename it `{name}`."
     return (

@@ -210,3 +210,29 @@ def test_perform_reports_mutation_and_warnings():
     outcome = perform(Module, Call("f", (np.ones(2),)))
     assert outcome.mutated == ["`x`"]  # named as the learner named it
     assert any("overflow" in w for w in outcome.warnings)
+
+
+def test_a_hostile_module_or_warning_costs_only_the_suggestion_not_the_grading():
+    import types
+    import warnings
+
+    from grader.calling import missing_message, warning_lines
+
+    module = types.ModuleType("neuron")
+    exec(
+        "class Evil:\n"
+        "    @property\n"
+        "    def __class__(self):\n"
+        "        raise RuntimeError('no')\n"
+        "    def __eq__(self, other):\n"
+        "        raise RuntimeError('no')\n"
+        "evil = Evil()\n"
+        "def weighted_sums(): pass\n"
+        "def moved(): pass\n"
+        "moved.__module__ = Evil()\n"
+        "globals()[1] = 2\n",
+        module.__dict__,
+    )
+    assert "but defines `weighted_sums`" in missing_message(module, "layer_weighted_sums", "neuron.py")
+    forged = warnings.WarningMessage("m", UserWarning, object(), object())
+    assert warning_lines([forged, forged]) == ["a warning that could not be shown, 2 times"]
