@@ -331,21 +331,31 @@ def _recognising(tolerance: Tolerance) -> Tolerance:
 def telling_apart(mistakes: list[Mistake], expected: Any, tolerance: Tolerance) -> list[Mistake]:
     """The mistakes whose answers differ from the right one for this input (beyond ``tolerance``).
 
-    A mistake that gives the right answer here would be named for any near miss.
+    A mistake that gives the right answer here would be named for any near miss, and two
+    mistakes that give the same answer here (σ(z)² and σ(z) where σ is 0 or 1) for either one.
     """
-    return [m for m in mistakes if differences(expected, m.value, tolerance)]
+    loose = _recognising(tolerance)
+    differing = [m for m in mistakes if differences(expected, m.value, tolerance)]
+    return [
+        m for m in differing if not any(o.message != m.message and _same(o.value, m.value, loose) for o in differing)
+    ]
 
 
 def recognise(mistakes: list[Mistake], got: Any, tolerance: Tolerance) -> str:
     """The message of the first known mistake that ``got`` reproduces, or ''."""
     loose = _recognising(tolerance)
     for mistake in mistakes:
-        try:
-            if not differences(mistake.value, got, loose):
-                return mistake.message
-        except TypeError:
-            continue
+        if _same(mistake.value, got, loose):
+            return mistake.message
     return ""
+
+
+def _same(known: Any, got: Any, tolerance: Tolerance) -> bool:
+    """Whether ``got`` is ``known`` within ``tolerance``; a value that cannot be compared is not."""
+    try:
+        return not differences(known, got, tolerance)
+    except Exception:  # a learner's value can be anything plain, a 10**400 int among them
+        return False
 
 
 _EQUALS = "your result equals "

@@ -114,13 +114,9 @@ def test_a_mistake_one_case_matches_by_coincidence_is_not_named():
         (6.0, 9.0, [Mistake(12.0, doubled)]),
     ])  # fmt: skip
     assert "3 of 3 cases fail" in message and doubled not in message
-    # A case that names the coincidence names the next mistake its value matches instead.
-    message = _judged([
-        (4.0, 8.0, [Mistake(8.0, doubled), Mistake(8.0, "you added 4")]),
-        (5.0, 7.0, [Mistake(10.0, doubled)]),
-        (6.0, 9.0, [Mistake(12.0, doubled)]),
-    ])  # fmt: skip
-    assert "likely mistake: you added 4" in message
+    # Two mistakes that give the same answer for a case's input are not told apart by it.
+    message = _judged([(4.0, 8.0, [Mistake(8.0, doubled), Mistake(8.0, "you added 4")])])
+    assert "likely mistake" not in message
     # Where most cases got the doubled value, one that did not is a second mistake: still named.
     message = _judged([
         (4.0, 8.0, [Mistake(8.0, doubled)]),

@@ -9,7 +9,8 @@ mutant may keep the correct definition under another name before replacing it, e
 
 The exercise's checks must reject every mutant, and when the mutant's docstring names a phrase
 (``expect: ...`` on its own line), the failure message must contain it: the learner is told
-what the mistake probably is, not just that something is wrong.
+what the mistake probably is, not just that something is wrong. A phrase on an ``avoid: ...``
+line must appear in no message: a mistake the mutant only resembles for some inputs.
 """
 
 from __future__ import annotations
@@ -77,9 +78,12 @@ def test_checks_reject_mutant(mutant, make_tree):
             assert not failure.not_started
             messages.append(str(failure))
     assert messages, f"no check of {exercise} rejects the mutant {mutant.name}"
-    phrase = expected_phrase(mutant.read_text(encoding="utf-8"))
+    text = mutant.read_text(encoding="utf-8")
+    phrase = expected_phrase(text)
     if phrase:
         assert any(phrase in m for m in messages), f"no message names the mistake {phrase!r}:\n" + "\n\n".join(messages)
+    for wrong in re.findall(r"^avoid: (.+)$", text, re.MULTILINE):
+        assert not any(wrong.strip() in m for m in messages), f"a message names {wrong!r}, not the mistake made"
 
 
 def test_every_exercise_has_mutants():

@@ -99,15 +99,17 @@ def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Ver
     for case in cases:
         mine = outcomes[position : position + len(case.calls)]
         position += len(case.calls)
+        value = mine[0].value if case.judge is None and mine[0].ok else _NO_VALUE
         try:
             diagnosis = case.verdict(mine)
         except Exception as error:
             diagnosis = Diagnosis(f"`{check.function}` returned something that could not be judged ({error}).")
+            value = _NO_VALUE  # what could not be judged cannot be matched with mistakes either
         if diagnosis is not None and diagnosis.not_started:
             return Verdict(0.0, diagnosis.headline, not_started=True)
         if diagnosis is not None:
             failures.append((case, diagnosis))
-            values.append(mine[0].value if case.judge is None and mine[0].ok else _NO_VALUE)
+            values.append(value)
     if not failures:
         return Verdict(1.0)
     failures = _without_coincidences(failures, values)
@@ -131,8 +133,8 @@ def _without_coincidences(failures: list[tuple[Case, Diagnosis]], values: list[A
     A mistake is a coincidence when more failing cases tell it apart (their input gives it a
     value of its own) and got another value than got its value: σ(z)² equals σ(z) only where σ
     is exactly 0 or 1, and n_out + n_in equals n_out·n_in + n_in only for 2 inputs and 3 outputs.
-    A case that named a coincidence names the next mistake it matches instead, if any. (Two
-    mistakes at once also give values no single one gives, which is why one case is not enough.)
+    (Two mistakes at once also give values no single one gives, which is why one case that got
+    another value is not enough.)
     """
     votes: dict[str, int] = {}  # the cases that got a mistake's value, minus those that did not
     for (case, _), value in zip(failures, values):
@@ -142,13 +144,10 @@ def _without_coincidences(failures: list[tuple[Case, Diagnosis]], values: list[A
                     1 if recognise([mistake], value, case.tolerance) else -1
                 )
     coincidences = {message for message, vote in votes.items() if vote < 0}
-    kept = []
-    for (case, diagnosis), value in zip(failures, values):
-        if value is not _NO_VALUE and diagnosis.likely_mistake in coincidences:
-            others = [m for m in _telling_mistakes(case) if m.message not in coincidences]
-            diagnosis = replace(diagnosis, likely_mistake=recognise(others, value, case.tolerance))
-        kept.append((case, diagnosis))
-    return kept
+    return [
+        (case, replace(diagnosis, likely_mistake="") if diagnosis.likely_mistake in coincidences else diagnosis)
+        for case, diagnosis in failures
+    ]
 
 
 def most_telling(failures: list[tuple[Case, Diagnosis]]) -> tuple[Case, Diagnosis]:

@@ -1,6 +1,7 @@
 """MUTANT: the derivative is σ(z)·(1 − σ(−z)), which is σ(z)².
 
 expect: 1 − σ(−z) is σ(z) again
+avoid: your result equals σ(z) itself
 """
 
 

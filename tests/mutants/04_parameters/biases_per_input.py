@@ -1,6 +1,7 @@
 """MUTANT: count_parameters gives each layer one bias per input instead of one per neuron.
 
 expect: n_in biases, one per input
+avoid: not n_out + n_in
 """
 
 from itertools import pairwise
