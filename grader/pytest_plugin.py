@@ -128,6 +128,13 @@ def perform_in_time(
         if outcome is not None:
             return outcome, False  # it ran out only after perform had returned
         return Outcome(RAISED, message=f"{type(error).__name__}: {error}", source=source), True
+    if deadline.expired and outcome.status != RAISED:
+        # The learner's code caught the limit's TimeoutError (a bare `except`) and went on.
+        message = (
+            f"TimeoutError: still running after {seconds:g} s, so it was stopped, and an `except` in your code "
+            "caught that stop and carried on: catch only the errors you expect there"
+        )
+        return Outcome(RAISED, message=message, source=source), True
     return outcome, deadline.expired
 
 

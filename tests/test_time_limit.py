@@ -27,3 +27,17 @@ def test_a_time_limit_that_runs_out_around_the_learners_call_is_the_time_limit(
     assert "weighted_sum" in str(failed.value)
     with pytest.raises(CheckFailed, match="`weighted_sum` was not called again: it was stopped in an earlier check"):
         runner.run("01_neuron", "weighted_sum_matches_torch")
+
+
+def test_code_that_catches_the_time_limit_and_carries_on_is_still_stopped(make_tree) -> None:
+    swallows = (
+        "import time\n\n\ndef weighted_sum(weights, activations, bias):\n"
+        "    try:\n        while True:\n            time.sleep(0.01)\n    except Exception:\n        pass\n"
+        "    return 0.0\n"
+    )
+    runner = Runner(make_tree({"01_neuron": swallows}), call_seconds=0.3)
+    with pytest.raises(CheckFailed) as failed:
+        runner.run("01_neuron", "weighted_sum_matches_torch")
+    assert "still running after 0.3 s, so it was stopped, and an `except` in your code caught that stop" in str(
+        failed.value
+    )
