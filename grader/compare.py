@@ -124,7 +124,7 @@ FUNCTION_ERROR_ADVICE = {
     ),
     "count_parameters": (
         re.compile(r"index out of range"),
-        "n sizes make n − 1 layers, each from one size to the next: pair them with zip(sizes, sizes[1:]) "
+        "n sizes make n − 1 layers, each from one size to the next: pair them with pairwise(sizes) "
         "instead of indexing sizes[i + 1] up to the last i.",
     ),
 }
@@ -401,17 +401,22 @@ IN_PLACE = {
 }
 
 
+def _in_place_advice(argument: str) -> str:
+    # A parameter's name reads as code; "argument 2" (no name known) does not.
+    name = argument if argument.isidentifier() else "x"
+    return (
+        f"an in-place update (`+=`, `-=`, `*=`, `a[...] = ...`) on {name}, or on another name for it: "
+        f"`y = {name}` (or np.asarray({name})) makes no copy, so `y += ...` changes {name} too. Write "
+        f"`y = {name} + ...`, or start from `{name}.copy()`."
+    )
+
+
 def mutation_problem(outcome: Outcome, function: str) -> Diagnosis:
     """The diagnosis of a call that changed its arguments (``outcome.mutated`` names them)."""
     return Diagnosis(
         f"`{function}` changed its input {', '.join(outcome.mutated)} in place.",
         ["callers keep using their arrays after the call, so a function must leave them as they were."],
-        likely_mistake=IN_PLACE.get(
-            function,
-            "an in-place update (`+=`, `-=`, `*=`, `a[...] = ...`) on an argument, or on another name for "
-            "it: `z = biases` (or np.asarray) makes no copy, so `z += ...` changes biases too. Write "
-            "`z = biases + ...`, or start from `biases.copy()`.",
-        ),
+        likely_mistake=IN_PLACE.get(function, _in_place_advice(outcome.mutated[0].strip("`"))),
     )
 
 

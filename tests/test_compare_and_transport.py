@@ -232,3 +232,19 @@ def test_a_hostile_module_or_warning_costs_only_the_suggestion_not_the_grading()
     assert "but defines `weighted_sums`" in missing_message(module, "layer_weighted_sums", "neuron.py")
     forged = warnings.WarningMessage("m", UserWarning, object(), object())
     assert warning_lines([forged, forged]) == ["a warning that could not be shown, 2 times"]
+
+
+def test_a_value_too_big_to_judge_fails_its_check_and_nothing_more():
+    from grader.checks import get_check, judge_cases
+
+    check = get_check("02_sigmoid", "sigmoid_matches_torch")
+    cases = check.cases(0)
+    verdict = judge_cases(check, cases, [Outcome("ok", value=10**400)] * sum(len(c.calls) for c in cases))
+    assert verdict.credit == 0.0 and "returned something that could not be judged" in verdict.message
+
+
+def test_in_place_advice_names_the_argument_changed():
+    from grader.compare import mutation_problem
+
+    advice = mutation_problem(Outcome("ok", value=1.0, mutated=["`x`"]), "max_pool2d").likely_mistake
+    assert "`y = x` (or np.asarray(x)) makes no copy" in advice and "biases" not in advice

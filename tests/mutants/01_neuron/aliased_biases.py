@@ -1,6 +1,6 @@
 """MUTANT: the sum starts from the biases under another name, and += changes the caller's biases.
 
-expect: `z = biases` (or np.asarray) makes no copy
+expect: `y = biases` (or np.asarray(biases)) makes no copy
 """
 
 
