@@ -110,6 +110,12 @@ ERROR_ADVICE = [
         "np.sqrt, ...), which work on every entry, and leave the result an array.",
     ),
     (
+        # NumPy words this one as the next, but its cause is a list of arrays of different shapes.
+        re.compile(r"inhomogeneous"),
+        "np.array was given a list of arrays of different shapes (one weight matrix per layer, say), "
+        "which cannot make one array: keep them in a Python list, or check that every item has the same shape.",
+    ),
+    (
         re.compile(r"setting an array element with a sequence"),
         "several numbers went where one entry of an array belongs (a row, or an array, assigned to "
         "result[i]): print the shape of what you assign on that line.",
@@ -445,14 +451,16 @@ def judge_value(
             kinds = []  # "tuple of 2" twice says nothing: the lines below name the part that differs
         elif lines[0].startswith("result: expected "):
             kinds = []  # the whole result, expected and got side by side: said once is enough
-        return Diagnosis(
-            f"`{function}` returned a wrong result.",
-            [*kinds, *lines],
-            # A mistake that gives the right answer for this input would be named for any near miss.
-            likely_mistake=recognise(telling_apart(mistakes or [], expected, tolerance), outcome.value, tolerance)
+        # A mistake that gives the right answer for this input would be named for any near miss.
+        likely = (
+            recognise(telling_apart(mistakes or [], expected, tolerance), outcome.value, tolerance)
             or recognise_shape(mistakes or [], expected, outcome.value)
-            or _size_advice(function, expected, outcome.value),
+            or _size_advice(function, expected, outcome.value)
         )
+        if not likely and warning_advice is not None and outcome.warnings:
+            # The warning is the cause of the wrong values (an overflow's inf, then nan): name it.
+            lines, likely = [*lines, *outcome.warnings], warning_advice
+        return Diagnosis(f"`{function}` returned a wrong result.", [*kinds, *lines], likely_mistake=likely)
     if warning_advice is not None and outcome.warnings:
         return Diagnosis(
             f"`{function}` gave the right values but NumPy warned while computing them.",

@@ -209,6 +209,10 @@ SIGMOID = "e = np.exp(-np.abs(z))"
             "several numbers went where one entry of an array belongs",
         ),
         (
+            "03_feedforward", "init_network_shapes_match_torch_linear", "return weights, biases",
+            "return np.array(weights), np.array(biases)", "np.array was given a list of arrays of different shapes",
+        ),
+        (
             "04_parameters", "count_conv2d_parameters_matches_torch",
             "kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size",
             "kh, kw = kernel_size", "kernel_size is either one int k (a k × k kernel) or a pair (kh, kw)",
