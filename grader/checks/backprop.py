@@ -27,7 +27,7 @@ from grader.checks.reference import (
     sigmoid_network,
     tensor,
 )
-from grader.compare import Mistake, Tolerance
+from grader.compare import Mistake, Tolerance, recognise
 
 EXERCISE = "05_backprop"
 
@@ -41,6 +41,18 @@ NO_OUTPUT_SIGMA_PRIME = (
 )
 SIGN_FLIPPED = (
     "your gradients have the wrong sign: the cost's gradient points uphill, and ∂C/∂a_L = a_L − y, not y − a_L."
+)
+DOUBLED = (
+    "your gradients are twice autograd's: the ½ in C = ½‖a_L − y‖² cancels the 2 that the square's "
+    "derivative brings down, so δ_L = (a_L − y) ⊙ σ'(z_L), with no factor 2."
+)
+SIGMA_PRIME_OF_Z_AS_A = (
+    "your gradients use z·(1 − z) for σ'(z): the formula σ'(z) = a·(1 − a) takes the activation "
+    "a = σ(z), not the weighted input z; write a * (1 - a) with the layer's activations."
+)
+BIASES_AVERAGED_TWICE = (
+    "your bias gradients are divided by the batch size twice: δ is already divided by it, so add "
+    "up the examples' errors, delta.sum(axis=0), as delta.T @ a does for the weights."
 )
 REVERSED = (
     "your gradients are in reverse layer order: the backward pass meets the last layer first, so "
@@ -58,6 +70,22 @@ NOT_RESTORED = (
 ENTRY_REPLACED = (
     "your result matches differences taken with x[i] set to +eps and −eps instead of moved by eps: "
     "step from where the entry is, x[i] = original + eps and then x[i] = original − eps."
+)
+PRECEDENCE = (
+    "your result is the gradient times eps²: (above − below) / 2 * eps divides by 2 and then "
+    "multiplies by eps, as Python reads left to right; write (above − below) / (2 * eps)."
+)
+ALL_AT_ONCE = (
+    "every entry of your result is the same number: you moved all of x at once (x + eps), which "
+    "gives one slope for the whole array; move one entry at a time (for index in np.ndindex(x.shape))."
+)
+ALL_AT_ONCE_NUMBER = (
+    "your result is one number, the slope of f when you moved all of x at once (x + eps): move "
+    "one entry at a time (for index in np.ndindex(x.shape)) and return an array of x's shape."
+)
+WHOLE_ROWS = (
+    "your result holds one number per x[i]: `for i in range(len(x))` moves the whole row x[i] at "
+    "once when x has more than one axis; move one entry at a time (for index in np.ndindex(x.shape))."
 )
 PERTURBED_IN_FLOAT32 = (
     "you changed x by eps in float32, which keeps only about 7 digits: x + 1e-6 is rounded, and "
@@ -77,6 +105,25 @@ def scaled(gradients: Network, factor: float) -> Network:
     return [factor * g for g in gradients[0]], [factor * g for g in gradients[1]]
 
 
+class _SigmoidPrimeByZ(torch.autograd.Function):
+    """σ going forward, and z·(1 − z) in place of σ'(z) going back: the chain rule of that mistake."""
+
+    @staticmethod
+    def forward(ctx: Any, z: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(z)
+        return torch.sigmoid(z)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+        (z,) = ctx.saved_tensors
+        return grad * z * (1 - z)
+
+
+class _SigmoidWithPrimeByZ(torch.nn.Module):
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return _SigmoidPrimeByZ.apply(z)
+
+
 def _backprop_case(rng: np.random.Generator, sizes: list[int], batch: int | None, dtype: Any) -> Case:
     weights, biases = random_network(rng, sizes, dtype)
     shape = (sizes[0],) if batch is None else (batch, sizes[0])
@@ -90,13 +137,18 @@ def _backprop_case(rng: np.random.Generator, sizes: list[int], batch: int | None
     examples = 1 if batch is None else batch
     # Without σ'(z_L), δ_L = a_L − y: the gradient of the cross-entropy cost of the logits z_L.
     cross_entropy = torch.nn.functional.binary_cross_entropy_with_logits(network[:-1](x_t), y_t, reduction="sum")
+    # The same Linear layers, with σ' taken as z·(1 − z) at every layer.
+    by_z = torch.nn.Sequential(*(_SigmoidWithPrimeByZ() if isinstance(m, torch.nn.Sigmoid) else m for m in network))
     mistakes = [
         Mistake(network_gradients(network, cross_entropy / examples), NO_OUTPUT_SIGMA_PRIME),
         Mistake(scaled(expected, -1), SIGN_FLIPPED),
         Mistake((expected[0][::-1], expected[1][::-1]), REVERSED),
+        Mistake(scaled(expected, 2), DOUBLED),
+        Mistake(network_gradients(by_z, quadratic_cost(by_z(x_t), y_t)), SIGMA_PRIME_OF_Z_AS_A),
     ]
     if examples > 1:
         mistakes.insert(0, Mistake(scaled(expected, examples), SUMMED))
+        mistakes.append(Mistake((expected[0], [g / examples for g in expected[1]]), BIASES_AVERAGED_TWICE))
     return Case(Call("backprop", (weights, biases, x, y)), expected, network_tolerance(x, weights, biases), mistakes)
 
 
@@ -165,15 +217,47 @@ def _differences(
     return gradient
 
 
+def _whole_rows_moved(name: str, x: np.ndarray, eps: float) -> list[np.ndarray]:
+    """The answers of ``for i in range(len(x))`` on an x of several axes: each row x[i] moved whole.
+
+    With ``original = x[i].copy()``, each row's central difference; with ``original = x[i]`` (a
+    view, which ``x[i] = original + eps`` moves too), half its forward difference.
+    """
+    f = KNOWN_FUNCTIONS[name]
+    x = np.array(x, dtype=np.float64)
+    central, view = np.zeros_like(x), np.zeros_like(x)
+    for i in range(len(x)):
+        row = np.zeros_like(x)
+        row[i] = eps
+        central[i] = (f(x + row) - f(x - row)) / (2 * eps)
+        view[i] = (f(x + row) - f(x)) / (2 * eps)
+    return [central, view]
+
+
 def _gradient_case(name: str, x: np.ndarray, eps: float | None) -> Case:
     step = 1e-6 if eps is None else eps
     expected = autograd_gradient(name, x)
+    f, x64 = KNOWN_FUNCTIONS[name], np.asarray(x, dtype=np.float64)
+    slope = (f(x64 + step) - f(x64 - step)) / (2 * step)  # every entry moved at once
     mistakes = [
         Mistake(_differences(name, x, step, np.float64, central=False), FORWARD_DIFFERENCE),
         Mistake(2 * expected, HALF_STEP),
         Mistake(_differences(name, x, step, np.float64, central=True, restore=False), NOT_RESTORED),
-        Mistake(_differences(name, x, step, np.float64, central=True, shift=False), ENTRY_REPLACED),
+        Mistake(np.full(x.shape, slope), ALL_AT_ONCE),
     ]
+    # ±eps in place of x[i] gives about 0 for the even functions (sum of squares, sin·x²), and the
+    # gradient times eps² is about 0 for a small eps: where a mistake's answer is about 0, a result
+    # of zeros (from any mistake) would be named after it, so it is offered only where it is not.
+    for value, message in (
+        (_differences(name, x, step, np.float64, central=True) * step**2, PRECEDENCE),
+        (_differences(name, x, step, np.float64, central=True, shift=False), ENTRY_REPLACED),
+    ):
+        if not recognise([Mistake(value, message)], np.zeros_like(value), CENTRAL_DIFFERENCES):
+            mistakes.append(Mistake(value, message))
+    if x.size > 1:  # one entry moved is all of x moved: that one number is right but for its type
+        mistakes.append(Mistake(float(slope), ALL_AT_ONCE_NUMBER))
+    if x.ndim > 1:
+        mistakes += [Mistake(rows, WHOLE_ROWS) for rows in _whole_rows_moved(name, x, step)]
     if x.dtype == np.float32:
         perturbed = _differences(name, x, step, np.float32, central=True)
         mistakes += [

@@ -50,6 +50,10 @@ CHANNELS_AVERAGED = (
     "your result averages over the input channels: each output channel adds them up, "
     "out[n, o] = Σ_c convolve2d(x[n, c], weight[o, c]) + bias[o] (a sum, not a mean)."
 )
+BIAS_PER_INPUT_CHANNEL = (
+    "your result adds bias[o] once per input channel (C_in times): add it once per output channel, "
+    "after the sum over the input channels, out[n, o] = Σ_c convolve2d(x[n, c], weight[o, c]) + bias[o]."
+)
 CHANNELS_NOT_SUMMED = (
     "your result keeps one map per input channel, shape (N, C_out, C_in, H_out, W_out): add them "
     "up over the input channels c, so that the result has shape (N, C_out, H_out, W_out)."
@@ -159,6 +163,8 @@ def _conv2d_case(
             Mistake(with_bias((per_channel.sum(axis=2) / c_in).astype(x.dtype)), CHANNELS_AVERAGED),
             Mistake(per_channel, CHANNELS_NOT_SUMMED),
         ]
+        if b is not None:  # a bias added inside the loop over the input channels
+            mistakes.append(Mistake(expected + (c_in - 1) * b[:, None, None], BIAS_PER_INPUT_CHANNEL))
     args: tuple = (x, weight) if b is None else (x, weight, b)
     kwargs = {name: value for name, value in (("stride", stride), ("padding", padding)) if value is not None}
     return Case(

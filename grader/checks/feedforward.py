@@ -54,6 +54,10 @@ NO_LAST_SIGMOID = (
     "output layer too, applies σ."
 )
 NO_BIAS = "your result equals the network computed without biases: each layer is σ(W·a + b)."
+ONE_LAYER_EARLY = (
+    "your result equals the activations of the last hidden layer: the loop stopped one layer early; "
+    "go through every pair in zip(weights, biases), the output layer's too."
+)
 ARGMAX_FLATTENED = (
     "your result is one number for the whole batch: np.argmax without axis= looks at every output "
     "of every example as one flat array. The digit of one example is the argmax of its own row: use axis=-1."
@@ -279,6 +283,8 @@ def _feedforward_case(rng: np.random.Generator, sizes: list[int], batch: int | N
         Mistake(_run(network[:-1], x), NO_LAST_SIGMOID),  # the Sequential without its last Sigmoid
         Mistake(_run(sigmoid_network(weights, [np.zeros_like(b) for b in biases], dtype), x), NO_BIAS),
     ]
+    if len(sizes) > 2:  # the Sequential without its last Linear + Sigmoid: the last hidden layer
+        mistakes.append(Mistake(_run(network[:-2], x), ONE_LAYER_EARLY))
     if len(set(sizes)) == 1:  # square layers: a transposed W still has the right shapes
         mistakes.append(Mistake(_run(sigmoid_network([w.T for w in weights], biases, dtype), x), TRANSPOSED_W))
     return Case(Call("feedforward", (weights, biases, x)), expected, network_tolerance(x, weights, biases), mistakes)

@@ -1,7 +1,8 @@
 """Checks of exercise 07: max_pool2d, against ``torch.nn.functional.max_pool2d``.
 
 The known mistakes are recomputed with PyTorch too: pooling with stride 1 or with the stride
-left out, average or min pooling instead of max, ceil mode instead of floor mode, and a running maximum started at 0.
+left out, average or min pooling instead of max, ceil mode instead of floor mode, a running maximum
+started at 0, the max taken across the channels too, and the max over the windows' positions.
 """
 
 from __future__ import annotations
@@ -35,6 +36,15 @@ CEIL_MODE = (
 MAX_FROM_ZERO = (
     "your result is never below 0 where every value of a window is negative: a running maximum "
     "must start from the window's first value (or -inf), not from 0 (np.zeros)."
+)
+ACROSS_CHANNELS = (
+    "your result takes each window's max across all the channels together: each channel is pooled "
+    "on its own, out[n, c, i, j] is the max of x[n, c]'s window alone (over the last two axes only)."
+)
+OVER_POSITIONS = (
+    "your result equals the max over the window positions, for each place inside the window (shape "
+    "(N, C, k, k)): sliding_window_view's windows have shape (N, C, H_out, W_out, k, k), and each "
+    "window's own max is over the last two axes, windows.max(axis=(4, 5))."
 )
 
 
@@ -71,6 +81,18 @@ def _max_pool2d_case(
         mistakes.append(Mistake(ceil, CEIL_MODE))
     if (expected < 0).any():
         mistakes.append(Mistake(np.maximum(expected, 0), MAX_FROM_ZERO))
+    if x.shape[1] > 1:  # one max for all the channels, given to each of them or with the channel axis gone
+        across = expected.max(axis=1, keepdims=True)
+        mistakes += [
+            Mistake(np.broadcast_to(across, expected.shape).copy(), ACROSS_CHANNELS),
+            Mistake(across[:, 0], ACROSS_CHANNELS),
+        ]
+    # The windows' max over their positions (axes 2, 3 of sliding_window_view's), strided or not.
+    windows = tensor(x).unfold(2, k, 1).unfold(3, k, 1)
+    mistakes += [
+        Mistake(array(windows[:, :, ::s, ::s].amax(dim=(2, 3))), OVER_POSITIONS),
+        Mistake(array(windows.amax(dim=(2, 3))), OVER_POSITIONS),
+    ]
     given = [(name, value) for name, value in (("kernel_size", kernel_size), ("stride", stride)) if value is not None]
     if keywords:
         call = Call("max_pool2d", (x,), dict(given))

@@ -29,6 +29,7 @@ from grader.checks.reference import (
     one_hot,
     quadratic_cost,
     random_network,
+    same_network,
     seed_problem,
     sigmoid_network,
     tensor,
@@ -51,6 +52,10 @@ INTEGER_ONE_HOT = (
     "your rows are integers: return floats (float64), the kind of numbers the network's outputs "
     "are compared with. np.zeros((N, num_classes)) and np.eye(num_classes) are float64 already."
 )
+EVERY_LABEL_COLUMN = (
+    "your rows have a 1 in every label's column: out[:, labels] = 1 sets those columns in every row; "
+    "pick one entry per row: out[np.arange(len(labels)), labels] = 1."
+)
 TEN_CLASSES = "your result always has 10 columns: use num_classes, which is not always 10."
 CLASSES_FROM_LABELS = (
     "your result has labels.max() + 1 columns: the number of classes is num_classes, even when the "
@@ -67,6 +72,10 @@ RATE_OVER_BATCH = (
 )
 RETURNED_GRADIENTS = "you returned the gradients: return the new parameters, W − η·∂C/∂W and b − η·∂C/∂b."
 BIASES_NOT_UPDATED = "your biases do not move: update them too, b ← b − η·∂C/∂b."
+STEPS_NOT_KEPT = (
+    "your train returned the network it was given, unchanged: sgd_step returns new parameters and "
+    "leaves its arguments as they are, so keep each step's result, `weights, biases = sgd_step(...)`."
+)
 NO_SHUFFLE = (
     "your result equals training on the examples in their original order: each epoch must shuffle "
     "them first, with order = rng.permutation(N), and take the mini-batches from that order."
@@ -79,6 +88,11 @@ SHUFFLED_APART = (
     "your result equals training where the images and the labels were shuffled separately, so each "
     "image got someone else's label: draw one order and index both with it, images[batch] and "
     "labels[batch]."
+)
+LABELS_IN_ORDER = (
+    "your result equals training where only the images were shuffled and the labels kept their "
+    "order, so each image got someone else's label: take both from the same order, images[batch] "
+    "and labels[batch] (or the one-hot targets[batch])."
 )
 LAST_BATCH_DROPPED = (
     "your result equals training without the last, smaller mini-batch: when batch_size does not "
@@ -96,6 +110,11 @@ NOT_SHUFFLED_WITH_RNG = (
 )
 COUNT = "you returned the number of correct answers: divide it by the number of images."
 PERCENT = "you returned a percentage: return the fraction, between 0 and 1."
+ARGMAX_FLATTENED = (
+    "your predictions are one number for the whole array: np.argmax without axis= looks at every "
+    "output of every image as one flat array; the digit of image n is the argmax of its own row, "
+    "np.argmax(output, axis=1)."
+)
 ERROR_RATE = "you returned the fraction of wrong answers: count the images where the prediction equals the label."
 
 
@@ -119,6 +138,8 @@ def _one_hot_case(
         mistakes.append(Mistake(_one_hot(labels, 10), TEN_CLASSES))
     if int(labels.max()) + 1 != classes:
         mistakes.append(Mistake(_one_hot(labels, int(labels.max()) + 1), CLASSES_FROM_LABELS))
+    # out[:, labels] = 1: every row gets a 1 in each column that some label names.
+    mistakes.append(Mistake(np.broadcast_to(expected.max(axis=0), expected.shape).copy(), EVERY_LABEL_COLUMN))
     if num_classes is None:
         call = Call("one_hot", (labels,))
     elif keyword:
@@ -196,8 +217,8 @@ def _batches(
 ) -> Batches:
     """The mini-batches of a whole training run, drawing the orders from ``rng`` as the spec says.
 
-    With a ``mistake`` set (``once``, ``apart``, ``drop_last``) the batches are those of that
-    mistake instead.
+    With a ``mistake`` set (``once``, ``apart``, ``labels_in_order``, ``drop_last``) the batches
+    are those of that mistake instead.
     """
     batches: Batches = []
     order = rng.permutation(n) if shuffle else np.arange(n)
@@ -205,6 +226,8 @@ def _batches(
         if shuffle and epoch > 0 and not mistake.get("once"):
             order = rng.permutation(n)
         label_order = rng.permutation(n) if mistake.get("apart") else order
+        if mistake.get("labels_in_order"):
+            label_order = np.arange(n)
         last = n - n % batch_size if mistake.get("drop_last") else n
         batches += [(order[i : i + batch_size], label_order[i : i + batch_size]) for i in range(0, last, batch_size)]
     return batches
@@ -259,7 +282,11 @@ def _train_case(
         return _torch_training(*network, arguments["images"], arguments["labels"], learning_rate, batches)
 
     expected = trained()
-    mistakes = []
+    mistakes = [
+        Mistake((arguments["weights"], arguments["biases"]), STEPS_NOT_KEPT),
+        # Even one mini-batch of everything pairs each shuffled image with another's label.
+        Mistake(trained(labels_in_order=True), LABELS_IN_ORDER),
+    ]
     if batch_size < n:  # with one batch per epoch, the order changes nothing
         mistakes += [Mistake(trained(shuffle=False), NO_SHUFFLE), Mistake(trained(apart=True), SHUFFLED_APART)]
         if epochs > 1:
@@ -288,12 +315,26 @@ def _network_problem(outcome: Outcome, sizes: list[int]) -> Diagnosis | None:
     return network_problem(outcome, "train", sizes, "`train` did not return a network of the sizes it was given.")
 
 
+def _unchanged(case: Case, outcome: Outcome, sizes: list[int]) -> Diagnosis | None:
+    """A diagnosis when ``train`` gave back the very network it started from (no step kept), else None."""
+    start = (case.call.kwargs["weights"], case.call.kwargs["biases"])
+    if _network_problem(outcome, sizes) is None and same_network(outcome.value, start):
+        return Diagnosis(
+            "`train` returned the network it was given, unchanged.",
+            ["every parameter is exactly as it was before training"],
+            likely_mistake=STEPS_NOT_KEPT,
+        )
+    return None
+
+
 def _judge_determinism(case: Case, outcomes: list[Outcome]) -> Diagnosis | None:
     weights = case.call.kwargs["weights"]
     sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
     seeds = (case.calls[0].kwargs["rng"].seed, case.calls[2].kwargs["rng"].seed)
     problem_of = partial(_network_problem, sizes=sizes)
-    return seed_problem("train", outcomes, seeds, problem_of, NOT_REPEATABLE, NOT_SHUFFLED_WITH_RNG)
+    problem = seed_problem("train", outcomes, seeds, problem_of, NOT_REPEATABLE, NOT_SHUFFLED_WITH_RNG)
+    # The same network for every seed is first of all no training at all, when it is the starting one.
+    return problem and (_unchanged(case, outcomes[0], sizes) or problem)
 
 
 @check(EXERCISE, "train")
@@ -319,7 +360,7 @@ def _mnist_test_accuracy(weights: list[np.ndarray], biases: list[np.ndarray]) ->
 def _judge_mnist(case: Case, outcomes: list[Outcome]) -> Diagnosis | None:
     from grader import mnist
 
-    problem = _network_problem(outcomes[0], MNIST_SIZES)
+    problem = _network_problem(outcomes[0], MNIST_SIZES) or _unchanged(case, outcomes[0], MNIST_SIZES)
     if problem:
         return problem
     weights, biases = (list(part) for part in outcomes[0].value)
@@ -387,16 +428,32 @@ def train_learns_mnist(rng: np.random.Generator) -> list[Case]:
 # accuracy
 
 
-def _accuracy_case(rng: np.random.Generator, sizes: list[int], n: int, share_right: float) -> Case:
+def _accuracy_case(
+    rng: np.random.Generator, sizes: list[int], n: int, share_right: float, *, largest_first: bool = False
+) -> Case:
     weights, biases = random_network(rng, sizes)
     images = rng.uniform(0, 1, (n, sizes[0]))
-    predictions = array(forward(sigmoid_network(weights, biases), images).argmax(dim=1))
+    output = forward(sigmoid_network(weights, biases), images)
+    if largest_first:
+        # np.argmax without axis is an index into the flattened outputs, mostly past the last
+        # digit: equal to no label, an accuracy of 0. With the image holding the largest output
+        # first, it is that image's digit, and the accuracy a share of the labels, not 0.
+        first = int(output.argmax()) // output.shape[1]
+        images[[0, first]] = images[[first, 0]]
+        output = forward(sigmoid_network(weights, biases), images)
+    predictions = array(output.argmax(dim=1))
     # About share_right of the labels agree with the network; the others are random digits.
     labels = np.where(rng.uniform(0, 1, n) < share_right, predictions, rng.integers(0, sizes[-1], n))
     correct = tensor(predictions) == tensor(labels)
     expected = float(correct.double().mean())
     count = int(correct.sum())
-    mistakes = [Mistake(count, COUNT), Mistake(100 * expected, PERCENT), Mistake(1 - expected, ERROR_RATE)]
+    flat_argmax = float((tensor(labels) == output.argmax()).double().mean())
+    mistakes = [
+        Mistake(count, COUNT),
+        Mistake(100 * expected, PERCENT),
+        Mistake(1 - expected, ERROR_RATE),
+        Mistake(flat_argmax, ARGMAX_FLATTENED),
+    ]
     return Case(Call("accuracy", (weights, biases, images, labels)), expected, FLOAT64, mistakes)
 
 
@@ -406,7 +463,7 @@ def accuracy_matches_torch(rng: np.random.Generator) -> list[Case]:
     return [
         _accuracy_case(rng, [784, 16, 16, 10], 50, 0.6),
         _accuracy_case(rng, [784, 30, 10], 200, 0.9),
-        _accuracy_case(rng, [4, 3, 10], 7, 0.5),
-        _accuracy_case(rng, [5, 10], 12, 1.0),  # every answer right
-        _accuracy_case(rng, [6, 6, 10], 9, 0.0),
+        _accuracy_case(rng, [4, 3, 10], 7, 0.5, largest_first=True),
+        _accuracy_case(rng, [5, 10], 12, 1.0, largest_first=True),  # every answer right
+        _accuracy_case(rng, [6, 6, 10], 9, 0.0, largest_first=True),
     ]

@@ -1,0 +1,23 @@
+"""MUTANT: numerical_gradient loops `for i in range(len(x))`, and keeps the row it moves as a view.
+
+`original = x[i]` is the row itself, not a copy, so `x[i] = original + eps` moves it too, and
+`x[i] = original - eps` puts the row back where it was instead of below it.
+
+expect: moves the whole row x[i] at once
+"""
+
+import numpy as np
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    x = np.array(x, dtype=np.float64)
+    gradient = np.zeros_like(x)
+    for i in range(len(x)):
+        original = x[i]
+        x[i] = original + eps
+        above = f(x)
+        x[i] = original - eps
+        below = f(x)
+        x[i] = original
+        gradient[i] = (above - below) / (2 * eps)
+    return gradient
