@@ -103,11 +103,20 @@ class Call:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
 
-    def describe(self) -> str:
-        """A short, readable rendering such as ``sigmoid(z=array(3, 4) float64)``."""
-        parts = [describe_value(a) for a in self.args]
-        parts += [f"{k}={describe_value(v)}" for k, v in self.kwargs.items()]
+    def describe(self, beside: Call | None = None) -> str:
+        """A short, readable rendering such as ``sigmoid(z=array(3, 4) float64)``.
+
+        Beside another call, arguments that read the same as there are shown as ``…``.
+        """
+        parts = self.parts()
+        if beside is not None:
+            theirs = beside.parts()
+            parts = ["…" if i < len(theirs) and part == theirs[i] else part for i, part in enumerate(parts)]
         return f"{self.function}({', '.join(parts)})"
+
+    def parts(self) -> list[str]:
+        """Each argument as ``describe`` shows it."""
+        return [describe_value(a) for a in self.args] + [f"{k}={describe_value(v)}" for k, v in self.kwargs.items()]
 
 
 def describe_value(value: Any) -> str:
@@ -454,14 +463,14 @@ def _describe_exception(error: BaseException, function: Any) -> str:
     text = f"{type(error).__name__}: {error}"
     places = [tb for tb in (_raised_at(error), _called_from(error)) if tb is not None]
     if places:
-        text += (
-            " ("
-            + ", called from ".join(
-                f"{where(tb.tb_frame.f_code.co_filename, tb.tb_lineno)}, in {tb.tb_frame.f_code.co_name}"
-                for tb in places
-            )
-            + ")"
-        )
+        shown = [
+            f"{where(tb.tb_frame.f_code.co_filename, tb.tb_lineno)}, in {tb.tb_frame.f_code.co_name}" for tb in places
+        ]
+        # The line itself, for the innermost place: a line number alone sends the learner searching.
+        code = source_line(places[0].tb_frame.f_code.co_filename, places[0].tb_lineno)
+        if code:
+            shown[0] += f": `{code}`"
+        text += " (" + ", called from ".join(shown) + ")"
     if len(text) > 600:
         text = text[:600] + " ..."
     return text
@@ -522,6 +531,16 @@ def join_cells(cells: list[str]) -> tuple[str, list[int]]:
 
 # For each notebook read by notebook_code: where each code cell starts in the joined module.
 _NOTEBOOK_CELLS: dict[str, list[tuple[int, int]]] = {}
+
+
+_SOURCE_LINES: dict[str, list[str]] = {}  # a learner module's file name -> the lines compiled from it
+
+
+def source_line(filename: str, line: int, width: int = 100) -> str:
+    """Line ``line`` of the learner's module compiled as ``filename``, stripped and cut to ``width``."""
+    lines = _SOURCE_LINES.get(filename, [])
+    text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    return text if len(text) <= width else text[: width - 4] + " ..."
 
 
 def where(filename: str, line: int) -> str:
@@ -824,6 +843,7 @@ class _SourceLoader:
         module.__file__ = origin
         try:
             code = compile(source.text, origin, "exec", dont_inherit=True)
+            _SOURCE_LINES[origin] = source.text.splitlines()
             exec(code, module.__dict__)
         except LearnerImportError:
             raise  # an exercise this module imports failed: the error already names it

@@ -38,10 +38,13 @@ class Diagnosis:
     credit: float = 0.0  # partial credit in [0, 1) for checks that grade on a scale
     called: bool = True  # False when the learner's function was never reached: no call to show
 
-    def render(self, call: Call | None = None) -> str:
+    def render(self, call: Call | None = None, passing: Call | None = None) -> str:
+        """The headline, the call that failed (and one that passes, if given), evidence and advice."""
         lines = [self.headline]
         if call is not None and self.called and not self.not_started:
             lines.append(f"  called:   {call.describe()}")
+            if passing is not None:
+                lines.append(f"  passes:   {passing.describe(beside=call)}")
         lines += [f"  {line}" for line in self.details]
         if self.likely_mistake:
             lines.append(f"  likely mistake: {self.likely_mistake}")
@@ -120,27 +123,91 @@ ERROR_ADVICE = [
         "several numbers went where one entry of an array belongs (a row, or an array, assigned to "
         "result[i]): print the shape of what you assign on that line.",
     ),
+    (
+        re.compile(r"'int' object is not iterable"),
+        "a `for` loop was given one number: to go through 0, 1, ..., n − 1, loop over range(n).",
+    ),
+    (
+        re.compile(
+            r"'float' object cannot be interpreted as an integer|slice indices must be integers|"
+            r"indices must be integers or slices, not float|are valid indices|sequence of integers or a single integer"
+        ),
+        "`/` always gives a float (6 / 2 is 3.0), and sizes, indices and range(...) need ints: use `//` "
+        "(6 // 2 is 3) or int(...).",
+    ),
+    (
+        re.compile(r"values to unpack"),
+        "each name left of `=` (or between `for` and `in`) takes one item of the value on the right, so the "
+        "counts must match: backprop returns two lists, and zip(weights, biases) gives one (w, b) pair per layer.",
+    ),
+    (
+        re.compile(r"axis \d+ is out of bounds for array of dimension 1"),
+        "one example is a 1-D array, with axis 0 only: axis=-1, the last axis, works for one example and for a batch.",
+    ),
+    (
+        re.compile(r"out of bounds for axis|index out of range"),
+        "an index went past the end (an axis of size n has indices 0 to n − 1): compare your loops' "
+        "range(...) with that array's .shape.",
+    ),
+    (
+        re.compile(r"NoneType"),
+        "a value is None: a function that ends without `return` gives None. Check that each of your functions "
+        "returns its result.",
+    ),
 ]
-# The same, for errors that mean something particular in one function.
+# Too far along an axis, in functions with a stride.
+_STRIDE_INDEX = (
+    "an index went past the end: with a stride, output index i reads rows from i·stride on, so loop i "
+    "over range(H_out), not range(H)"
+)
+# The same, for errors that mean something particular in one function (tried before the ones above).
 FUNCTION_ERROR_ADVICE = {
-    "count_conv2d_parameters": (
-        re.compile(r"non-iterable int|multiply sequence|'tuple' and 'int'|'int' and 'tuple'|'int' object is not"),
-        "kernel_size is either one int k (a k × k kernel) or a pair (kh, kw): turn it into a pair first, "
-        "e.g. kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size.",
-    ),
-    "count_parameters": (
-        re.compile(r"index out of range"),
-        "n sizes make n − 1 layers, each from one size to the next: pair them with pairwise(sizes) "
-        "instead of indexing sizes[i + 1] up to the last i.",
-    ),
+    "count_conv2d_parameters": [
+        (
+            re.compile(r"non-iterable int|multiply sequence|'tuple' and 'int'|'int' and 'tuple'|'int' object is not"),
+            "kernel_size is either one int k (a k × k kernel) or a pair (kh, kw): turn it into a pair first, "
+            "e.g. kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size.",
+        ),
+    ],
+    "count_parameters": [
+        (
+            re.compile(r"index out of range"),
+            "n sizes make n − 1 layers, each from one size to the next: pair them with pairwise(sizes) "
+            "instead of indexing sizes[i + 1] up to the last i.",
+        ),
+    ],
+    "conv2d": [
+        (
+            re.compile(r"out of bounds for axis"),
+            f"{_STRIDE_INDEX}; weight is (C_out, C_in, kh, kw), so weight[o, c] is the kernel from channel c to o.",
+        ),
+        (
+            re.compile(r"NoneType"),
+            "`bias` is None when no bias is given: add it only `if bias is not None`.",
+        ),
+    ],
+    "max_pool2d": [
+        (re.compile(r"out of bounds for axis"), f"{_STRIDE_INDEX}."),
+        (
+            re.compile(r"NoneType"),
+            "`stride` is None when it is not given: start with `if stride is None: stride = kernel_size`.",
+        ),
+    ],
+    "predict": [
+        (
+            re.compile(r"arrays can be converted to Python scalars"),
+            "int(...) was given an array: a batch of one, x of shape (1, n_0), still needs an array of shape "
+            "(1,). Return an int only when x is 1-D.",
+        ),
+    ],
 }
 # The shapes to compare with, by function (the dense layers' for every other one).
 SHAPE_REMINDERS = {
     "flatten": "images are (N, H, W) and the result (N, H·W): keep the first axis, images.reshape(len(images), -1)",
     "one_hot": "labels are (N,) and the result (N, num_classes)",
     "convolve2d": "image is (H, W) and kernel (kh, kw)",
-    "conv2d": "x is (N, C_in, H, W) and weight (C_out, C_in, kh, kw); np.pad pads every axis unless told "
-    "which; bias is (C_out,), and bias[:, None, None] lines it up with the (C_out, H_out, W_out) of each image",
+    "conv2d": "x is (N, C_in, H, W), weight (C_out, C_in, kh, kw), bias (C_out,): bias[:, None, None] fits "
+    "(C_out, H_out, W_out); np.pad pads every axis unless told which",
     "max_pool2d": "x is (N, C, H, W), and each window covers the last two axes",
 }
 DENSE_SHAPES = "weights are (n_out, n_in), and a batch has one example per row"
@@ -177,8 +244,7 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
         )
     if outcome.status == RAISED:
         shapes = (SHAPE_ERROR, f"{SHAPE_HINT}: {SHAPE_REMINDERS.get(function, DENSE_SHAPES)}.")
-        own = [FUNCTION_ERROR_ADVICE[function]] if function in FUNCTION_ERROR_ADVICE else []
-        advice = [shapes, *own, *ERROR_ADVICE]
+        advice = [shapes, *FUNCTION_ERROR_ADVICE.get(function, []), *ERROR_ADVICE]
         hint = next((text for pattern, text in advice if pattern.search(outcome.message)), "")
         return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint)
     if outcome.status == NOT_PLAIN:
@@ -212,22 +278,34 @@ def _fmt(x: Any) -> str:
 
 
 def differences(
-    expected: Any, got: Any, tolerance: Tolerance, where: str = "result", parts: tuple[str, ...] = ()
+    expected: Any,
+    got: Any,
+    tolerance: Tolerance,
+    where: str = "result",
+    parts: tuple[str, ...] = (),
+    *,
+    explain: bool = True,
 ) -> list[str]:
     """Everything that makes ``got`` differ from ``expected``, as message lines; [] when it matches.
 
     Containers are compared item by item (``parts`` names the items of the outermost one, as in
     ``grad_biases[0]``); numbers and arrays by type, then shape, then dtype (floats must keep the
-    expected precision), then NaN/Inf, then values within tolerance.
+    expected precision), then NaN/Inf, then values within tolerance. With ``explain``, wrong values
+    also get the evidence of how they relate to the right ones (a common factor, the same values
+    in other places); without it, only whether they differ is worth its cost.
     """
     if isinstance(expected, (list, tuple)):
         if not isinstance(got, (list, tuple)):
             return [f"{where}: expected a {type(expected).__name__} of {len(expected)}, got {kind_of(got)}"]
+        pair = _pair_of_lists_problem(expected, got, where, parts)
+        if pair:
+            return [pair]
         if len(got) != len(expected):
-            return [f"{where}: expected {len(expected)} items, got {len(got)}"]
+            return [f"{where}: expected {kind_of(expected)}, got {kind_of(got)}"]
         lines: list[str] = []
         for i, (e, g) in enumerate(zip(expected, got)):
-            lines += differences(e, g, tolerance, parts[i] if len(parts) == len(expected) else f"{where}[{i}]")
+            name = parts[i] if len(parts) == len(expected) else f"{where}[{i}]"
+            lines += differences(e, g, tolerance, name, explain=explain)
             if lines:
                 break  # the first wrong item says enough; the rest usually follow from it
         return lines
@@ -237,7 +315,7 @@ def differences(
         )
     if isinstance(expected, int):
         if not isinstance(got, int) or isinstance(got, bool):
-            hint = " (wrap the value you return in int(...))" if isinstance(got, (float, np.ndarray)) else ""
+            hint = " (wrap the value you return in int(...))" if _integral(got) else ""
             return [f"{where}: expected int {expected}, got {kind_of(got)}{hint}"]
         return [] if got == expected else [f"{where}: expected {expected}, got {got}"]
     if isinstance(expected, float):
@@ -249,24 +327,79 @@ def differences(
         return _value_lines(np.float64(expected), np.float64(got), tolerance, where)
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
-            # tolist(), or rows gathered in a list, is the usual way to end up here.
-            advice = (
-                ": return a NumPy array (np.array(...) of it, or no .tolist())"
-                if isinstance(got, (list, tuple))
-                else ""
-            )
-            return [f"{where}: expected {kind_of(expected)}, got {kind_of(got)}{advice}"]
+            return [f"{where}: expected {kind_of(expected)}, got {_not_an_array(expected, got)}"]
         if got.shape != expected.shape:
-            transposed = (
-                " (the expected shape, transposed)" if got.ndim == 2 and got.shape == expected.shape[::-1] else ""
-            )
-            return [f"{where}: expected shape {expected.shape}, got shape {got.shape}{transposed}"]
+            return [f"{where}: expected shape {expected.shape}, got shape {got.shape}{_shape_relation(expected, got)}"]
         if expected.dtype.kind == "f" and got.dtype != expected.dtype:
             return [f"{where}: expected dtype {expected.dtype}, got {got.dtype}{_dtype_advice(expected, got)}"]
         if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
             return [f"{where}: expected integers ({expected.dtype}), got {got.dtype}"]
-        return _value_lines(expected, got, tolerance, where)
+        return _value_lines(expected, got, tolerance, where, explain=explain)
     raise TypeError(f"cannot compare with expected {type(expected).__name__}")
+
+
+def _integral(value: Any) -> bool:
+    """Whether ``value`` holds one whole number that int(...) would keep as it is."""
+    if isinstance(value, float):
+        return value.is_integer()
+    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
+        return bool(value.dtype.kind in "iu" or float(value.reshape(-1)[0]).is_integer())
+    return False
+
+
+def _shapes(items: Any) -> list[tuple[int, ...] | None]:
+    return [getattr(item, "shape", None) for item in items]
+
+
+def _not_an_array(expected: np.ndarray, got: Any) -> str:
+    """What came instead of an array, and for a list or tuple, what to return instead."""
+    if not isinstance(got, (list, tuple)):
+        return kind_of(got)
+    shapes = _shapes(got)
+    arrays = len(got) > 1 and all(isinstance(item, np.ndarray) for item in got)
+    if arrays and shapes[-1] == expected.shape and len(set(shapes)) > 1:
+        # Every layer's activations, the output last: feedforward keeping them all.
+        shown = ", ".join(str(shape) for shape in shapes[:6]) + (", ..." if len(shapes) > 6 else "")
+        return f"a {type(got).__name__} of {len(got)} arrays of shapes {shown}: return only the last one"
+    # tolist(), or rows gathered in a list, is the usual way to end up here.
+    return f"{kind_of(got)}: return a NumPy array (np.array(...) of it, or no .tolist())"
+
+
+def _shape_relation(expected: np.ndarray, got: np.ndarray) -> str:
+    """How a wrong shape relates to the expected one, when it does in a way with a usual cause."""
+    want, have = expected.shape, got.shape
+    if got.ndim == expected.ndim >= 2 and have == (*want[:-2], want[-1], want[-2]):
+        return (
+            " (the expected shape, transposed)" if got.ndim == 2 else " (the expected shape, rows and columns swapped)"
+        )
+    if have == (1, *want):
+        return " (an extra axis of length 1 in front: keepdims=True or np.newaxis added it)"
+    if have == (*want, 1):
+        if expected.ndim == 1:
+            return " (a column where a 1-D array is wanted)"
+        return " (an extra axis of length 1 at the end)"
+    if expected.ndim >= 1 and have == want[1:]:
+        return " (no first axis: expected one result per example (or image), stacked)"
+    return ""
+
+
+def _pair_of_lists_problem(expected: list | tuple, got: list | tuple, where: str, parts: tuple[str, ...]) -> str:
+    """For a result that is a pair of lists (weights, biases): a list of per-layer pairs, or one list only."""
+    if len(parts) != 2 or len(expected) != 2 or not all(isinstance(e, (list, tuple)) for e in expected):
+        return ""
+    first, second = expected
+    layers = len(first)
+    in_pairs = all(isinstance(g, (list, tuple)) and len(g) == 2 for g in got)
+    if in_pairs and len(got) == layers == len(second):
+        zipped = all(
+            _shapes(g) == [getattr(a, "shape", None), getattr(b, "shape", None)] for g, a, b in zip(got, first, second)
+        )
+        if zipped and (layers != 2 or [_shapes(g) for g in got] != [_shapes(first), _shapes(second)]):
+            return f"{where}: expected two lists ({parts[0]}, {parts[1]}), got one pair per layer ({layers} pairs)"
+    if got and all(isinstance(g, np.ndarray) for g in got) and _shapes(got) in (_shapes(first), _shapes(second)):
+        kind = type(got).__name__
+        return f"{where}: expected the pair ({parts[0]}, {parts[1]}), got a {kind} of {len(got)} arrays: return both"
+    return ""
 
 
 def _dtype_advice(expected: np.ndarray, got: np.ndarray) -> str:
@@ -280,7 +413,9 @@ def _dtype_advice(expected: np.ndarray, got: np.ndarray) -> str:
     return ""
 
 
-def _value_lines(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, where: str) -> list[str]:
+def _value_lines(
+    expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, where: str, *, explain: bool = False
+) -> list[str]:
     expected64 = np.asarray(expected, dtype=np.float64)
     got64 = np.asarray(got, dtype=np.float64)
     finite = np.isfinite(got64) & np.isfinite(expected64)
@@ -317,7 +452,44 @@ def _value_lines(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, wh
             f"{where}: every value you returned is a float32 number, close to the expected one but "
             "with only about 7 significant digits: compute in float64 (look for np.float32 or a float32 array)"
         )
+    elif explain and expected64.ndim > 0 and expected.dtype.kind == "f":
+        relation = _factor(expected64, got64, tolerance) or _moved(expected64, got64, tolerance)
+        if relation:
+            lines.append(f"{where}: {relation}")
     return lines
+
+
+def _factor(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance) -> str:
+    """'every value is k times the expected one', when one factor k (not 0 or 1) turns expected into got."""
+    nonzero = expected != 0
+    if int(nonzero.sum()) < 2 or np.any(np.abs(got[~nonzero]) > tolerance.atol):
+        return ""
+    index = np.unravel_index(int(np.argmax(np.abs(expected))), expected.shape)
+    with np.errstate(all="ignore"):
+        k = float(got[index] / expected[index])
+        if not np.isfinite(k) or k == 0 or f"{k:.4g}" == "1":
+            return ""
+        scaled = k * expected[nonzero]
+        if not np.all(np.abs(got[nonzero] - scaled) <= tolerance.atol + max(tolerance.rtol, 1e-6) * np.abs(scaled)):
+            return ""
+    if abs(k + 1) <= 1e-4:
+        return "every value has the opposite sign"
+    n = round(1 / k)
+    if k > 0 and n >= 2 and abs(1 / k - n) <= 1e-4 * n:
+        return f"every value is 1/{n} of the expected one"
+    return f"every value is {k:.4g} times the expected one"
+
+
+def _moved(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance) -> str:
+    """A line when got holds the expected values (mostly distinct ones), in other places; else ''."""
+    if expected.size < 2 or np.unique(expected).size < max(2, expected.size // 2):
+        return ""  # few distinct values (0s and 1s): another arrangement says little
+    want, have = np.sort(expected, axis=None), np.sort(got, axis=None)
+    if np.all(np.abs(have - want) <= tolerance.atol + tolerance.rtol * np.abs(want)):
+        return (
+            "it holds the expected values, in other places (a transpose, swapped axes, or a reshape that regroups them)"
+        )
+    return ""
 
 
 def _rounded_to_float32(expected: np.ndarray, got: np.ndarray) -> bool:
@@ -341,7 +513,7 @@ def telling_apart(mistakes: list[Mistake], expected: Any, tolerance: Tolerance) 
     mistakes that give the same answer here (σ(z)² and σ(z) where σ is 0 or 1) for either one.
     """
     loose = _recognising(tolerance)
-    differing = [m for m in mistakes if differences(expected, m.value, tolerance)]
+    differing = [m for m in mistakes if differences(expected, m.value, tolerance, explain=False)]
     return [
         m for m in differing if not any(o.message != m.message and _same(o.value, m.value, loose) for o in differing)
     ]
@@ -359,7 +531,7 @@ def recognise(mistakes: list[Mistake], got: Any, tolerance: Tolerance) -> str:
 def _same(known: Any, got: Any, tolerance: Tolerance) -> bool:
     """Whether ``got`` is ``known`` within ``tolerance``; a value that cannot be compared is not."""
     try:
-        return not differences(known, got, tolerance)
+        return not differences(known, got, tolerance, explain=False)
     except Exception:  # a learner's value can be anything plain, a 10**400 int among them
         return False
 
@@ -383,16 +555,73 @@ def recognise_shape(mistakes: list[Mistake], expected: Any, got: Any) -> str:
     return ""
 
 
-def _size_advice(function: str, expected: Any, got: Any) -> str:
-    """What to check when a sliding window's output is off by one row or column, else ''."""
+def _spatial_sizes(function: str, expected: Any, got: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(got's, expected's) last two axes for a sliding window's output whose other axes are right, else None."""
     if function not in OUTPUT_SIZES or not isinstance(got, np.ndarray) or not isinstance(expected, np.ndarray):
-        return ""
+        return None
     if got.ndim != expected.ndim or got.ndim < 2 or got.shape[:-2] != expected.shape[:-2]:
+        return None
+    (gh, gw), (eh, ew) = got.shape[-2:], expected.shape[-2:]
+    if (gh, gw) in ((eh, ew), (ew, eh)):
+        return None  # the right size, or rows and columns swapped: no size formula is wrong
+    return (gh, gw), (eh, ew)
+
+
+def _size_advice(function: str, expected: Any, got: Any, tolerance: Tolerance, *, overlap_right: bool = False) -> str:
+    """What to check when a sliding window's output has the wrong number of rows or columns, else ''.
+
+    With ``overlap_right``, only when the values got and expected share (the top-left corner of
+    both) match: then the values are right and only the output size is wrong.
+    """
+    sizes = _spatial_sizes(function, expected, got)
+    if sizes is None:
         return ""
-    offs = [abs(g - e) for g, e in zip(got.shape[-2:], expected.shape[-2:])]
-    if max(offs) != 1:
+    (gh, gw), (eh, ew) = sizes
+    if overlap_right:
+        h, w = min(gh, eh), min(gw, ew)
+        if h == 0 or w == 0 or differences(expected[..., :h, :w], got[..., :h, :w], tolerance, explain=False):
+            return ""
+    if max(abs(gh - eh), abs(gw - ew)) == 1:
+        size = f"your output has one row or column too few or too many ({gh} × {gw} where {eh} × {ew} is expected)"
+    else:
+        size = f"your output is {gh} × {gw} where {eh} × {ew} is expected"
+    right = ", though its values are right where the two overlap" if overlap_right else ""
+    return f"{size}{right}: {OUTPUT_SIZES[function]}."
+
+
+def _leaves(expected: Any, got: Any, where: str, parts: tuple[str, ...] = ()) -> list[tuple[str, Any, Any]] | None:
+    """(name, expected, got) for each number or array of a container, or None when got's structure differs."""
+    if not isinstance(expected, (list, tuple)):
+        return [(where, expected, got)]
+    if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+        return None
+    found = []
+    for i, (e, g) in enumerate(zip(expected, got)):
+        inner = _leaves(e, g, parts[i] if len(parts) == len(expected) else f"{where}[{i}]")
+        if inner is None:
+            return None
+        found += inner
+    return found
+
+
+def _right_and_wrong(expected: Any, got: Any, tolerance: Tolerance, parts: tuple[str, ...]) -> str:
+    """'right: ...; wrong: ...' for the parts of a container result, when some are right and some not, else ''."""
+    leaves = _leaves(expected, got, "result", parts)
+    if not leaves or len(leaves) < 2:
         return ""
-    return f"your output has one row or column too few or too many: {OUTPUT_SIZES[function]}."
+    right, wrong = [], []
+    for name, e, g in leaves:
+        try:
+            (wrong if differences(e, g, tolerance, name, explain=False) else right).append(name)
+        except Exception:  # a learner's value can be anything plain
+            return ""
+    if not right or not wrong:
+        return ""
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+
+    return f"right: {listed(right)}; wrong: {listed(wrong)}"
 
 
 # How each function usually ends up changing its inputs, where it is not the generic `w -= ...`.
@@ -444,18 +673,27 @@ def judge_value(
         return problem
     if outcome.mutated:
         return mutation_problem(outcome, function)
-    lines = differences(expected, outcome.value, tolerance, parts=RESULT_PARTS.get(function, ()))
+    parts = RESULT_PARTS.get(function, ())
+    lines = differences(expected, outcome.value, tolerance, parts=parts)
     if lines:
         kinds = [f"expected: {kind_of(expected)}", f"got:      {kind_of(outcome.value)}"]
         if kind_of(expected) == kind_of(outcome.value) and isinstance(expected, (tuple, list)):
             kinds = []  # "tuple of 2" twice says nothing: the lines below name the part that differs
         elif lines[0].startswith("result: expected "):
             kinds = []  # the whole result, expected and got side by side: said once is enough
-        # A mistake that gives the right answer for this input would be named for any near miss.
+        # Which parts of a container are right tells where the mistake starts (in backprop, its layer).
+        summary = (
+            _right_and_wrong(expected, outcome.value, tolerance, parts) if isinstance(expected, (tuple, list)) else ""
+        )
+        lines = [*lines, summary] if summary else lines
+        # A mistake that gives the right answer for this input would be named for any near miss. A
+        # sliding window's output whose values are right but too few or too many has a wrong size
+        # formula, whatever mistake its shape happens to match.
         likely = (
             recognise(telling_apart(mistakes or [], expected, tolerance), outcome.value, tolerance)
+            or _size_advice(function, expected, outcome.value, tolerance, overlap_right=True)
             or recognise_shape(mistakes or [], expected, outcome.value)
-            or _size_advice(function, expected, outcome.value)
+            or _size_advice(function, expected, outcome.value, tolerance)
         )
         if not likely and warning_advice is not None and outcome.warnings:
             # The warning is the cause of the wrong values (an overflow's inf, then nan): name it.

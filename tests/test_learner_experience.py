@@ -186,7 +186,159 @@ def test_a_list_returned_for_an_array_is_said_once_with_what_to_return(make_tree
     assert message.count("list of 3") == 1
 
 
+BACKPROP_BATCH_MEAN = "delta = (output - y) * (output * (1 - output)) / batch"
+HIDDEN_DELTA = "delta = (delta @ weights[layer]) * (a * (1 - a))"
+
+
+def test_values_off_by_a_common_factor_say_so(make_tree):
+    summed = BACKPROP_BATCH_MEAN.replace(" / batch", "")
+    message = failure_with_change(make_tree, "05_backprop", "backprop_matches_autograd", BACKPROP_BATCH_MEAN, summed)
+    assert re.search(r"\n  grad_weights\[0\]: every value is \d+ times the expected one\n", message), message
+
+
+@pytest.mark.parametrize(
+    ("factor", "said"),
+    [
+        (0.1, "every value is 1/10 of the expected one"),
+        (-1.0, "every value has the opposite sign"),
+        (0.37, "every value is 0.37 times the expected one"),
+        (1 + 1e-9, None),  # a near miss, not a factor
+    ],
+)
+def test_a_common_factor_is_named_as_a_fraction_a_sign_or_a_number(factor, said):
+    import numpy as np
+
+    from grader.compare import FLOAT64, differences
+
+    expected = np.array([[0.5, -2.0, 0.0], [3.0, 0.25, 1.5]])
+    lines = differences(expected, expected * factor, FLOAT64)
+    assert (lines[-1] == f"result: {said}") if said else len(lines) == 1, lines
+    shifted = expected * factor + np.array([[0, 0, 1e-3], [0, 0, 0]])  # a zero that is not: no factor
+    assert not any("every value" in line for line in differences(expected, shifted, FLOAT64))
+
+
+def test_the_expected_values_in_other_places_are_named(make_tree):
+    line = "return images.reshape(images.shape[0], -1)"
+    transposed = "return images.transpose(0, 2, 1).reshape(images.shape[0], -1)"
+    message = failure_with_change(make_tree, "03_feedforward", "flatten_matches_torch", line, transposed)
+    assert "result: it holds the expected values, in other places (a transpose, swapped axes, or a reshape" in message
+
+
+def test_zeros_and_ones_in_other_places_are_not_called_a_transpose():
+    import numpy as np
+
+    from grader.compare import FLOAT64, differences
+
+    one_hot = np.eye(4)[[0, 2, 1]]
+    assert len(differences(one_hot, np.eye(4)[[1, 2, 3]], FLOAT64)) == 1
+
+
+@pytest.mark.parametrize(
+    ("expected", "got", "said"),
+    [
+        ((2, 5, 3), (2, 3, 5), "(the expected shape, rows and columns swapped)"),
+        ((16,), (1, 16), "(an extra axis of length 1 in front: keepdims=True or np.newaxis added it)"),
+        ((3,), (3, 1), "(a column where a 1-D array is wanted)"),
+        ((4, 10), (10,), "(no first axis: expected one result per example (or image), stacked)"),
+        ((4, 10), (3, 10), None),
+    ],
+)
+def test_a_wrong_shape_says_how_it_relates_to_the_expected_one(expected, got, said):
+    import numpy as np
+
+    from grader.compare import FLOAT64, differences
+
+    (line,) = differences(np.zeros(expected), np.zeros(got), FLOAT64)
+    assert line == f"result: expected shape {expected}, got shape {got}" + (f" {said}" if said else "")
+
+
+def test_every_layers_activations_returned_are_told_to_keep_the_last(make_tree):
+    loop = "    for w, b in zip(weights, biases):\n        a = sigmoid(layer_weighted_sums(w, a, b))\n    return a"
+    kept = (
+        "    layers = [a]\n    for w, b in zip(weights, biases):\n"
+        "        layers.append(sigmoid(layer_weighted_sums(w, layers[-1], b)))\n    return layers"
+    )
+    message = failure_with_change(make_tree, "03_feedforward", "feedforward_matches_torch_sequential", loop, kept)
+    assert (
+        "result: expected array of shape (10,), float64, got a list of 4 arrays of shapes (784,), (16,), (16,), "
+        "(10,): return only the last one"
+    ) in message
+    assert "np.array(...) of it" not in message
+
+
+SGD_RETURN = "return new_weights, new_biases"
+
+
+@pytest.mark.parametrize(
+    ("changed", "said"),
+    [
+        (
+            "return list(zip(new_weights, new_biases))",
+            "result: expected two lists (weights, biases), got one pair per layer",
+        ),
+        ("return new_weights", "result: expected the pair (weights, biases), got a list of 3 arrays: return both"),
+    ],
+)
+def test_a_pair_of_lists_returned_the_wrong_way_says_how(make_tree, changed, said):
+    message = failure_with_change(make_tree, "08_training", "sgd_step_matches_torch_sgd", SGD_RETURN, changed)
+    assert said in message and "items, got" not in message
+
+
+@pytest.mark.parametrize(
+    ("changed", "said"),
+    [
+        # The largest activation, not its position: int() of it would be 0, no fix at all.
+        ("return float(np.max(feedforward(weights, biases, x))) if x.ndim == 1 else digits", r"got float 0\.\d+\n"),
+        (
+            "return float(digits) if digits.ndim == 0 else digits",
+            r"got float \d\.0 \(wrap the value you return in int\(\.\.\.\)\)$",
+        ),
+    ],
+)
+def test_int_is_suggested_only_for_a_whole_number(make_tree, changed, said):
+    line = "return int(digits) if digits.ndim == 0 else digits"
+    message = failure_with_change(make_tree, "03_feedforward", "predict_matches_torch_argmax", line, changed)
+    assert re.search(r"result: expected int \d, " + said, message, re.MULTILINE), message
+
+
+def test_the_parts_of_a_result_that_are_right_are_named_beside_those_that_are_not(make_tree):
+    no_hidden_sigma_prime = "delta = delta @ weights[layer]"
+    message = failure_with_change(
+        make_tree, "05_backprop", "backprop_matches_autograd", HIDDEN_DELTA, no_hidden_sigma_prime
+    )
+    assert (
+        "right: grad_weights[2], grad_biases[2]; wrong: grad_weights[0], grad_weights[1], grad_biases[0], "
+        "grad_biases[1]"
+    ) in message
+
+
+def test_an_output_of_the_wrong_size_with_the_right_values_is_blamed_on_the_size_formula(make_tree):
+    # H_out computed without the padding: the shape of the convolution without padding, not its values.
+    windows = "windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]"
+    cropped = (
+        f"{windows}\n    h_out = (x.shape[2] - 2 * padding - kh) // stride + 1\n"
+        "    windows = windows[:, :, :h_out, :h_out]"
+    )
+    message = failure_with_change(
+        make_tree, "06_convolution", "conv2d_padding_and_stride_match_torch", windows, cropped
+    )
+    assert re.search(
+        r"likely mistake: your output is \d+ × \d+ where \d+ × \d+ is expected, though its values are "
+        r"right where the two overlap: with padding p and stride s, ",
+        message,
+    ), message
+    assert "without padding" not in message
+
+
+def test_the_conv2d_shape_reminder_is_short_and_keeps_its_pointers():
+    from grader.compare import SHAPE_REMINDERS
+
+    reminder = SHAPE_REMINDERS["conv2d"]
+    assert len(reminder.split()) <= 30 and "np.pad" in reminder and "bias[:, None, None]" in reminder
+
+
 SIGMOID = "e = np.exp(-np.abs(z))"
+WEIGHTED_SUM = "return float(np.dot(weights, activations) + bias)"
 
 
 @pytest.mark.parametrize(
@@ -223,6 +375,61 @@ SIGMOID = "e = np.exp(-np.abs(z))"
             "return sum(sizes[i + 1] * sizes[i] + sizes[i + 1] for i in range(len(sizes)))",
             "n sizes make n − 1 layers",
         ),
+        (
+            "01_neuron", "layer_weighted_sums_matches_torch_linear", "return activations @ weights.T + biases",
+            "result = np.zeros(len(weights))\n    for j in len(weights):\n"
+            "        result[j] = weights[j] @ activations + biases[j]\n    return result",
+            "loop over range(n)",
+        ),
+        (
+            "01_neuron", "layer_weighted_sums_matches_torch_linear", "return activations @ weights.T + biases",
+            "result = np.zeros(len(weights))\n    for j in range(len(activations)):\n"
+            "        result[j] = weights[j] @ activations + biases[j]\n    return result",
+            "compare your loops' range(...) with that array's .shape",
+        ),
+        (
+            "03_feedforward", "flatten_matches_torch", "return images.reshape(images.shape[0], -1)",
+            "return images.reshape(images.shape[0], images.size / images.shape[0])",
+            "`/` always gives a float (6 / 2 is 3.0)",
+        ),
+        (
+            "03_feedforward", "feedforward_matches_torch_sequential", "for w, b in zip(weights, biases):",
+            "for w, b in weights:", "so the counts must match: backprop returns two lists",
+        ),
+        (
+            "08_training", "sgd_step_matches_torch_sgd", "grad_weights, grad_biases = backprop(",
+            "grad_weights, grad_biases, _ = backprop(", "so the counts must match: backprop returns two lists",
+        ),
+        (
+            "03_feedforward", "predict_matches_torch_argmax", "axis=-1)", "axis=1)",
+            "axis=-1, the last axis, works for one example and for a batch",
+        ),
+        (
+            "03_feedforward", "predict_matches_torch_argmax", "return int(digits) if digits.ndim == 0 else digits",
+            "return int(digits) if digits.size == 1 else digits",
+            "a batch of one, x of shape (1, n_0), still needs an array of shape (1,)",
+        ),
+        (
+            "01_neuron", "weighted_sum_matches_torch", WEIGHTED_SUM,
+            "def dot(u, v):\n        np.dot(u, v)\n\n    return float(dot(weights, activations) + bias)",
+            "a function that ends without `return` gives None",
+        ),
+        (
+            "06_convolution", "conv2d_matches_torch",
+            "    if bias is not None:\n        out = out + bias[:, None, None]", "    out = out + bias[:, None, None]",
+            "`bias` is None when no bias is given: add it only `if bias is not None`",
+        ),
+        (
+            "06_convolution", "conv2d_padding_and_stride_match_torch", "    return out\n",
+            "    for n in range(len(x)):\n        for i in range(x.shape[2]):\n"
+            "            out[n, 0, i, 0] = x[n, 0, i * stride, 0]\n    return out\n",
+            "output index i reads rows from i·stride on, so loop i over range(H_out)",
+        ),
+        (
+            "07_pooling", "max_pool2d_matches_torch", "    if stride is None:\n        stride = kernel_size",
+            "    rows = (x.shape[2] - kernel_size) // stride + 1",
+            "start with `if stride is None: stride = kernel_size`",
+        ),
     ],
 )  # fmt: skip
 def test_errors_a_beginner_cannot_read_come_with_advice(make_tree, exercise, check, line, changed, advice):
@@ -237,9 +444,6 @@ def test_a_warning_is_shown_once_with_its_line_and_count_and_the_np_where_trap_e
     assert re.search(r"RuntimeWarning: overflow encountered in exp \(line \d+ of sigmoid\.py\), \d times", message)
     assert message.count("overflow encountered in exp") == 1
     assert "np.where computes both of its arrays in full before it picks" in message
-
-
-WEIGHTED_SUM = "return float(np.dot(weights, activations) + bias)"
 
 
 @pytest.mark.parametrize(
@@ -277,7 +481,9 @@ def test_writing_into_a_read_only_view_is_told_to_compute_a_new_array(make_tree)
     line = "return windows.max(axis=(4, 5))"
     in_place = "windows.sort(axis=-1)\n    return windows[..., -1].max(axis=-1)"
     message = failure_with_change(make_tree, "07_pooling", "max_pool2d_matches_torch", line, in_place)
-    assert "ValueError: sort array is read-only" in message
+    assert (
+        "ValueError: sort array is read-only (line 45 of pooling.py, in max_pool2d: `windows.sort(axis=-1)`)" in message
+    )
     assert "likely mistake: that array is a read-only view" in message and "np.sort(windows, axis=-1)" in message
 
 
@@ -288,7 +494,8 @@ SGD_GENERATOR = "new_weights = (w - learning_rate * g for w, g in zip(weights, g
 def test_an_error_in_an_earlier_file_also_names_the_line_of_this_one_that_led_there(make_tree):
     message = failure_with_change(make_tree, "08_training", "train_matches_torch_sgd", SGD_LIST, SGD_GENERATOR)
     assert re.search(
-        r"\(line \d+ of backprop\.py, in backprop, called from line \d+ of training\.py, in sgd_step\)", message
+        r"\(line \d+ of backprop\.py, in backprop: `[^`]+`, called from line \d+ of training\.py, in sgd_step\)",
+        message,
     )
 
 
@@ -532,3 +739,14 @@ def test_short_prints_are_shown_whole():
     printed = PrintedText(calls=3)
     print("one\ntwo", file=printed)
     assert printed.report() == "  your prints during those 3 calls:\n    one\n    two"
+
+
+def test_a_call_that_passes_is_shown_beside_the_one_that_fails_with_only_what_differs(make_tree):
+    argmax = "digits = np.argmax(feedforward(weights, biases, x), axis=-1)"
+    message = failure_with_change(
+        make_tree, "03_feedforward", "predict_matches_torch_argmax", argmax, argmax.replace("-1", "1")
+    )
+    assert "2 of 5 cases fail" in message
+    assert re.search(r"called:   predict\(\[array\(16, 784\) float64, .*\], array\(784,\) float64\)\n", message)
+    assert "\n  passes:   predict(…, …, array(10, 784) float64)\n" in message
+    assert "in predict: `digits = np.argmax(feedforward(weights, biases, x), axis=1)`" in message

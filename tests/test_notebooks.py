@@ -408,3 +408,23 @@ def test_errors_in_a_notebook_name_the_code_cell_and_its_line(tmp_path):
     assert where(str(path), line) == "code cell 2, line 4 of neuron.ipynb"
     assert where("/tmp/ipykernel_42/1563357744.py", 46) == "line 46 of its notebook cell"
     assert where("/x/neuron.py", 3) == "line 3 of neuron.py"
+
+
+def test_an_error_in_a_notebook_shows_the_line_of_its_cell(tmp_path):
+    from grader.calling import Call, LearnerModules, perform
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("import numpy as np"),
+        nbformat.v4.new_code_cell(
+            "def weighted_sum(weights, activations, bias):\n    return weights @ activation + bias"
+        ),
+    ]
+    (tmp_path / "01_neuron").mkdir()
+    nbformat.write(notebook, tmp_path / "01_neuron" / "neuron.ipynb")
+    module = LearnerModules(tmp_path).load("01_neuron")
+    outcome = perform(module, Call("weighted_sum", ([1.0, 2.0], [3.0, 4.0], 0.5)))
+    assert outcome.message == (
+        "NameError: name 'activation' is not defined "
+        "(code cell 2, line 2 of neuron.ipynb, in weighted_sum: `return weights @ activation + bias`)"
+    )

@@ -115,8 +115,12 @@ def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Ver
     failures = _without_coincidences(failures, values)
     credit = min(float(d.credit or 0.0) for _, d in failures)
     shown = next(i for i, case in enumerate(cases) if case is most_telling(failures)[0])
+    failing = {id(case) for case, _ in failures}
+    passing = [case for case in cases if id(case) not in failing]
     return Verdict(
-        credit if 0.0 <= credit < 1.0 else 0.0, failure_report(check.summary, failures, len(cases)), shown=shown
+        credit if 0.0 <= credit < 1.0 else 0.0,
+        failure_report(check.summary, failures, len(cases), passing),
+        shown=shown,
     )
 
 
@@ -156,13 +160,26 @@ def most_telling(failures: list[tuple[Case, Diagnosis]]) -> tuple[Case, Diagnosi
     return min(failures, key=lambda f: (not f[1].likely_mistake, f[1].likely_mistake.startswith(SHAPE_HINT)))
 
 
-def failure_report(summary: str, failures: list[tuple[Case, Diagnosis]], total: int) -> str:
-    """The message for a failed check: the most telling failing case, and how many failed."""
+def failure_report(summary: str, failures: list[tuple[Case, Diagnosis]], total: int, passing: list[Case] = ()) -> str:
+    """The message for a failed check: the most telling failing case, and how many failed.
+
+    A passing call that reads differently from the failing one (one example against a batch,
+    a number against an array) is shown too: what sets them apart is where to look.
+    """
     case, diagnosis = most_telling(failures)
     if not diagnosis.called:  # every case failed the same way before any call: say it once
         return f"{summary}: it could not be checked.\n{diagnosis.render()}"
+    mine = case.call.parts()
+    # The passing call closest to the failing one (most arguments alike) isolates the difference.
+    contrast = max(
+        (c.call for c in passing if c.call.parts() != mine),
+        key=lambda call: sum(a == b for a, b in zip(call.parts(), mine)),
+        default=None,
+    )
     if total > 1:
-        return f"{summary}: {len(failures)} of {total} cases fail. One of them:\n{diagnosis.render(case.call)}"
+        return (
+            f"{summary}: {len(failures)} of {total} cases fail. One of them:\n{diagnosis.render(case.call, contrast)}"
+        )
     return f"{summary}: it fails.\n{diagnosis.render(case.call)}"
 
 
