@@ -294,11 +294,21 @@ def warning_lines(caught: list[warnings.WarningMessage], most: int = 5) -> list[
     return [text if count == 1 else f"{text}, {count} times" for text, count in counts.items()][:most]
 
 
+# A module made of a notebook's cells maps the functions of the cells left out because they do not
+# parse to those cells (``{"conv2d": "code cell 31 of kata.ipynb, which Python cannot read (…)"}``).
+UNREADABLE_CELLS = "__nnkata_unreadable_cells__"
+
+
 def missing_message(module: types.ModuleType | None, name: str, source: str = "") -> str:
-    """Why ``name`` was not found in the learner's module, naming a function it may be misspelt as."""
+    """Why ``name`` was not found in the learner's module, naming a function it may be misspelt as,
+    or the notebook cell it is in when that cell was left out as unreadable (``UNREADABLE_CELLS``)."""
     where = source or "your module"
     wanted = {function for functions in API.values() for function in functions}
     try:  # the module is the learner's: whatever it holds, this only gives up on the suggestion
+        cells = vars(module).get(UNREADABLE_CELLS) if module is not None else None
+        cell = cells.get(name) if type(cells) is dict else None
+        if type(cell) is str:
+            return f"`{name}` is in {cell}: fix that cell."
         defined = [
             key
             for key, value in (vars(module).items() if module is not None else [])

@@ -222,9 +222,16 @@ def discover(
     not_handins: list[str] = []
     results_folder = Path(out).resolve() if out is not None else None
     for path in map(Path, paths):
+        if not path.exists() and not path.is_symlink():
+            raise GradingError(f"{path} does not exist")
         if each:
             if not path.is_dir():
                 raise GradingError(f"--each needs folders, and {path} is not one")
+            if exercises := handin.exercise_children(path):
+                raise GradingError(
+                    f"{path} looks like one learner's hand-in (it holds {_some(exercises)}): drop --each "
+                    "to grade it as one learner"
+                )
             for child in sorted(path.iterdir()):
                 if child.name.startswith(".") or child.resolve() == results_folder:
                     continue
@@ -232,9 +239,12 @@ def discover(
                     found.append(child)
                 else:
                     not_handins.append(child.name)
+        elif not could_be_a_handin(path):
+            raise GradingError(
+                f"{path} cannot be a hand-in: give a learner's folder, .zip, .py or .ipynb (or with --each, "
+                "a folder of them)"
+            )
         else:
-            if not path.exists() and not path.is_symlink():
-                raise GradingError(f"{path} does not exist")
             found.append(path)
     if not_handins and say is not None:
         say(
@@ -243,14 +253,27 @@ def discover(
         )
     submissions: list[Submission] = []
     taken: dict[str, Path] = {}
+    given: dict[Path, Path] = {}  # each path as resolved (but for a symlink's target) -> as given
     for path in found:
+        absolute = Path(os.path.abspath(path))
+        key = absolute.parent.resolve() / absolute.name
+        if key in given:
+            if say is not None and str(path) == str(given[key]):
+                say(f"{path} was given twice: graded once")
+            elif say is not None:
+                say(f"{given[key]} and {path} are the same hand-in: graded once")
+            continue
+        given[key] = path
         learner = learner_id(path)
         base, n = learner, 2
         while learner in taken:
             learner, n = f"{base}-{n}", n + 1
         if learner != base and say is not None:
             # Often one learner's folder next to the zip of the same folder: two grades for one person.
-            say(f"{taken[base].name} and {path.name} are both learner {base}: graded as {base} and {learner}")
+            one, other = taken[base].name, path.name
+            if one == other:  # lee/ and lee/ of two download folders: only their paths tell them apart
+                one, other = str(taken[base]), str(path)
+            say(f"{one} and {other} are both learner {base}: graded as {base} and {learner}")
         taken[learner] = path
         submissions.append(Submission(learner, path))
     return submissions

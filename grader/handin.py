@@ -2,7 +2,8 @@
 
 Accepted: a directory laid out like ``exercises/`` (``02_sigmoid/sigmoid.py``), the modules
 flattened into one folder (``sigmoid.py``), either of those a few folders deeper (a clone of
-nnkata inside a download folder), a ``.zip`` of any of those, and Jupyter notebooks
+nnkata inside a download folder), a ``.zip`` of any of those (also inside a folder or zip that
+holds nothing else: a course site's ``submission.zip``), and Jupyter notebooks
 (``sigmoid.ipynb`` per exercise, or one notebook holding every exercise, whose code cells are
 split by the exercise functions they define). Names may differ in case (``Sigmoid.py``) or be a
 browser's copy of a re-download (``sigmoid (1).py``); the exact name wins.
@@ -32,10 +33,11 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath
-from typing import TypeVar
+from typing import IO, TypeVar
 
 from grader.calling import (
     EXERCISES,
+    UNREADABLE_CELLS,
     imported_modules,
     join_cells,
     module_name,
@@ -48,6 +50,10 @@ MAX_FILE_BYTES = 2 * 1024**2  # a module or notebook larger than this is not a h
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_BYTES = 64 * 1024**2
 MAX_SCAN_FILES = 5000
+# A zip inside a hand-in (a course site's submission.zip) is opened, one level only, when it is
+# no larger than this; its members then meet the limits above. Also the most copied out of a
+# zip of hand-ins to look into the zips it holds (folder_of_handins).
+MAX_NESTED_ZIP_BYTES = 64 * 1024**2
 # How deep a module or notebook may sit in a hand-in, the same for a folder and a zip: deep enough
 # for ivy/Submission attachment(s)/ivy-nnkata-main/exercises/01_neuron/neuron.py.
 SCAN_DEPTH = 6
@@ -303,6 +309,54 @@ def _zip_others(source: Path) -> list[Path]:
     return [path for path in _outside_repository_folders(seen) if not _may_hold_work(path.parts)]
 
 
+def _copy_bounded(source: IO[bytes], target: Path, limit: int) -> int | None:
+    """Copy ``source`` to ``target`` a chunk at a time: the bytes copied, or None (and a partial
+    copy) when it holds more than ``limit``. A declared size is never trusted."""
+    copied = 0
+    with open(target, "wb") as out:
+        while chunk := source.read(min(1024**2, limit + 1 - copied)):
+            copied += len(chunk)
+            if copied > limit:
+                return None
+            out.write(chunk)
+    return copied
+
+
+def _open_nested_zip(
+    source: Path, inner: PurePosixPath, scratch: Path
+) -> tuple[list[Path], Path, list[Path], list[str]]:
+    """Extract the zip ``inner`` that the hand-in ``source`` (a folder or a zip) holds instead of
+    modules or notebooks: ``(files, base, others, notes)`` as for any hand-in, with the paths
+    under ``inner`` (``submission.zip/neuron.py``). One level only, and within the limits of a zip
+    handed in. Raises ``HandinError`` when it cannot be opened.
+    """
+    copy = scratch / "copy" / inner.name
+    copy.parent.mkdir()
+    try:
+        with contextlib.ExitStack() as stack:
+            if source.is_dir():
+                path = source.joinpath(*inner.parts)
+                if not stat.S_ISREG(os.lstat(path).st_mode):
+                    raise HandinError(f"{_shown(inner)} was not opened: it is not a regular file")
+                stream = stack.enter_context(open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb"))
+            else:
+                archive = stack.enter_context(zipfile.ZipFile(source))
+                info = next(info for info in archive.infolist() if _member_path(info) == inner)
+                stream = stack.enter_context(archive.open(info))
+            copied = _copy_bounded(stream, copy, MAX_NESTED_ZIP_BYTES)
+    except (*_UNREADABLE_MEMBER, NotImplementedError, RuntimeError, StopIteration) as error:
+        raise HandinError(f"{_shown(inner)} was not opened: it is unreadable ({error})") from None
+    if copied is None:
+        raise HandinError(
+            f"{_shown(inner)} was not opened: a zip inside a hand-in may be {MAX_NESTED_ZIP_BYTES} bytes at most; "
+            "extract it and hand in what it holds"
+        )
+    base = scratch / "nested"
+    notes = _extract(copy, base.joinpath(*inner.parts))
+    others = [Path(*inner.parts, *path.parts) for path in _zip_others(copy)]
+    return _walk(base.joinpath(*inner.parts)), base, others, notes
+
+
 def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) -> dict[str, str]:
     """Share a notebook's code cells between the exercises whose functions they define.
 
@@ -338,11 +392,14 @@ def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) ->
     return modules
 
 
-def _notebook_cells(data: bytes, where: str, notes: list[str]) -> list[str]:
+def _notebook_cells(data: bytes, where: str, notes: list[str], unreadable: dict[str, str] | None = None) -> list[str]:
     """The learner's code cells of a notebook, minus those that do not parse (each one noted).
 
     The cells become modules, and a module that does not parse fails every check: one scratch
-    cell with a typo must not cost every exercise. Raises ``HandinError`` for an invalid notebook.
+    cell with a typo must not cost every exercise. ``unreadable``, when given, receives the
+    functions such a cell defines (``def conv2d(`` at the start of a line), each with the cell,
+    for the check that misses it (see ``_with_unreadable``). Raises ``HandinError`` for an
+    invalid notebook.
     """
     try:
         numbered = numbered_code_cells(json.loads(data.decode("utf-8-sig")))
@@ -355,7 +412,33 @@ def _notebook_cells(data: bytes, where: str, notes: list[str]) -> list[str]:
             cells.append(text)
         else:
             notes.append(f"code cell {number} of {where} does not parse ({problem}): it was left out")
+            if unreadable is not None:
+                for name in _DEFINED_AT_TOP.findall(text):
+                    unreadable[name] = f"code cell {number} of {where}, which Python cannot read ({problem})"
     return cells
+
+
+_DEFINED_AT_TOP = re.compile(r"^(?:async[ \t]+)?def[ \t]+([^\W\d]\w*)", re.MULTILINE)
+
+
+def _with_unreadable(
+    split: dict[str, str], unreadable: dict[str, str], exercise_of: dict[str, str] | str
+) -> dict[str, str]:
+    """``split`` with, at the end of each module, the functions of its cells that were left out as
+    unreadable (``_notebook_cells``), as ``UNREADABLE_CELLS``, for ``missing_message`` to name the
+    cell instead of saying the function is not there. ``exercise_of`` maps a function to its
+    exercise, or is the exercise a notebook named after it holds.
+    """
+    by_exercise: dict[str, dict[str, str]] = {}
+    for name, cell in unreadable.items():
+        exercise = exercise_of if isinstance(exercise_of, str) else exercise_of.get(name)
+        if exercise is not None:
+            by_exercise.setdefault(exercise, {})[name] = cell
+    modules = dict(split)
+    for exercise, cells in by_exercise.items():
+        code = modules.get(exercise, "")
+        modules[exercise] = f"{code.rstrip()}\n\n{UNREADABLE_CELLS} = {cells!r}\n".lstrip()
+    return modules
 
 
 def _why_unparsable(code: str) -> str | None:
@@ -403,13 +486,30 @@ def normalise(source: Path, dest: Path) -> Intake:
             if source.is_dir():
                 files, base = _walk(source, others), source
             elif source.is_file() and source.suffix.lower() == ".zip":
-                intake.notes += _extract(source, Path(scratch))
-                files, base = _walk(Path(scratch)), Path(scratch)
+                base = Path(scratch) / "zip"
+                intake.notes += _extract(source, base)
+                files = _walk(base)
                 others = _zip_others(source)
             elif source.is_file() and source.suffix.lower() in HANDIN_SUFFIXES:
                 files, base = [source], source.parent
             else:
                 raise HandinError(f"{_shown(source.name)}: expected a folder, a .zip, a .py or an .ipynb")
+            zips = [PurePosixPath(*path.parts) for path in others if path.suffix.lower() == ".zip"]
+            if not files and len(zips) == 1:  # how course sites download: a folder holding submission.zip
+                files, base, others, notes = _open_nested_zip(source, zips[0], Path(scratch))
+                intake.notes += notes
+                deeper = [path for path in others if path.suffix.lower() == ".zip"]
+                if not files and deeper:
+                    raise HandinError(
+                        f"{_shown(deeper[0])} was not opened: only one zip inside a hand-in is; "
+                        "hand in the files themselves"
+                    )
+            elif not files and zips:
+                listed = ", ".join(_shown(path) for path in zips[:3]) + (", …" if len(zips) > 3 else "")
+                raise HandinError(
+                    f"the hand-in holds no module or notebook, only zips ({listed}): none was opened; "
+                    "hand in one zip, or the files themselves"
+                )
             _collect(files, base, intake, others)
         except HandinError as error:
             intake.notes.append(str(error))
@@ -441,7 +541,7 @@ def folder_of_handins(source: Path) -> str | None:
                     if len(path.parts) <= 3 and path.suffix.lower() == ".zip":
                         entries += _zip_entries(source / path, PurePosixPath(*path.parts), stack)
             elif source.is_file() and source.suffix.lower() == ".zip":
-                entries = _zip_entries(source, PurePosixPath(), stack)
+                entries = _zip_entries(source, PurePosixPath(), stack) + _nested_zip_entries(source, stack)
             else:
                 return None
         except HandinError:
@@ -464,6 +564,27 @@ def folder_of_handins(source: Path) -> str | None:
     return f"{_shown(source)} looks like a zip of hand-ins ({listed}): extract it and grade the folder with --each"
 
 
+def exercise_children(folder: Path) -> list[str]:
+    """The children of ``folder`` that make it one learner's hand-in rather than a folder of them:
+    exercise folders (``01_neuron/``), exercise modules or notebooks (``neuron.py``) and a clone's
+    ``exercises/``, shown as in a message. ``grade --each`` would grade each as a learner.
+    """
+    found = []
+    try:
+        children = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    for child in children:
+        if child.is_dir(follow_symlinks=False):
+            if child.name in EXERCISES or (
+                child.name == "exercises" and any(Path(child.path, e).is_dir() for e in EXERCISES)
+            ):
+                found.append(_shown(child.name) + "/")
+        elif _exercise_named(child.name) is not None:
+            found.append(_shown(child.name))
+    return found
+
+
 _Where = Path | tuple[zipfile.ZipFile, zipfile.ZipInfo]  # a file of a folder, or a member of a zip
 
 
@@ -479,6 +600,40 @@ def _zip_entries(
     except (zipfile.BadZipFile, OSError, ValueError):
         return []
     return [(prefix / _member_path(info), (archive, info)) for info in members if info.file_size <= MAX_FILE_BYTES]
+
+
+def _nested_zip_entries(source: Path, stack: contextlib.ExitStack) -> list[tuple[PurePosixPath, _Where]]:
+    """``_zip_entries`` of the zips that the zip ``source`` holds as deep as a folder's are looked
+    into (``class/eve.zip``), as ``class/eve.zip/member``. They are copied out to be opened, up to
+    ``MAX_NESTED_ZIP_BYTES`` in all: enough to tell two learners apart, and bounded work.
+    """
+    try:
+        archive = stack.enter_context(zipfile.ZipFile(source))
+        if check_zip(archive):
+            return []
+        files = [info for info in archive.infolist() if not info.is_dir()][:MAX_SCAN_FILES]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+    kept = set(_outside_repository_folders([_member_path(info) for info in files]))
+    scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="nnkata-zips-")))
+    budget, entries = MAX_NESTED_ZIP_BYTES, []
+    for number, info in enumerate(files):
+        path = _member_path(info)
+        if path not in kept or path.suffix.lower() != ".zip" or len(path.parts) > 3 or info.file_size > budget:
+            continue
+        if any(_is_skipped(part) for part in path.parts):
+            continue
+        copy = scratch / f"{number}.zip"
+        try:
+            with archive.open(info) as member:
+                copied = _copy_bounded(member, copy, budget)
+        except (*_UNREADABLE_MEMBER, NotImplementedError, RuntimeError):
+            continue
+        if copied is None:
+            break
+        budget -= copied
+        entries += _zip_entries(copy, path, stack)
+    return entries
 
 
 def _read_where(where: _Where) -> bytes:
@@ -623,17 +778,19 @@ def _collect(files: list[Path], base: Path, intake: Intake, others: Sequence[Pat
         if path.suffix.lower() != ".ipynb":
             continue
         origin = _shown(path.relative_to(base))
+        unreadable: dict[str, str] = {}
         try:
-            cells = _notebook_cells(_read_regular(path), origin, intake.notes)
+            cells = _notebook_cells(_read_regular(path), origin, intake.notes, unreadable)
         except (HandinError, OSError) as error:
             intake.notes.append(f"{origin}: {error}")
             continue
         match = _exercise_named(path.name)
         if match is not None:
-            split = {match.exercise: join_cells(cells)[0]}
+            split = _with_unreadable({match.exercise: join_cells(cells)[0]}, unreadable, match.exercise)
         else:
             functions = functions or _functions_by_exercise()
-            split = split_notebook(cells, functions)
+            owner_of = {name: e for e in reversed(EXERCISES) for name in functions.get(e, ())}  # the first's
+            split = _with_unreadable(split_notebook(cells, functions), unreadable, owner_of)
             if not split:
                 intake.notes.append(f"{origin}: no code cell defines an exercise function")
         for exercise, code in split.items():

@@ -10,6 +10,7 @@ import stat
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grader import handin
@@ -510,9 +511,10 @@ def test_a_folder_of_hand_ins_given_as_one_is_recognised(tmp_path: Path) -> None
     assert handin.folder_of_handins(klass) == expected
     # Folders that only wrap it are looked through; a zip of it says to extract it.
     assert handin.folder_of_handins(tmp_path / "download") == expected.replace(str(klass), str(tmp_path / "download"))
-    archive = zip_folder(klass, tmp_path / "class.zip")  # a zip in the zip is not looked into
+    archive = zip_folder(klass, tmp_path / "class.zip")  # the zip in the zip is looked into too
     assert handin.folder_of_handins(archive) == (
-        f"{archive} looks like a zip of hand-ins (alice/, bob/, dee.ipynb): extract it and grade the folder with --each"
+        f"{archive} looks like a zip of hand-ins (alice/, bob/, carol.zip, …): extract it and grade the folder "
+        "with --each"
     )
     # Two zips, or two notebooks, of different work are two hand-ins too.
     shutil.rmtree(klass / "alice")
@@ -632,3 +634,150 @@ def test_a_name_in_other_case_or_downloaded_again_is_graded(tmp_path: Path, name
     intake = handin.normalise(tmp_path / "handin", tmp_path / "tree")
     assert intake.found == {"05_backprop": name}
     assert (intake.root / "05_backprop" / "backprop.py").read_text() == solution_text("05_backprop")
+
+
+def zip_of(archive: Path, members: dict[str, bytes | str]) -> Path:
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return archive
+
+
+def test_a_zip_of_zips_and_notebooks_is_recognised_as_a_zip_of_hand_ins(tmp_path: Path) -> None:
+    eve = zip_of(tmp_path / "eve.zip", {"eve/neuron.py": solution_text("01_neuron").replace("+ b", "+ 0 * b")})
+    sol = zip_of(tmp_path / "sol.zip", {f"sol/{module_name(e)}.py": solution_text(e) for e in WRITTEN})
+    dee = notebook_json([solution_text("01_neuron").replace("return", "return 1 *")])
+    archive = zip_of(
+        tmp_path / "class_all.zip",
+        {"class_zips/dee.ipynb": dee, "class_zips/eve.zip": eve.read_bytes(), "class_zips/sol.zip": sol.read_bytes()},
+    )
+    assert handin.folder_of_handins(archive) == (
+        f"{archive} looks like a zip of hand-ins (dee.ipynb, eve.zip, sol.zip): extract it and grade the folder "
+        "with --each"
+    )
+    only_zips = zip_of(tmp_path / "zips.zip", {"eve.zip": eve.read_bytes(), "sol.zip": sol.read_bytes()})
+    assert "looks like a zip of hand-ins (eve.zip, sol.zip)" in handin.folder_of_handins(only_zips)
+    # Two zips of one learner's work: not a class, and not graded as nothing without a word.
+    versions = zip_of(tmp_path / "versions.zip", {"v1.zip": sol.read_bytes(), "v2.zip": sol.read_bytes()})
+    assert handin.folder_of_handins(versions) is None
+    intake = handin.normalise(versions, tmp_path / "tree")
+    assert intake.found == {}
+    assert intake.notes == [
+        "the hand-in holds no module or notebook, only zips (v1.zip, v2.zip): none was opened; "
+        "hand in one zip, or the files themselves"
+    ]
+
+
+def test_the_one_zip_a_hand_in_holds_is_opened(tmp_path: Path) -> None:
+    """How course sites download: each learner's folder holds their submission.zip."""
+    lee = tmp_path / "lee"
+    lee.mkdir()
+    zip_of(lee / "submission.zip", {f"kata/{e}/{module_name(e)}.py": solution_text(e) for e in WRITTEN})
+    lee_zip = zip_of(tmp_path / "lee.zip", {"lee/submission.zip": (lee / "submission.zip").read_bytes()})
+    for handed_in, prefix in ((lee, "submission.zip"), (lee_zip, "lee/submission.zip")):
+        assert handin.folder_of_handins(handed_in) is None
+        intake = handin.normalise(handed_in, tmp_path / f"tree{handed_in.suffix}")
+        assert_complete(intake)
+        assert intake.found["01_neuron"] == f"{prefix}/kata/01_neuron/neuron.py"
+
+
+def test_a_zip_inside_a_hand_in_is_opened_within_limits_and_one_level_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lee = tmp_path / "lee"
+    lee.mkdir()
+    inner = zip_of(lee / "submission.zip", {"../escaped.py": "x = 1\n"})
+    assert handin.normalise(lee, tmp_path / "t1").notes == [
+        "submission.zip was not extracted: member '../escaped.py' points outside the archive"
+    ]
+    zip_of(inner, {"neuron.py": solution_text("01_neuron"), "photo.jpg": os.urandom(2000)})
+    monkeypatch.setattr(handin, "MAX_NESTED_ZIP_BYTES", 1000)
+    assert handin.normalise(lee, tmp_path / "t2").notes == [
+        "submission.zip was not opened: a zip inside a hand-in may be 1000 bytes at most; "
+        "extract it and hand in what it holds"
+    ]
+    monkeypatch.undo()
+    zip_of(inner, {"neuron.zip": zip_of(tmp_path / "neuron.zip", {"neuron.py": "x = 1\n"}).read_bytes()})
+    intake = handin.normalise(lee, tmp_path / "t3")
+    assert intake.found == {} and intake.notes == [
+        "submission.zip/neuron.zip was not opened: only one zip inside a hand-in is; hand in the files themselves"
+    ]
+    os.remove(inner)
+    os.symlink(tmp_path / "neuron.zip", inner)
+    assert handin.normalise(lee, tmp_path / "t4").notes == ["submission.zip was not opened: it is not a regular file"]
+
+
+def test_grade_refuses_paths_that_are_not_what_it_takes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grader import cli, grading
+
+    one = write_handin(tmp_path / "ada", solution_texts(["01_neuron", "02_sigmoid"]))
+    with pytest.raises(grading.GradingError) as refused:
+        grading.discover([one], each=True)
+    assert str(refused.value) == (
+        f"{one} looks like one learner's hand-in (it holds 01_neuron/, 02_sigmoid/): drop --each to grade it as one "
+        "learner"
+    )
+    for learner in (flat(tmp_path / "flat"), clone(tmp_path / "kai")):
+        with pytest.raises(grading.GradingError, match="drop --each"):
+            grading.discover([learner], each=True)
+    with pytest.raises(grading.GradingError, match=f"^{tmp_path / 'nowhere'} does not exist$"):
+        grading.discover([tmp_path / "nowhere"], each=True)
+    readme = tmp_path / "README.md"
+    readme.write_text("# hand-ins of week 1\n")
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text('total = 100\n[exercises]\n"01_neuron" = 1\n')
+    command = ["grade", str(one), str(readme), "--out", str(tmp_path / "out"), "--rubric", str(rubric_path)]
+    assert cli.main(command) == 1
+    assert capsys.readouterr().err == (
+        f"error: {readme} cannot be a hand-in: give a learner's folder, .zip, .py or .ipynb "
+        "(or with --each, a folder of them)\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_hand_in_given_twice_is_graded_once_and_namesakes_are_named_by_path(tmp_path: Path) -> None:
+    from grader import grading
+
+    lee = write_handin(tmp_path / "week1" / "lee", solution_texts(["01_neuron"]))
+    other = write_handin(tmp_path / "week2" / "lee", solution_texts(["01_neuron"]))
+    lines: list[str] = []
+    again = tmp_path / "week2" / ".." / "week1" / "lee"
+    found = grading.discover([lee, Path(f"{lee}/"), again, other], each=False, say=lines.append)
+    assert [(s.learner, s.path) for s in found] == [("lee", lee), ("lee-2", other)]
+    assert lines == [
+        f"{lee} was given twice: graded once",
+        f"{lee} and {again} are the same hand-in: graded once",
+        f"{lee} and {other} are both learner lee: graded as lee and lee-2",
+    ]
+
+
+def test_a_function_in_a_code_cell_that_does_not_parse_is_named_where_it_is(tmp_path: Path) -> None:
+    from grader.calling import Call, perform
+    from grader.calling import LearnerModules as Modules
+    from grader.loading import load_exercise
+
+    conv = solution_text("06_convolution")
+    start = conv.index("def conv2d(")
+    broken = conv[start:].replace("):\n", "):\n    y = (1\n", 1)
+    (tmp_path / "kata.ipynb").write_text(
+        notebook_json(["import numpy as np", conv[:start], broken, solution_text("07_pooling")])
+    )
+    (tmp_path / "convolution.ipynb").write_text(notebook_json([conv[:start], "x = 1", broken]))
+    for name in ("kata.ipynb", "convolution.ipynb"):
+        tree = tmp_path / f"tree-{name}"
+        intake = handin.normalise(tmp_path / name, tree)
+        assert intake.notes == [f"code cell 3 of {name} does not parse ('(' was never closed, line 2): it was left out"]
+        loaded = load_exercise(Modules(tree, tree), "06_convolution")
+        assert perform(loaded.module, Call("convolve2d", (np.ones((3, 3)), np.ones((2, 2))))).ok
+        outcome = perform(loaded.module, Call("conv2d", ()), source=loaded.shown)
+        assert outcome.message == (
+            f"`conv2d` is in code cell 3 of {name}, which Python cannot read "
+            "('(' was never closed, line 2): fix that cell."
+        )
+    assert "07_pooling" in handin.normalise(tmp_path / "kata.ipynb", tmp_path / "again").found
+    # The cell alone held the exercise: the checks still say where its functions are.
+    (tmp_path / "only.ipynb").write_text(notebook_json(["import numpy as np", broken]))
+    tree = tmp_path / "tree-only"
+    assert handin.normalise(tmp_path / "only.ipynb", tree).found == {"06_convolution": "only.ipynb"}
+    loaded = load_exercise(Modules(tree, tree), "06_convolution")
+    assert perform(loaded.module, Call("conv2d", ())).message.startswith("`conv2d` is in code cell 2 of only.ipynb")
