@@ -16,14 +16,17 @@ import io
 import json
 import os
 import re
+import signal
 import site
 import sys
 import sysconfig
+import threading
 import time
 import tokenize
 import types
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -376,6 +379,90 @@ def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mn
             NOT_PLAIN, message=str(error), warnings=messages, mutated=mutated, seconds=seconds, source=source
         )
     return Outcome(OK, value=plain, warnings=messages, mutated=mutated, seconds=seconds, source=source)
+
+
+# ----------------------------------------------------------------------------------------------
+# Time limits: one call that never ends costs its own function's checks, not the others'
+
+
+# Far above what any correct answer takes (training on MNIST included): only a loop that never
+# ends gets there, and the learner then gets its line instead of a run that hangs.
+CALL_SECONDS = 20.0
+MNIST_CALL_SECONDS = 600.0
+# In the grader's worker a call must be stopped while the worker still has time to answer: its
+# limit leaves this share of the worker's wall time, and at least these seconds, for the rest
+# (starting, the other calls, writing the answer).
+WORKER_RESERVE_SHARE = 0.1
+WORKER_RESERVE_SECONDS = 5.0
+
+
+def call_seconds(needs_mnist: bool, wall_seconds: float | None = None) -> float | None:
+    """The time limit of one call, below a worker's ``wall_seconds`` when given.
+
+    None when that wall limit leaves no room for one: the worker's hard limit alone then stops
+    a call that never ends, and the calls before it keep their outcomes.
+    """
+    seconds = MNIST_CALL_SECONDS if needs_mnist else CALL_SECONDS
+    if wall_seconds is None:
+        return seconds
+    room = wall_seconds - max(WORKER_RESERVE_SECONDS, WORKER_RESERVE_SHARE * wall_seconds)
+    return min(seconds, room) if room >= 1.0 else None
+
+
+@dataclass
+class Deadline:
+    seconds: float
+    expired: bool = False
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[Deadline]:
+    """Raise ``TimeoutError`` in the running code after ``seconds`` (main thread, POSIX only)."""
+    deadline = Deadline(seconds)
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield deadline
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        deadline.expired = True
+        raise TimeoutError(f"still running after {seconds:g} s, so it was stopped: look for a loop that never ends")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield deadline
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def perform_in_time(
+    module: types.ModuleType | None, call: Call, *, source: str, seconds: float, mnist_loader: Any = None
+) -> tuple[Outcome, bool]:
+    """``perform`` under a time limit of ``seconds``; returns its outcome and whether the limit stopped it.
+
+    The limit can run out in perform's own work around the learner's call (loading MNIST before
+    it, comparing the inputs after it), where perform does not catch the ``TimeoutError``: the
+    learner then reads the same time limit, not a traceback of the grader.
+    """
+    outcome: Outcome | None = None
+    try:
+        with time_limit(seconds) as deadline:
+            outcome = perform(module, call, source=source, mnist_loader=mnist_loader)
+    except TimeoutError as error:
+        if not deadline.expired:
+            raise  # not the limit's: a bug to see in full
+        if outcome is not None:
+            return outcome, False  # it ran out only after perform had returned
+        return Outcome(RAISED, message=f"{type(error).__name__}: {error}", source=source), True
+    if deadline.expired and outcome.status != RAISED:
+        # The learner's code caught the limit's TimeoutError (a bare `except`) and went on.
+        message = (
+            f"TimeoutError: still running after {seconds:g} s, so it was stopped, and an `except` in your code "
+            "caught that stop and carried on: catch only the errors you expect there"
+        )
+        return Outcome(RAISED, message=message, source=source), True
+    return outcome, deadline.expired
 
 
 def _parameter_names(function: Any, count: int) -> list[str]:

@@ -432,8 +432,23 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     calls = [call for c in checks for case in plan.cases[c.id] for call in case.calls]
     needs_mnist = any(case.needs_mnist for c in checks for case in plan.cases[c.id])
     mnist = str(context.mnist) if needs_mnist and context.mnist else None
-    request_data = {"exercise": exercise, "calls": calls, "mnist": mnist}
     limits = _limits(plan.rubric, exercise)
+    from grader.calling import call_seconds
+
+    # Each call's own time limit, below the worker's: a call that never ends costs only its
+    # function's checks, as in pytest, and the worker still answers for the others.
+    request_data = {
+        "exercise": exercise,
+        "calls": calls,
+        "mnist": mnist,
+        "seconds": [
+            call_seconds(case.needs_mnist, limits.wall_seconds)
+            for c in checks
+            for case in plan.cases[c.id]
+            for _ in case.calls
+        ],
+        "checks": [c.name for c in checks for case in plan.cases[c.id] for _ in case.calls],
+    }
     readonly = [context.runtime] + ([context.mnist] if needs_mnist and context.mnist else [])
     env = {"PYTHONPATH": str(context.runtime), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     env["MKL_NUM_THREADS"] = "1"
@@ -504,6 +519,23 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     if not answered:
         problem = problem or _why_no_result(result, limits, problem, _running(attempt_folder, calls))
         outcomes = _no_result(len(calls), problem)
+        # The calls that finished before the worker was stopped keep their outcomes, in order up
+        # to the first missing one: the files are the learner's to forge as much as the answer
+        # is, and are read and judged the same way.
+        for index in range(len(calls) if result is not None and not grader_fault else 0):
+            path = attempt_folder / worker.FINISHED.format(index)
+            try:
+                finished = transport.load(path) if os.path.lexists(path) else None
+            except (transport.TransportError, OSError):
+                break
+            if not (
+                isinstance(finished, dict)
+                and finished.get("exercise") == exercise
+                and finished.get("index") == index
+                and isinstance(finished.get("outcome"), Outcome)
+            ):
+                break
+            outcomes[index] = finished["outcome"]
     return {
         "outcomes": outcomes,
         "seconds": round(seconds, 3),

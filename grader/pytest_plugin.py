@@ -10,13 +10,9 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import signal
 import subprocess
 import sys
-import threading
-import types
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,18 +21,18 @@ import pytest
 
 from grader.calling import (
     API,
+    CALL_SECONDS,
     EXERCISES,
     FORBIDDEN_IMPORT,
     IMPORT_FAILED,
-    RAISED,
-    Call,
+    MNIST_CALL_SECONDS,
     LearnerImportError,
     LearnerModules,
     MnistData,
     Outcome,
     called_stub,
     module_name,
-    perform,
+    perform_in_time,
 )
 from grader.checks import checks_of, failure_report, get_check, judge_cases
 from grader.compare import outcome_problem
@@ -74,68 +70,6 @@ def mnist_training_data(request: MnistData) -> Any:
     if request.part == "images":
         return mnist.mnist_as_float(images[:limit])
     return labels[:limit].astype("int64")
-
-
-# Far above what any correct answer takes (training on MNIST included): only a loop that never
-# ends gets there, and the learner then gets its line instead of a pytest that hangs.
-CALL_SECONDS = 20.0
-MNIST_CALL_SECONDS = 600.0
-
-
-@dataclass
-class Deadline:
-    seconds: float
-    expired: bool = False
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[Deadline]:
-    """Raise ``TimeoutError`` in the running code after ``seconds`` (main thread, POSIX only)."""
-    deadline = Deadline(seconds)
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield deadline
-        return
-
-    def stop(signum: int, frame: Any) -> None:
-        deadline.expired = True
-        raise TimeoutError(f"still running after {seconds:g} s, so it was stopped: look for a loop that never ends")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield deadline
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def perform_in_time(
-    module: types.ModuleType | None, call: Call, *, source: str, seconds: float
-) -> tuple[Outcome, bool]:
-    """``perform`` under a time limit of ``seconds``; returns its outcome and whether the limit stopped it.
-
-    The limit can run out in perform's own work around the learner's call (loading MNIST before
-    it, comparing the inputs after it), where perform does not catch the ``TimeoutError``: the
-    learner then reads the same time limit, not a traceback of the grader.
-    """
-    outcome: Outcome | None = None
-    try:
-        with time_limit(seconds) as deadline:
-            outcome = perform(module, call, source=source, mnist_loader=mnist_training_data)
-    except TimeoutError as error:
-        if not deadline.expired:
-            raise  # not the limit's: a bug to see in full
-        if outcome is not None:
-            return outcome, False  # it ran out only after perform had returned
-        return Outcome(RAISED, message=f"{type(error).__name__}: {error}", source=source), True
-    if deadline.expired and outcome.status != RAISED:
-        # The learner's code caught the limit's TimeoutError (a bare `except`) and went on.
-        message = (
-            f"TimeoutError: still running after {seconds:g} s, so it was stopped, and an `except` in your code "
-            "caught that stop and carried on: catch only the errors you expect there"
-        )
-        return Outcome(RAISED, message=message, source=source), True
-    return outcome, deadline.expired
 
 
 class PrintedText(io.TextIOBase):
@@ -241,7 +175,9 @@ class Runner:
             printed.append(PrintedText(calls=len(case.calls)))
             for call in case.calls:
                 with self._prints_into(printed[-1]):
-                    outcome, timed_out = perform_in_time(module, call, source=shown, seconds=seconds)
+                    outcome, timed_out = perform_in_time(
+                        module, call, source=shown, seconds=seconds, mnist_loader=mnist_training_data
+                    )
                 outcomes.append(outcome)
                 if timed_out:  # the other cases would only wait as long again
                     self._stopped[call.function] = f"test_{check.name}"

@@ -8,6 +8,14 @@ expected value: the judging happens in the grader's process.
 
 ``MnistData`` arguments are resolved from ``mnist_images.npy`` / ``mnist_labels.npy`` (uint8
 images, labels) in the read-only directory named by the request.
+
+Each call runs under the time limit the request gives it (``seconds``, one per call, as the
+pytest runner's ``perform_in_time``): a call that never ends is stopped while the worker still
+has time to answer, and that function's later calls get a "not called again" outcome at once,
+so only its own checks fail. Each call's outcome also goes to ``finished-<index>.npz`` as soon
+as it is known: if the sandbox's hard limit stops the worker anyway (code that blocks or catches
+the stop), the grader keeps the calls that finished. Like the answer, those files are the
+learner's to forge, and are judged the same way.
 """
 
 from __future__ import annotations
@@ -18,13 +26,15 @@ from pathlib import Path
 import numpy as np
 
 from grader import transport
-from grader.calling import LearnerModules, MnistData, Outcome, perform
+from grader.calling import NO_RESULT, LearnerModules, MnistData, Outcome, perform, perform_in_time
 from grader.loading import load_exercise
 
 HANDIN = "handin"
 # The index of the call in progress, so that a worker stopped by a limit can be told which call
 # it was in. The learner's code could rewrite it, which would only mislead its own feedback.
 RUNNING = "running"
+# The outcome of call i, written as it finishes: {"exercise": ..., "index": i, "outcome": Outcome}.
+FINISHED = "finished-{}.npz"
 
 
 def mnist_loader(directory: str | None):
@@ -56,11 +66,45 @@ def run(request_path: Path, outcomes_path: Path) -> None:
         outcomes = [Outcome(loaded.status, message=loaded.message, source=loaded.shown) for _ in calls]
     else:
         loader = mnist_loader(request.get("mnist"))
+        limits = request.get("seconds") or [None] * len(calls)
+        checks = request.get("checks") or [None] * len(calls)
+        stopped: dict[str, tuple[str | None, float]] = {}  # function -> the check and limit that stopped it
         outcomes = []
         for index, call in enumerate(calls):
             (request_path.parent / RUNNING).write_text(str(index))
-            outcomes.append(perform(loaded.module, call, source=loaded.shown, mnist_loader=loader))
+            if call.function in stopped:  # it would most likely wait as long again, for nothing new
+                message = not_called_again(call.function, *stopped[call.function], checks[index])
+                outcomes.append(Outcome(NO_RESULT, message=message, source=loaded.shown))
+            elif limits[index] is None:
+                outcomes.append(perform(loaded.module, call, source=loaded.shown, mnist_loader=loader))
+            else:
+                seconds = float(limits[index])
+                outcome, timed_out = perform_in_time(
+                    loaded.module, call, source=loaded.shown, seconds=seconds, mnist_loader=loader
+                )
+                outcomes.append(outcome)
+                if timed_out:
+                    stopped[call.function] = (checks[index], seconds)
+            finished = {"exercise": exercise, "index": index, "outcome": outcomes[-1]}
+            transport.save(finished, request_path.parent / FINISHED.format(index))
     transport.save({"exercise": exercise, "outcomes": outcomes}, outcomes_path)
+
+
+def not_called_again(function: str, check: str | None, seconds: float, now: str | None = None) -> str:
+    """Why ``function``, stopped in ``check`` by a limit of ``seconds``, is not called again in check ``now``.
+
+    In the pytest runner's words.
+    """
+    if check is None:
+        where = "in an earlier call"
+    elif check == now:
+        where = "in an earlier case of this check"
+    else:
+        where = f"in an earlier check (`{check}`)"
+    return (
+        f"`{function}` was not called again: it was stopped {where}, still running after {seconds:g} s, "
+        "the time limit of a call. Fix that one first."
+    )
 
 
 def main(argv: list[str]) -> int:
