@@ -436,6 +436,23 @@ def time_limit(seconds: float) -> Iterator[Deadline]:
         signal.signal(signal.SIGALRM, previous)
 
 
+def not_called_again(function: str, seconds: float, stopped_in: str | None, now: str | None = None) -> str:
+    """Why ``function``, stopped in check ``stopped_in`` by a limit of ``seconds``, is not called in check ``now``.
+
+    Both runners say it: it would most likely run as long again, for nothing new.
+    """
+    if stopped_in is None:
+        where = "in an earlier call"
+    elif stopped_in == now:
+        where = "in an earlier case of this check"
+    else:
+        where = f"in an earlier check ({stopped_in})"
+    return (
+        f"`{function}` was not called again: it was stopped {where}, still running after {seconds:g} s, "
+        "the time limit of a call. Fix that one first."
+    )
+
+
 def perform_in_time(
     module: types.ModuleType | None, call: Call, *, source: str, seconds: float, mnist_loader: Any = None
 ) -> tuple[Outcome, bool]:

@@ -447,7 +447,7 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
             for case in plan.cases[c.id]
             for _ in case.calls
         ],
-        "checks": [c.name for c in checks for case in plan.cases[c.id] for _ in case.calls],
+        "checks": [f"`{c.name}`" for c in checks for case in plan.cases[c.id] for _ in case.calls],
     }
     readonly = [context.runtime] + ([context.mnist] if needs_mnist and context.mnist else [])
     env = {"PYTHONPATH": str(context.runtime), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}

@@ -32,6 +32,7 @@ from grader.calling import (
     Outcome,
     called_stub,
     module_name,
+    not_called_again,
     perform_in_time,
 )
 from grader.checks import checks_of, failure_report, get_check, judge_cases
@@ -141,7 +142,7 @@ class Runner:
     def __post_init__(self) -> None:
         self.modules = LearnerModules(self.impl_root, self.display_root)
         self._told: set[str] = set()  # exercises whose import failure was shown in full
-        self._stopped: dict[str, str] = {}  # function -> the check in which it ran out of time
+        self._stopped: dict[str, tuple[str, float]] = {}  # function -> the check and limit that stopped it
 
     def where(self, exercise: str) -> str:
         return self.modules.display(self.impl_root / exercise)
@@ -161,11 +162,8 @@ class Runner:
         if loaded.status in (FORBIDDEN_IMPORT, IMPORT_FAILED):
             raise self._import_failure(exercise, loaded)
         if check.function in self._stopped:
-            # It would most likely wait as long again, for nothing new.
-            raise CheckFailed(
-                f"`{check.function}` was not called again: it was stopped in an earlier check "
-                f"({self._stopped[check.function]}), still running after the time limit. Fix that one first."
-            )
+            stopped_in, seconds = self._stopped[check.function]
+            raise CheckFailed(not_called_again(check.function, seconds, stopped_in))
         module, shown = loaded.module, loaded.shown
         cases = check.cases()
         outcomes = []
@@ -180,7 +178,7 @@ class Runner:
                     )
                 outcomes.append(outcome)
                 if timed_out:  # the other cases would only wait as long again
-                    self._stopped[call.function] = f"test_{check.name}"
+                    self._stopped[call.function] = (f"test_{check.name}", seconds)
                     stopped = outcome_problem(outcomes[-1], call.function)
                     report = failure_report(check.summary, [(case, stopped)], 1)
                     raise CheckFailed("\n".join(filter(None, [report, printed[-1].report()])))

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from grader import transport
-from grader.calling import NO_RESULT, LearnerModules, MnistData, Outcome, perform, perform_in_time
+from grader.calling import NO_RESULT, LearnerModules, MnistData, Outcome, not_called_again, perform, perform_in_time
 from grader.loading import load_exercise
 
 HANDIN = "handin"
@@ -73,7 +73,8 @@ def run(request_path: Path, outcomes_path: Path) -> None:
         for index, call in enumerate(calls):
             (request_path.parent / RUNNING).write_text(str(index))
             if call.function in stopped:  # it would most likely wait as long again, for nothing new
-                message = not_called_again(call.function, *stopped[call.function], checks[index])
+                stopped_in, seconds = stopped[call.function]
+                message = not_called_again(call.function, seconds, stopped_in, checks[index])
                 outcomes.append(Outcome(NO_RESULT, message=message, source=loaded.shown))
             elif limits[index] is None:
                 outcomes.append(perform(loaded.module, call, source=loaded.shown, mnist_loader=loader))
@@ -88,23 +89,6 @@ def run(request_path: Path, outcomes_path: Path) -> None:
             finished = {"exercise": exercise, "index": index, "outcome": outcomes[-1]}
             transport.save(finished, request_path.parent / FINISHED.format(index))
     transport.save({"exercise": exercise, "outcomes": outcomes}, outcomes_path)
-
-
-def not_called_again(function: str, check: str | None, seconds: float, now: str | None = None) -> str:
-    """Why ``function``, stopped in ``check`` by a limit of ``seconds``, is not called again in check ``now``.
-
-    In the pytest runner's words.
-    """
-    if check is None:
-        where = "in an earlier call"
-    elif check == now:
-        where = "in an earlier case of this check"
-    else:
-        where = f"in an earlier check (`{check}`)"
-    return (
-        f"`{function}` was not called again: it was stopped {where}, still running after {seconds:g} s, "
-        "the time limit of a call. Fix that one first."
-    )
 
 
 def main(argv: list[str]) -> int:
