@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import itertools
 import math
 import os
@@ -276,6 +277,32 @@ def _shard(text: str) -> Any:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+PUBLIC_SEED = (
+    "warning: the seed is 0, the public default: learners could tune their code to its cases. "
+    "Keep a secret number in a file and pass --seed-file FILE."
+)
+
+
+def shown_learner(name: str | None, submissions: list[Any], out: Path) -> str | None:
+    """The learner ``--show NAME`` names, by the rules of learner ids (``Zoë Müller`` is ``Zoë_Müller``).
+
+    Checked before grading: a hand-in of this run, or one an earlier run graded into ``out``.
+    """
+    from grader import grading
+
+    if name is None:
+        return None
+    learner = grading.learner_id(Path(name))
+    known = sorted(s.learner for s in submissions)
+    if learner in known or (out / "results" / f"{learner}.json").is_file():
+        return learner
+    close = difflib.get_close_matches(learner, known, n=3, cutoff=0.5)
+    hint = f"did you mean {', '.join(close)}?" if close else f"learners: {', '.join(known[:5])}"
+    hint += f" and {len(known) - 5} more" if not close and len(known) > 5 else ""
+    named = name if learner == name else f"{name} (learner {learner})"
+    raise UserError(f"--show {named}: no such learner in this run ({hint})")
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from grader import gradescope, grading, handin, rubric
 
@@ -304,9 +331,16 @@ def cmd_grade(args: argparse.Namespace) -> int:
             say(f"shard {args.shard}: {len(submissions)} of the {everyone} hand-ins")
         if args.gradescope:
             gradescope.gradescope_paths(args.gradescope, [s.learner for s in submissions])
+        show = shown_learner(args.show, submissions, out)
         if args.timeout:
+            per_exercise = plan.rubric.seconds_per_exercise.items()
+            longer = [f"{e}'s {s:g} s" for e, s in per_exercise if s > args.timeout and e in plan.exercises]
+            if longer:
+                say(f"--timeout {args.timeout:g} s replaces every time limit of the rubric, also {', '.join(longer)}")
             plan.rubric.seconds = args.timeout
             plan.rubric.seconds_per_exercise = {}
+        if plan.seed == 0:
+            say(PUBLIC_SEED)
         results = grading.grade(
             submissions,
             out,
@@ -322,9 +356,11 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except (grading.GradingError, rubric.RubricError) as error:
         raise UserError(str(error)) from None
     print(grading.table(results, plan))
+    for line in grading.needs_a_look(results):
+        print(line)
     print(f"gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/")
-    if args.show:
-        feedback = out / "feedback" / f"{args.show}.md"
+    if show:
+        feedback = out / "feedback" / f"{show}.md"
         if not feedback.is_file():
             known = ", ".join(sorted(r["learner"] for r in results))
             raise UserError(f"--show {args.show}: no such learner in this run (learners: {known})")
@@ -373,11 +409,7 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
     except (grading.GradingError, rubric.RubricError) as error:
         raise UserError(str(error)) from None
     if seed == 0:
-        print(
-            "warning: the seed is 0, the public default: learners could tune their code to its cases. "
-            "Pass --seed with a secret number of your own.",
-            file=sys.stderr,
-        )
+        print(PUBLIC_SEED, file=sys.stderr)
     print(
         f"wrote {bundle.path} ({len(bundle.members)} files{', MNIST included' if bundle.needs_mnist else ''}): "
         f"{bundle.checks} checks, out of {bundle.total:g} points."
@@ -510,8 +542,8 @@ def build_parser() -> argparse.ArgumentParser:
         "grade",
         help="grade learners' hand-ins, each exercise in a sandboxed worker",
         description="Grade hand-ins (folders laid out like exercises/ or flattened, .zip archives, "
-        "notebooks) into --out: gradebook.csv, results.json, feedback/<learner>.md. Set --seed to "
-        "a secret number: the checks' cases are drawn from it. Re-running skips unchanged hand-ins. "
+        "notebooks) into --out: gradebook.csv, results.json, feedback/<learner>.md. Give a secret seed "
+        "with --seed-file: the checks' cases are drawn from it. Re-running skips unchanged hand-ins. "
         "To split a large run over machines (a Slurm array, a CI matrix), run one `grade --shard I/N` "
         "per machine and join their --out folders with `merge`.",
     )
@@ -533,12 +565,16 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--timeout",
         type=positive_seconds,
-        help="wall and CPU seconds per exercise, overriding the rubric's [limits] (default: the rubric's)",
+        help="wall and CPU seconds for every exercise, replacing all of the rubric's time limits, also "
+        "08_training's 600 s for MNIST (default: the rubric's [limits])",
     )
     grade.add_argument("--force", action="store_true", help="grade again even unchanged hand-ins")
     grade.add_argument("--each", action="store_true", help="each child of every SUBMISSION is one learner")
     grade.add_argument(
-        "--show", metavar="LEARNER", help="print this learner's feedback after the table (e.g. to try the grader)"
+        "--show",
+        metavar="LEARNER",
+        help="print this learner's feedback after the table; the hand-in's name or learner id (spaces are _), "
+        "checked before grading",
     )
     grade.add_argument(
         "--first-slot",
@@ -552,7 +588,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_shard,
         metavar="I/N",
         help="grade only slice I (1 to N) of N: a learner's slice depends on a hash of their id alone, "
-        "so it is the same on every machine; join the slices' --out folders with `merge`",
+        "so it is the same on every machine (in a small class a slice may be empty); join the slices' "
+        "--out folders with `merge`",
     )
     grade.add_argument(
         "--gradescope",

@@ -78,7 +78,7 @@ def gradescope_results(
         if check is None:  # a result from another rubric: that check was not graded
             check = {"points": 0.0, "max": layout.points[column.id], "passed": False, "message": "not graded"}
         positions[column.exercise] = positions.get(column.exercise, 0) + 1
-        name = column.id.split("::", 1)[1]
+        name = column.id.split("::", 1)[1] + (" (bonus)" if column.id in layout.bonus else "")
         tests.append(
             {
                 "name": f"{column.exercise}: {name}" + (f" ({column.summary})" if column.summary else ""),
@@ -93,13 +93,12 @@ def gradescope_results(
                 "visibility": visibility,
             }
         )
-    lines = [f"Total: {result['total']:g} / {layout.total:g}"]
+    lines = [f"Total: {grading.total_score(result, layout)}"]
     if result.get("notes"):
         lines += ["", "About your hand-in:", *[f"- {note}" for note in result["notes"]]]
     lines.append("")
     for exercise, report in result["exercises"].items():
-        score, most = round(report["score"], 2), round(report["max"], 2)
-        lines.append(f"{exercise}: {score:g} / {most:g} ({grading.exercise_details(report)})")
+        lines.append(f"{exercise}: {grading.exercise_score(report)} ({grading.exercise_details(report)})")
     seconds = sum(report.get("seconds") or 0.0 for report in result["exercises"].values())
     return {
         "score": result["total"],

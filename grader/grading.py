@@ -41,10 +41,10 @@ from typing import Any
 import numpy as np
 
 from grader import handin, transport, worker
-from grader.calling import NO_RESULT, Call, Outcome, module_name
+from grader.calling import FORBIDDEN_IMPORT, IMPORT_FAILED, NO_RESULT, Call, Outcome, call_seconds, module_name
 from grader.checks import Case, Check, all_checks, judge_cases
 from grader.files import remove_tree, write_atomically
-from grader.rubric import THRESHOLDS, Rubric
+from grader.rubric import THRESHOLDS, Rubric, cents
 from grader.sandbox import (
     LIMIT_CPU,
     LIMIT_DISK,
@@ -61,6 +61,19 @@ from grader.sandbox import (
 RESULT_VERSION = 1
 GRADER_DIR = Path(__file__).resolve().parent
 RUNTIME_FILES = ("calling.py", "files.py", "loading.py", "transport.py", "worker.py")
+# The grader's modules that decide no score (the command line, the outputs' other formats, the
+# learner's side): a change to them keeps earlier results. Every other module counts (see
+# grader_digest), a new one too; tests/test_grading.py checks that grading imports none of these.
+NOT_SCORING = (
+    "__main__.py",
+    "cli.py",
+    "gradescope.py",
+    "notebook_support.py",
+    "notebooks.py",
+    "pytest_plugin.py",
+    "release.py",
+    "shards.py",
+)
 
 
 class GradingError(Exception):
@@ -100,6 +113,23 @@ class Plan:
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
+    def settings(self) -> dict[str, Any]:
+        """The parts of ``key`` but the seed, each on its own: saved with every result, so that a
+        result of other settings can be told what differs (a different key with the same settings:
+        the seed). The seed itself is never saved there: results/<learner>.json is not private."""
+        return {
+            "version": RESULT_VERSION,
+            "rubric": self.rubric.marks_fingerprint,
+            "limits": self.rubric.limits_fingerprint,
+            "grader": grader_digest(),
+        }
+
+    @property
+    def bonus(self) -> set[str]:
+        """The ids of the checks graded as bonus, on top of ``total``."""
+        return {c.id for c in self.checks if c.id in self.rubric.bonus}
+
+    @property
     def total(self) -> float:
         """The marks of a hand-in that passes every non-bonus check."""
         return self.rubric.total
@@ -107,10 +137,17 @@ class Plan:
 
 @functools.cache
 def grader_digest() -> str:
-    """SHA-256 of the grader's own source: the checks, the judging, the worker."""
+    """SHA-256 of the grader's source that decides scores: the checks, the judging, the worker,
+    the sandbox, the intake (every module but ``NOT_SCORING``)."""
+    return source_digest(GRADER_DIR)
+
+
+def source_digest(folder: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(GRADER_DIR.rglob("*.py")):
-        digest.update(str(path.relative_to(GRADER_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(folder.rglob("*.py")):
+        name = path.relative_to(folder)
+        if str(name) not in NOT_SCORING:
+            digest.update(str(name).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -136,6 +173,7 @@ class Layout:
     exercises: list[str]
     total: float
     points: dict[str, float]
+    bonus: set[str] = field(default_factory=set)
 
     @classmethod
     def from_header(cls, header: dict[str, Any]) -> Layout:
@@ -145,7 +183,8 @@ class Layout:
         ]
         exercises = header.get("exercises") or list(dict.fromkeys(c.exercise for c in columns))
         points = {c["id"]: float(c["points"]) for c in header["checks"]}
-        return cls(columns, list(exercises), float(header["total"]), points)
+        bonus = {c["id"] for c in header["checks"] if c.get("bonus")}
+        return cls(columns, list(exercises), float(header["total"]), points, bonus)
 
 
 def apply_thresholds(rubric: Rubric) -> None:
@@ -433,8 +472,6 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     needs_mnist = any(case.needs_mnist for c in checks for case in plan.cases[c.id])
     mnist = str(context.mnist) if needs_mnist and context.mnist else None
     limits = _limits(plan.rubric, exercise)
-    from grader.calling import call_seconds
-
     # Each call's own time limit, below the worker's: a call that never ends costs only its
     # function's checks, as in pytest, and the worker still answers for the others.
     request_data = {
@@ -563,7 +600,7 @@ def grade_submission(
     for number, exercise in enumerate(plan.exercises):
         if exercise not in intake.found:
             exercises[exercise] = exercise_report(
-                plan, exercise, _not_run(f"nothing for exercise {exercise} was found in your hand-in.")
+                plan, exercise, _not_run(f"nothing for exercise {exercise} was found in your hand-in.", NOTHING_FOUND)
             )
             continue
         workdir = scratch / f"run-{number}"
@@ -590,9 +627,46 @@ def grade_submission(
     )
 
 
-def _not_run(problem: str) -> dict[str, Any]:
+def _not_run(problem: str, cause: str) -> dict[str, Any]:
     """What ``run_exercise`` returns, for an exercise no worker ran: every check fails with ``problem``."""
-    return {"outcomes": None, "seconds": 0.0, "limit_hit": None, "isolation": None, "problem": problem}
+    return {"outcomes": None, "seconds": 0.0, "limit_hit": None, "isolation": None, "problem": problem, "cause": cause}
+
+
+# What an exercise's ``cause`` says, for the instructor, when something else than wrong answers
+# cost its points (see ``exercise_cause``).
+NOTHING_FOUND = "nothing found"
+GRADER_FAULT = "grader fault"
+SYNTAX_ERROR = "syntax error"
+NOT_IMPORTED = "could not import"
+NO_ANSWER = "no answer"
+LIMIT_CAUSES = {
+    LIMIT_WALL: "time limit",
+    LIMIT_CPU: "time limit",
+    LIMIT_MEMORY: "memory limit",
+    LIMIT_OUTPUT: "output limit",
+    LIMIT_FILE_SIZE: "file size limit",
+    LIMIT_DISK: "disk limit",
+    LIMIT_PROCESSES: "process limit",
+}
+
+
+def exercise_cause(run: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(cause, import problem) of an exercise: what else than wrong answers failed its checks (the
+    worker gave no answer, or the module could not be imported), and for an import, its message."""
+    if run["problem"] is not None:  # no worker ran, or it did not answer
+        if run.get("grader_fault"):
+            return GRADER_FAULT, None
+        if run.get("limit_hit"):
+            return LIMIT_CAUSES.get(run["limit_hit"], f"{run['limit_hit']} limit"), None
+        return run.get("cause") or NO_ANSWER, None
+    outcomes = run["outcomes"]
+    failed = {(o.status, o.message) for o in outcomes}
+    if outcomes and len(failed) == 1 and next(iter(failed))[0] in (IMPORT_FAILED, FORBIDDEN_IMPORT):
+        message = outcomes[0].message
+        # Its own file Python cannot read; not one that builds on such a file (and says so).
+        own_syntax_error = "Python could not read the file" in message and "it builds on exercise" not in message
+        return (SYNTAX_ERROR if own_syntax_error else NOT_IMPORTED), message
+    return None, None
 
 
 def exercise_report(plan: Plan, exercise: str, run: dict[str, Any], uses: list[str] | None = None) -> dict[str, Any]:
@@ -604,11 +678,14 @@ def exercise_report(plan: Plan, exercise: str, run: dict[str, Any], uses: list[s
     """
     checks = [c for c in plan.checks if c.exercise == exercise]
     report: dict[str, Any] = {key: run[key] for key in ("seconds", "limit_hit", "isolation", "problem")}
+    report["cause"], problem = exercise_cause(run)
+    report["problem"] = report["problem"] or problem
     report["checks"] = {}
     if uses is not None:
         report["uses"] = uses
     position = 0
-    earned = 0.0  # summed unrounded, so 3 checks of 10/3 points make 10, not 9.9999
+    # In whole cents, so that the points shown (2 decimals) add up to the totals shown.
+    earned, most, bonus, bonus_most = 0, 0, 0, 0
     for check in checks:
         cases = plan.cases[check.id]
         count = sum(len(case.calls) for case in cases)
@@ -618,15 +695,22 @@ def exercise_report(plan: Plan, exercise: str, run: dict[str, Any], uses: list[s
             verdict = judge_cases(check, cases, run["outcomes"][position : position + count])
             fraction, message = verdict.credit, verdict.message
         position += count
-        earned += plan.points[check.id] * fraction
-        report["checks"][check.id] = {
-            "points": round(plan.points[check.id] * fraction, 4),
-            "max": round(plan.points[check.id], 4),
-            "passed": fraction == 1.0,
-            "message": message,
-        }
-    report["score"] = round(earned, 4)
-    report["max"] = round(sum(plan.points[check.id] for check in checks), 4)
+        worth = cents(plan.points[check.id])
+        got = round(worth * fraction)
+        earned += got
+        report["checks"][check.id] = {"points": got / 100, "max": worth / 100, "passed": fraction == 1.0}
+        if check.id in plan.bonus:
+            report["checks"][check.id]["bonus"] = True
+            bonus, bonus_most = bonus + got, bonus_most + worth
+        else:
+            most += worth
+        report["checks"][check.id]["message"] = message
+    if not _lost_points(report):
+        report["cause"] = None  # e.g. a limit hit once every call had answered
+    report["score"] = earned / 100  # bonus included
+    report["max"] = most / 100  # bonus not included
+    if bonus_most:
+        report["bonus"], report["bonus_max"] = bonus / 100, bonus_most / 100
     return report
 
 
@@ -651,8 +735,9 @@ def learner_result(
     }
     if content_hash is not None:
         result["content_hash"] = content_hash
+    result["settings"] = plan.settings
     result.update(grader_fault=grader_fault, notes=notes, found=found, exercises=exercises)
-    result["total"] = round(sum(e["score"] for e in exercises.values()), 2)
+    result["total"] = sum(cents(e["score"]) for e in exercises.values()) / 100
     return result
 
 
@@ -670,13 +755,51 @@ def exercise_details(report: dict[str, Any]) -> str:
     return "; ".join(details)
 
 
+def points(value: float) -> str:
+    """Points as every output shows them: at most 2 decimals, no trailing zeros (3.33, 8.8, 100)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def exercise_score(report: dict[str, Any]) -> str:
+    """``9 / 15``, or with bonus checks ``9 / 15 (+ bonus 2.68 / 5)``: the bonus apart from the marks."""
+    if not report.get("bonus_max"):
+        return f"{points(report['score'])} / {points(report['max'])}"
+    marks = (cents(report["score"]) - cents(report["bonus"])) / 100
+    bonus = f"{points(report['bonus'])} / {points(report['bonus_max'])}"
+    return f"{points(marks)} / {points(report['max'])} (+ bonus {bonus})"
+
+
+def total_score(result: dict[str, Any], plan: Plan | Layout) -> str:
+    """``74.68 / 100``, and with bonus checks ``(bonus included: 2.68 / 5)``."""
+    text = f"{points(result['total'])} / {points(plan.total)}"
+    reports = result["exercises"].values()
+    most = sum(cents(report.get("bonus_max", 0.0)) for report in reports)
+    if most:
+        bonus = sum(cents(report.get("bonus", 0.0)) for report in reports)
+        text += f" (bonus included: {points(bonus / 100)} / {points(most / 100)})"
+    return text
+
+
+def common_reason(report: dict[str, Any]) -> str | None:
+    """The one reason every check of a several-check exercise failed for, if there is one."""
+    checks = list(report["checks"].values())
+    if len(checks) < 2 or any(check["passed"] for check in checks):
+        return None
+    problem = report.get("problem")
+    if problem and all(problem in check["message"] for check in checks):
+        return problem
+    messages = {check["message"] for check in checks}
+    return messages.pop() if len(messages) == 1 and "" not in messages else None
+
+
 def feedback(result: dict[str, Any], plan: Plan | Layout) -> str:
     """The learner's ``feedback/<learner>.md``: score per exercise and check, with the messages."""
-    lines = [f"# Feedback for {result['learner']}", "", f"**Total: {result['total']:g} / {plan.total:g}**", ""]
+    lines = [f"# Feedback for {result['learner']}", "", f"**Total: {total_score(result, plan)}**", ""]
     if result["notes"]:
         lines += ["## About your hand-in", ""] + [f"- {note}" for note in result["notes"]] + [""]
     for exercise, report in result["exercises"].items():
-        lines += [f"## {exercise}: {report['score']:g} / {report['max']:g}", ""]
+        lines += [f"## {exercise}: {exercise_score(report)}", ""]
         lines += [f"_{exercise_details(report)}_", ""]
         inherited = failing_dependencies(result, exercise)
         if inherited and _lost_points(report):
@@ -686,13 +809,53 @@ def feedback(result: dict[str, Any], plan: Plan | Layout) -> str:
                 f"fix {inherited[0]} first, and this one may then pass without a change.",
                 "",
             ]
+        reason = common_reason(report)
+        if reason is not None:  # said once, not once per check
+            lines += [f"All {len(report['checks'])} checks failed for one reason:", ""]
+            lines += ["```", *reason.splitlines(), "```", ""]
         for check_id, check in report["checks"].items():
-            mark = "passed" if check["passed"] else "failed"
-            lines.append(f"- `{check_id.split('::', 1)[1]}`: {check['points']:g} / {check['max']:g} ({mark})")
-            if check["message"]:
+            name = f"`{check_id.split('::', 1)[1]}`" + (" (bonus)" if check.get("bonus") else "")
+            mark = "" if reason is not None else " (passed)" if check["passed"] else " (failed)"
+            lines.append(f"- {name}: {points(check['points'])} / {points(check['max'])}{mark}")
+            if check["message"] and reason is None:
                 lines += ["", "  ```", *[f"  {line}" for line in check["message"].splitlines()], "  ```", ""]
         lines.append("")
     return "\n".join(lines)
+
+
+def problems(result: dict[str, Any]) -> list[str]:
+    """What else than wrong answers cost the learner points, in short: ``nothing found``,
+    ``syntax error in 01``, ``could not import 03, 05``, ``time limit in 08``, ``grader fault``."""
+    reports = result["exercises"]
+    where: dict[str, list[str]] = {}
+    for exercise, report in reports.items():
+        if report.get("cause"):
+            where.setdefault(report["cause"], []).append(exercise.split("_", 1)[0])
+    phrases = []
+    for cause, numbers in where.items():
+        if len(numbers) == len(reports) > 1:
+            phrases.append(cause)  # every exercise
+        else:
+            joint = {NOTHING_FOUND: " for ", NOT_IMPORTED: " "}.get(cause, " in ")
+            phrases.append(cause + joint + ", ".join(numbers))
+    return phrases
+
+
+def needs_a_look(results: Iterable[dict[str, Any]]) -> list[str]:
+    """The lines that end a run: each learner who lost points to something else than wrong answers."""
+    flagged = [(result["learner"], problems(result)) for result in results]
+    flagged = [(learner, phrases) for learner, phrases in flagged if phrases]
+    if not flagged:
+        return []
+    return [f"needs a look ({len(flagged)}, see feedback/<learner>.md):"] + [
+        f"  {learner}: {'; '.join(phrases)}" for learner, phrases in flagged
+    ]
+
+
+def _cell(text: str) -> str:
+    """A spreadsheet cell of text: one line, and never read as a formula (``=``, ``+``, ``-``, ``@``)."""
+    text = " ".join(text.splitlines())
+    return "'" + text if text.startswith(("=", "+", "-", "@", "\t")) else text
 
 
 def failing_dependencies(result: dict[str, Any], exercise: str) -> list[str]:
@@ -713,28 +876,34 @@ def _lost_points(report: dict[str, Any]) -> bool:
 
 
 def gradebook(results: list[dict[str, Any]], plan: Plan | Layout) -> str:
-    """``gradebook.csv``: one row per learner, a column per check, per exercise, then the total."""
+    """``gradebook.csv``: one row per learner, a column per check, per exercise, the total, then
+    ``notes`` (``problems`` and the notes on the hand-in) and ``source`` (the hand-in graded).
+
+    It starts with a UTF-8 byte order mark, so that Excel shows names such as Zoë right (Python
+    reads it with ``encoding="utf-8-sig"``).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["learner", *[c.id for c in plan.checks], *plan.exercises, "total"])
+    writer.writerow(["learner", *[c.id for c in plan.checks], *plan.exercises, "total", "notes", "source"])
     for result in results:
         row: list[Any] = [result["learner"]]
         exercises = result["exercises"]
-        row += [f"{exercises[c.exercise]['checks'][c.id]['points']:g}" for c in plan.checks]
-        row += [f"{exercises[e]['score']:g}" for e in plan.exercises]
-        row.append(f"{result['total']:g}")
+        row += [points(exercises[c.exercise]["checks"][c.id]["points"]) for c in plan.checks]
+        row += [points(exercises[e]["score"]) for e in plan.exercises]
+        row.append(points(result["total"]))
+        row += [_cell("; ".join(problems(result) + result["notes"])), _cell(result.get("source", ""))]
         writer.writerow(row)
-    return buffer.getvalue()
+    return "\ufeff" + buffer.getvalue()
 
 
 def table(results: list[dict[str, Any]], plan: Plan | Layout) -> str:
     """The terminal's final table: each learner's score per exercise and total."""
     short = [e.split("_", 1)[0] for e in plan.exercises]
     width = max([7, *(len(r["learner"]) for r in results)])
-    lines = [f"{'learner':<{width}} " + " ".join(f"{s:>5}" for s in short) + "  total"]
+    lines = [f"{'learner':<{width}} " + " ".join(f"{s:>6}" for s in short) + "   total"]
     for result in results:
-        scores = " ".join(f"{result['exercises'][e]['score']:>5.1f}" for e in plan.exercises)
-        lines.append(f"{result['learner']:<{width}} {scores}  {result['total']:>5.1f}")
+        scores = " ".join(f"{result['exercises'][e]['score']:>6.2f}" for e in plan.exercises)
+        lines.append(f"{result['learner']:<{width}} {scores}  {result['total']:>6.2f}")
     return "\n".join(lines)
 
 
@@ -832,7 +1001,9 @@ class _Batch:
             learner = futures[future].learner
             result = future.result()
             kept += bool(result.get("skipped"))
-            state = "unchanged, kept" if result.get("skipped") else f"{result['total']:g} points"
+            state = "unchanged, kept" if result.get("skipped") else f"{points(result['total'])} points"
+            if not result.get("skipped") and problems(result):
+                state += f" ({'; '.join(problems(result))})"
             seconds = time.monotonic() - started
             say(progress_line(done, len(submissions), seconds, f"{learner}: {state}", graded=done - kept))
         self.executor.shutdown()
@@ -1026,7 +1197,9 @@ def remove_stale_scratch(work: Path, held: Collection[int]) -> None:
 
 def failed_result(submission: Submission, plan: Plan, message: str) -> dict[str, Any]:
     """The result of a hand-in the grader itself failed on: 0 everywhere, with ``message``."""
-    exercises = {exercise: exercise_report(plan, exercise, _not_run(message)) for exercise in plan.exercises}
+    exercises = {
+        exercise: exercise_report(plan, exercise, _not_run(message, GRADER_FAULT)) for exercise in plan.exercises
+    }
     return learner_result(
         submission,
         plan,
@@ -1084,23 +1257,40 @@ class SavedResults:
     """What ``out/results/`` holds besides the learners of the current run."""
 
     matching: list[dict[str, Any]]  # graded with the plan asked about
-    other_settings: list[str]  # learners graded with another seed, rubric, limits or grader
+    other_settings: dict[str, str]  # learner -> what differs: another seed, rubric, limits or grader
     unreadable: list[str]  # file names
 
 
-def saved_results(out: Path, fingerprint: str, leave_out: Collection[str]) -> SavedResults:
+SETTING_NAMES = {
+    "grader": "another grader version",
+    "version": "another grader version",
+    "rubric": "another rubric",
+    "limits": "other limits",
+}
+
+
+def what_differs(saved: dict[str, Any] | None, settings: dict[str, Any]) -> str:
+    """What set apart the settings a result was graded with from ``settings``; the seed when
+    nothing else does (the key holds the seed, the saved settings do not)."""
+    if not isinstance(saved, dict):
+        return "another grader version"  # an older one, which saved no settings
+    names = [name for key, name in SETTING_NAMES.items() if saved.get(key) != settings.get(key)]
+    return " and ".join(dict.fromkeys(names)) or "another seed"
+
+
+def saved_results(out: Path, plan: Plan, leave_out: Collection[str]) -> SavedResults:
     """The saved results in ``out/results/`` of learners not in ``leave_out``, by plan."""
-    saved = SavedResults([], [], [])
+    saved = SavedResults([], {}, [])
     for path in sorted((out / "results").glob("*.json")):
         if path.stem in leave_out:
             continue
         result = read_result(path)
         if result is None or result.get("learner") != path.stem:
             saved.unreadable.append(path.name)
-        elif result.get("fingerprint") == fingerprint:
+        elif result.get("fingerprint") == plan.key:
             saved.matching.append(result)
         else:
-            saved.other_settings.append(path.stem)
+            saved.other_settings[path.stem] = what_differs(result.get("settings"), plan.settings)
     return saved
 
 
@@ -1121,7 +1311,7 @@ def write_gradebook(
     result is not in ``results``, as after an interrupt, are left out too: their saved result
     may be of a hand-in since replaced.
     """
-    saved = saved_results(out, plan.key, leave_out=graded_now)
+    saved = saved_results(out, plan, leave_out=graded_now)
     everyone = list(results)
     if saved.matching:
         everyone = sorted(everyone + saved.matching, key=lambda result: result["learner"])
@@ -1137,10 +1327,13 @@ def write_gradebook(
             "this gradebook is not a grade; grade them again"
         )
     if saved.other_settings:
+        by_difference: dict[str, list[str]] = {}
+        for learner, differs in saved.other_settings.items():
+            by_difference.setdefault(differs, []).append(learner)
+        which = "; ".join(f"{_some(learners)} ({differs})" for differs, learners in by_difference.items())
         say(
-            f"{len(saved.other_settings)} result(s) in {out / 'results'} were graded with other settings (seed, "
-            f"rubric, limits or grader version) and are not in this gradebook: {_some(saved.other_settings)}; "
-            "grade them again with these settings, or use a new --out"
+            f"{len(saved.other_settings)} result(s) in {out / 'results'} were graded with other settings and are "
+            f"not in this gradebook: {which}; grade them again with these settings, or use a new --out"
         )
     if saved.unreadable:
         say(
@@ -1164,8 +1357,11 @@ def run_header(plan: Plan, shard: dict[str, int] | None = None) -> dict[str, Any
         "total": plan.rubric.total,
         "exercises": plan.exercises,
         "checks": [
-            {"id": c.id, "exercise": c.exercise, "points": plan.points[c.id], "summary": c.summary} for c in plan.checks
+            {"id": c.id, "exercise": c.exercise, "points": plan.points[c.id], "summary": c.summary}
+            | ({"bonus": True} if c.id in plan.bonus else {})
+            for c in plan.checks
         ],
+        "settings": plan.settings,
         "shard": shard,
     }
 

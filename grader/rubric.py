@@ -13,6 +13,7 @@ import hashlib
 import json
 import tomllib
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ THRESHOLDS = {"training_accuracy": ("grader.checks.training", "TRAINING_ACCURACY
 # What a rubric may name, so that a typo is an error instead of a silently different grading.
 SECTIONS = ("total", "exercises", "checks", "bonus", "limits", "thresholds")
 LIMIT_KEYS = ("seconds", "memory_mib", "output_kib", "seconds_per_exercise", "memory_mib_per_exercise")
+# The Rubric fields that are limits on a worker rather than marks.
+LIMIT_FIELDS = ("seconds", "seconds_per_exercise", "memory_mib", "memory_mib_per_exercise", "output_kib")
 
 
 class RubricError(ValueError):
@@ -50,8 +53,18 @@ class Rubric:
     def fingerprint(self) -> str:
         """SHA-256 of every setting that decides a grade, as parsed (so a --timeout counts, and a
         comment in the file does not)."""
-        settings = {name: value for name, value in dataclasses.asdict(self).items() if name != "text"}
-        return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+        return _sha256({name: value for name, value in dataclasses.asdict(self).items() if name != "text"})
+
+    @property
+    def marks_fingerprint(self) -> str:
+        """SHA-256 of the settings that are not limits: total, weights, bonus, thresholds."""
+        settings = dataclasses.asdict(self)
+        return _sha256({name: value for name, value in settings.items() if name != "text" and name not in LIMIT_FIELDS})
+
+    @property
+    def limits_fingerprint(self) -> str:
+        """SHA-256 of the workers' limits (``[limits]``, or ``grade --timeout``)."""
+        return _sha256({name: getattr(self, name) for name in LIMIT_FIELDS})
 
     def seconds_for(self, exercise: str) -> float:
         return float(self.seconds_per_exercise.get(exercise, self.seconds))
@@ -60,24 +73,49 @@ class Rubric:
         return int(self.memory_mib_per_exercise.get(exercise, self.memory_mib))
 
     def points(self, checks: list[Any]) -> dict[str, float]:
-        """Points of every check id in ``checks`` (bonus checks included, at their bonus)."""
+        """Points of every check id in ``checks`` (bonus checks included, at their bonus).
+
+        Whole cents: ``total`` is shared among the exercises by weight, and each exercise's share
+        among its checks, by largest remainder, so the points shown add up exactly (10 points over
+        3 checks are 3.34 + 3.33 + 3.33).
+        """
         graded = [c for c in checks if c.id not in self.bonus]
         exercises = sorted({c.exercise for c in graded}, key=lambda e: [c.exercise for c in graded].index(e))
         if self.exercises:
             exercises = [e for e in exercises if e in self.exercises]
-        weights = {e: float(self.exercises.get(e, 1.0)) for e in exercises}
-        scale = self.total / sum(weights.values()) if sum(weights.values()) > 0 else 0.0
+        shares = split_cents(cents(self.total), [self.exercises.get(e, 1.0) for e in exercises])
         result: dict[str, float] = {}
-        for exercise in exercises:
+        for exercise, share in zip(exercises, shares):
             own = [c for c in graded if c.exercise == exercise]
-            check_weights = {c.id: float(self.checks.get(c.id, 1.0)) for c in own}
-            share = sum(check_weights.values())
-            for c in own:
-                result[c.id] = weights[exercise] * scale * check_weights[c.id] / share if share > 0 else 0.0
+            for c, part in zip(own, split_cents(share, [self.checks.get(c.id, 1.0) for c in own])):
+                result[c.id] = part / 100
         for c in checks:
             if c.id in self.bonus:
-                result[c.id] = float(self.bonus[c.id])
+                result[c.id] = cents(self.bonus[c.id]) / 100
         return result
+
+
+def cents(points: float) -> int:
+    """``points`` in whole cents (hundredths of a point)."""
+    return round(Fraction(points) * 100)
+
+
+def split_cents(total: int, weights: list[float]) -> list[int]:
+    """``total`` cents shared in proportion to ``weights`` by largest remainder: the parts add up to
+    ``total`` exactly (ties go to the earlier part); all 0 when the weights add up to 0."""
+    weight = sum(Fraction(w) for w in weights)
+    if weight <= 0:
+        return [0] * len(weights)
+    exact = [total * Fraction(w) / weight for w in weights]
+    parts = [int(x) for x in exact]  # floor: the parts are not negative
+    by_remainder = sorted(range(len(weights)), key=lambda i: (parts[i] - exact[i], i))
+    for i in by_remainder[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def _sha256(settings: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
 def _table(data: dict, key: str, where: str) -> dict:
@@ -102,8 +140,11 @@ def _thresholds(table: dict, where: str) -> dict[str, float]:
     for name, value in table.items():
         lowest = THRESHOLDS[name][2]
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not lowest < value <= 1:
+            percent = ""
+            if isinstance(value, (int, float)) and 1 < value <= 100:
+                percent = f" (write {value / 100:.2f} for {value:g}%)"
             raise RubricError(
-                f"{where}: [thresholds] {name} must be a number above {lowest:g}, at most 1, not {value!r}"
+                f"{where}: [thresholds] {name} must be a number above {lowest:g}, at most 1, not {value!r}{percent}"
             )
         out[name] = float(value)
     return out

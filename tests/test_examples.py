@@ -101,7 +101,7 @@ def needs_mnist(graded: Graded) -> None:
 
 
 def test_every_example_gets_a_row_a_feedback_file_and_a_line_in_the_table(graded: Graded) -> None:
-    with (graded.out / "gradebook.csv").open(encoding="utf-8") as file:
+    with (graded.out / "gradebook.csv").open(encoding="utf-8-sig") as file:
         rows = list(csv.reader(file))
     assert [row[0] for row in rows[1:]] == LEARNERS
     for learner in LEARNERS:

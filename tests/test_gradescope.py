@@ -223,3 +223,11 @@ def test_grade_writes_one_gradescope_file_per_learner_or_refuses(tmp_path: Path,
     for learner in ("ada", "bo"):
         results = json.loads((tmp_path / "gradescope" / f"{learner}.json").read_text())
         assert results["score"] == 50 and len(results["tests"]) == len(checks)
+
+
+def test_the_public_seed_is_warned_of_as_grade_does(tmp_path: Path, rubric_file: Path) -> None:
+    from grader import cli
+
+    done = run_cli("gradescope", "--out", str(tmp_path / "autograder.zip"), "--rubric", str(rubric_file))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [cli.PUBLIC_SEED]  # recommends --seed-file, as `grade` does

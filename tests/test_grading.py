@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -95,11 +96,12 @@ def test_an_invalid_notebook_is_reported_in_the_feedback(graded: tuple) -> None:
 
 def test_the_outputs(graded: tuple, plan: grading.Plan) -> None:
     out, results, lines = graded
-    with (out / "gradebook.csv").open() as file:
+    assert (out / "gradebook.csv").read_bytes().startswith(b"\xef\xbb\xbflearner,")  # Excel reads it as UTF-8
+    with (out / "gradebook.csv").open(encoding="utf-8-sig") as file:
         rows = list(csv.reader(file))
     header = rows[0]
-    assert header[0] == "learner" and header[-1] == "total"
-    assert header[1:-1] == [c.id for c in plan.checks] + FAST
+    assert header == ["learner", *[c.id for c in plan.checks], *FAST, "total", "notes", "source"]
+    rows = [row[: header.index("total") + 1] for row in rows]
     assert [r[0] for r in rows[1:]] == list(results)
     assert float(rows[1][-1]) == pytest.approx(100)
     everything = json.loads((out / "results.json").read_text())
@@ -153,9 +155,15 @@ def _handin(root: Path, code: str) -> Path:
     return write_handin(root, {"01_neuron": code})
 
 
+def _rows(out: Path) -> list[dict[str, str]]:
+    """gradebook.csv's rows, by column name."""
+    with (out / "gradebook.csv").open(encoding="utf-8-sig") as file:
+        return list(csv.DictReader(file))
+
+
 def _gradebook(out: Path) -> dict[str, str]:
     """learner -> total, as gradebook.csv has them."""
-    return {row[0]: row[-1] for row in list(csv.reader((out / "gradebook.csv").open()))[1:]}
+    return {row["learner"]: row["total"] for row in _rows(out)}
 
 
 def test_a_late_handin_joins_the_gradebook_of_earlier_runs_with_the_same_settings(tmp_path: Path) -> None:
@@ -184,14 +192,14 @@ def test_a_late_handin_joins_the_gradebook_of_earlier_runs_with_the_same_setting
     assert _gradebook(out) == {"ada": "100", "bo": "100", "cy": "0"}
     assert any(
         line.startswith(f"1 result(s) in {out.resolve() / 'results'} were graded with other settings")
-        and line.endswith("not in this gradebook: dee; grade them again with these settings, or use a new --out")
+        and line.endswith("gradebook: dee (another seed); grade them again with these settings, or use a new --out")
         for line in lines
     ), lines
     assert any("cannot be read as results and are not in this gradebook: torn.json" in line for line in lines)
     lines.clear()
     grading.grade(late, out, other_seed, jobs=1, progress=lines.append, first_slot=SLOT)
     assert list(_gradebook(out)) == ["cy", "dee"]
-    assert any(line.startswith("2 result(s)") and "ada, bo" in line for line in lines), lines
+    assert any(line.startswith("2 result(s)") and ": ada, bo (another seed);" in line for line in lines), lines
 
 
 def test_each_takes_folders_and_handin_files_and_skips_the_rest(tmp_path: Path) -> None:
@@ -232,7 +240,7 @@ def test_out_must_be_a_folder_that_can_be_written(tmp_path: Path, capsys: pytest
         a_file / "graded": f"error: cannot write to --out {a_file / 'graded'}: Not a directory",
     }
     for out, says in expected.items():
-        command = ["grade", str(handin), "--out", str(out), "--rubric", str(rubric_path), "-j", "1"]
+        command = ["grade", str(handin), "--out", str(out), "--rubric", str(rubric_path), "-j", "1", "--seed", "5"]
         assert cli.main([*command, "--first-slot", str(SLOT)]) == 1
         error = capsys.readouterr().err
         assert error.startswith(says) and len(error.splitlines()) == 1, error  # one line, no traceback
@@ -292,7 +300,8 @@ def test_a_sandbox_slot_lock_that_cannot_be_opened_is_one_line_saying_what_to_do
     (locks / f"{SLOT}.lock").mkdir(parents=True)  # as root, the one way to make os.open fail
     monkeypatch.setattr(grading, "SLOT_LOCKS", locks)
     handin = _handin(tmp_path / "ada", solution_text("01_neuron"))
-    command = ["grade", str(handin), "--out", str(tmp_path / "out"), "-j", "1", "--first-slot", str(SLOT)]
+    command = ["grade", str(handin), "--out", str(tmp_path / "out"), "-j", "1", "--seed", "5"]
+    command += ["--first-slot", str(SLOT)]
     assert cli.main(command) == 1
     error = capsys.readouterr().err
     assert len(error.splitlines()) == 1, error  # no traceback
@@ -431,16 +440,14 @@ def test_an_interrupted_run_keeps_what_finished_and_resumes(tmp_path: Path, sign
         assert stopped_after < 8, f"the run took {stopped_after:.1f} s to stop after Ctrl-C"
         assert "Traceback" not in stderr and stderr.rstrip().endswith("interrupted"), stderr
         assert "interrupted: 1 of 8 hand-ins graded and saved; the same command grades the other 7" in stderr
-        rows = list(csv.reader((out / "gradebook.csv").open()))
-        assert {r[0]: r[-1] for r in rows[1:]} == {"learner0": "100"}  # what finished, in a gradebook
+        assert _gradebook(out) == {"learner0": "100"}  # what finished, in a gradebook
         assert (out / "feedback" / "learner0.md").is_file()
 
     sleeper.write_text(solution_text("01_neuron"))
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "learner0: unchanged, kept" in done.stderr
-    rows = list(csv.reader((out / "gradebook.csv").open()))
-    assert {r[0]: r[-1] for r in rows[1:]} == dict.fromkeys(learners, "100")
+    assert _gradebook(out) == dict.fromkeys(learners, "100")
     assert list((out / ".work").iterdir()) == []  # no scratch of the interrupted run is left
 
 
@@ -578,8 +585,7 @@ def test_the_command_line(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "alice" in done.stdout and "100.0" in done.stdout
     assert (tmp_path / "out" / "feedback" / "bob.md").read_text() in done.stdout  # --show prints it
-    rows = list(csv.reader((tmp_path / "out" / "gradebook.csv").open()))
-    assert {r[0]: r[-1] for r in rows[1:]} == {"alice": "100", "bob": "0"}
+    assert _gradebook(tmp_path / "out") == {"alice": "100", "bob": "0"}
     missing = subprocess.run(
         [sys.executable, "-m", "grader", "grade", str(tmp_path / "nope"), "--out", str(tmp_path / "o2")],
         cwd=REPO,
@@ -763,3 +769,207 @@ def test_the_time_left_counts_only_the_handins_actually_graded() -> None:
     # Two kept unchanged in no time, then one graded in 60 s: the last one takes 60 s too.
     assert "about 1:00 left" in grading.progress_line(3, 4, 60.0, "cy: 90 points", graded=1)
     assert "left" not in grading.progress_line(2, 4, 0.1, "bo: unchanged, kept", graded=0)
+
+
+PROBLEM_RUBRIC = (
+    'total = 100\n[exercises]\n"01_neuron" = 1\n"02_sigmoid" = 1\n"03_feedforward" = 1\n[limits]\nseconds = 3\n'
+)
+
+
+def test_what_else_than_wrong_answers_cost_points_is_named_for_the_instructor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = grading.build_plan(rubric.parse(PROBLEM_RUBRIC), seed=3)
+    batch = tmp_path / "batch"
+    three = solution_texts(["01_neuron", "02_sigmoid", "03_feedforward"])
+    paths = {
+        "ada": write_handin(batch / "ada", three),
+        "bo": write_handin(batch / "bo", three),  # the grader fails on it
+        "emma": batch / "emma",  # handed in nothing
+        "lou": write_handin(batch / "lou", {**three, "02_sigmoid": "def sigmoid(z):\n    while True:\n        pass\n"}),
+        "sam": write_handin(batch / "sam", {**three, "01_neuron": "def weighted_sum(:\n"}),
+        "wes": batch / "wes",  # the right code under a wrong name
+    }
+    paths["emma"].mkdir(parents=True)
+    paths["wes"].mkdir()
+    (paths["wes"] / "neuron_v2.py").write_text(solution_text("01_neuron"))
+    really_grade = grading.grade_submission
+
+    def failing_on_bo(context: grading.Context, submission: grading.Submission, *args: object) -> dict:
+        if submission.learner == "bo":
+            raise RuntimeError("a bug in the grader")
+        return really_grade(context, submission, *args)
+
+    monkeypatch.setattr(grading, "grade_submission", failing_on_bo)
+    lines: list[str] = []
+    submissions = [grading.Submission(learner, path) for learner, path in paths.items()]
+    results = grading.grade(submissions, tmp_path / "out", plan, jobs=2, progress=lines.append, first_slot=SLOT)
+    said = {line.split("  ", 1)[1].split(":", 1)[0]: line.split(": ", 1)[1] for line in lines}
+    assert said.pop("lou").endswith(" points (time limit in 02, 03)")  # the calls before it count
+    assert said == {
+        "ada": "100 points",
+        "bo": "0 points (grader fault)",
+        "emma": "0 points (nothing found)",
+        "sam": "33.33 points (syntax error in 01; could not import 03)",
+        "wes": "0 points (nothing found)",
+    }
+    assert grading.needs_a_look(results) == [
+        "needs a look (5, see feedback/<learner>.md):",
+        "  bo: grader fault",
+        "  emma: nothing found",
+        "  lou: time limit in 02, 03",
+        "  sam: syntax error in 01; could not import 03",
+        "  wes: nothing found",
+    ]
+    rows = {row["learner"]: row for row in _rows(tmp_path / "out")}
+    assert {learner: row["source"] for learner, row in rows.items()} == {k: str(v) for k, v in paths.items()}
+    # Handed in nothing, a wrong file name, and tried and failed: told apart.
+    assert rows["emma"]["notes"] == (
+        "nothing found; no exercise module (neuron.py, sigmoid.py, ...) or notebook was found in the hand-in"
+    )
+    wrong_name = "neuron_v2.py was not graded: if it is your 01_neuron, rename it neuron.py"
+    assert rows["wes"]["notes"] == f"nothing found; {wrong_name}"
+    assert rows["sam"]["notes"] == "syntax error in 01; could not import 03" and rows["ada"]["notes"] == ""
+    assert rows["bo"]["notes"] == "grader fault; the grader failed on this hand-in: RuntimeError: a bug in the grader"
+    # One reason for every check of an exercise is said once, with the checks listed under it.
+    emma = (tmp_path / "out" / "feedback" / "emma.md").read_text()
+    assert emma.count("was found in your hand-in.") == 3 and "All 6 checks failed for one reason:" in emma
+    assert "- `sigmoid_matches_torch`: 0 / 5.56\n" in emma
+    sam = (tmp_path / "out" / "feedback" / "sam.md").read_text()
+    assert sam.count("Python could not read the file") == 2  # in 01, and in 03 that builds on it
+    assert "## 02_sigmoid: 33.33 / 33.33\n" in sam and "- `sigmoid_matches_torch`: 5.56 / 5.56 (passed)" in sam
+    assert grading._cell("=HYPERLINK(x)") == "'=HYPERLINK(x)" and grading._cell("a\nb") == "a b"
+
+
+def test_points_are_whole_cents_that_add_up_exactly_everywhere(graded: tuple, plan: grading.Plan) -> None:
+    from decimal import Decimal
+
+    from grader import gradescope
+
+    assert rubric.split_cents(1000, [1, 1, 1]) == [334, 333, 333]
+    assert rubric.split_cents(10000, [1] * 7) == [1429] * 4 + [1428] * 3
+    out, results, _ = graded
+    row = next(row for row in _rows(out) if row["learner"] == "layout")
+    ids = [c.id for c in plan.checks]
+    assert all(re.fullmatch(r"\d+(\.\d\d?)?", row[i]) for i in [*ids, *FAST]), row
+    for exercise in FAST:
+        assert sum(Decimal(row[c.id]) for c in plan.checks if c.exercise == exercise) == Decimal(row[exercise])
+    assert sum(Decimal(row[i]) for i in ids) == sum(Decimal(row[e]) for e in FAST) == Decimal(row["total"]) == 100
+    tests = gradescope.gradescope_results(results["layout"], plan)["tests"]
+    assert sum(Decimal(str(t["max_score"])) for t in tests) == sum(Decimal(str(t["score"])) for t in tests) == 100
+    assert all(re.fullmatch(r"\d+(\.\d\d?)?", str(t["max_score"])) for t in tests)
+    assert grading.table([results["layout"]], plan).splitlines()[1].split()[1:] == ["14.29"] * 4 + ["14.28"] * 3 + [
+        "100.00"
+    ]
+    feedback = (out / "feedback" / "layout.md").read_text()
+    assert not re.search(r"\d\.\d{3}", feedback)  # no 3.3333
+
+
+BONUS_CHECK = "01_neuron::layer_weighted_sums_keeps_float32"
+BONUS_RUBRIC = f'total = 100\n[exercises]\n"01_neuron" = 1\n[bonus]\n"{BONUS_CHECK}" = 5\n'
+
+
+def test_bonus_points_are_shown_as_bonus(tmp_path: Path) -> None:
+    from grader import gradescope
+
+    plan = grading.build_plan(rubric.parse(BONUS_RUBRIC), seed=3)
+    handin = _handin(tmp_path / "ada", solution_text("01_neuron"))
+    (result,) = grading.grade([grading.Submission("ada", handin)], tmp_path / "out", plan, jobs=1, first_slot=SLOT)
+    text = (tmp_path / "out" / "feedback" / "ada.md").read_text()
+    assert "**Total: 105 / 100 (bonus included: 5 / 5)**" in text
+    assert "## 01_neuron: 100 / 100 (+ bonus 5 / 5)" in text
+    assert "- `layer_weighted_sums_keeps_float32` (bonus): 5 / 5 (passed)" in text
+    assert "- `weighted_sum_matches_torch`: 50 / 50 (passed)" in text
+    # Written again from results.json's header (merge), it reads the same.
+    layout = grading.Layout.from_header(json.loads((tmp_path / "out" / "results.json").read_text()))
+    assert grading.feedback(result, layout) == text
+    converted = gradescope.gradescope_results(result, layout)
+    names = [t["name"] for t in converted["tests"]]
+    assert [name.split(" (")[0] for name in names if "(bonus)" in name] == [
+        "01_neuron: layer_weighted_sums_keeps_float32"
+    ]
+    assert "01_neuron: 100 / 100 (+ bonus 5 / 5)" in converted["output"]
+
+
+def test_a_result_of_other_settings_is_told_what_differs(tmp_path: Path) -> None:
+    one_exercise = grading.build_plan(rubric.parse(ONE_EXERCISE_RUBRIC), seed=3)
+    out = tmp_path / "out"
+    handin = _handin(tmp_path / "handin", solution_text("01_neuron"))
+    grading.grade([grading.Submission("ada", handin)], out, one_exercise, jobs=1, first_slot=SLOT)
+    saved = json.loads((out / "results" / "ada.json").read_text())
+    saved["settings"]["grader"], saved["fingerprint"] = "an edited grader", "another key"
+    (out / "results" / "ada.json").write_text(json.dumps(saved))
+    longer = grading.build_plan(rubric.parse(ONE_EXERCISE_RUBRIC + "[limits]\nseconds = 30\n"), seed=3)
+    grading.grade([grading.Submission("bo", handin)], out, longer, jobs=1, first_slot=SLOT)
+    lines: list[str] = []
+    grading.grade([grading.Submission("cy", handin)], out, one_exercise, jobs=1, progress=lines.append, first_slot=SLOT)
+    assert any(
+        line.endswith(
+            "not in this gradebook: ada (another grader version); bo (other limits); grade them again with these "
+            "settings, or use a new --out"
+        )
+        for line in lines
+    ), lines
+    settings = one_exercise.settings
+    assert grading.what_differs(settings, settings) == "another seed"  # nothing else: the key holds the seed
+    assert grading.what_differs({**settings, "rubric": "x"}, settings) == "another rubric"
+    assert grading.what_differs(None, settings) == "another grader version"  # saved by an older grader
+    assert set(saved["settings"]) == {"version", "rubric", "limits", "grader"}  # not the secret seed
+
+
+def test_only_the_modules_that_decide_scores_are_in_the_grader_digest(tmp_path: Path) -> None:
+    copy = tmp_path / "grader"
+    shutil.copytree(grading.GRADER_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = grading.source_digest(copy)
+    for name in grading.NOT_SCORING:
+        with (copy / name).open("a") as file:
+            file.write("\n# edited\n")
+    assert grading.source_digest(copy) == before  # e.g. a fixed typo in the command line's help
+    with (copy / "checks" / "neuron.py").open("a") as file:
+        file.write("\n# edited\n")
+    assert grading.source_digest(copy) != before
+    assert not set(grading.RUNTIME_FILES) & set(grading.NOT_SCORING)
+    # Grading (the plan, the checks, the intake, the worker) imports none of the modules left out.
+    code = (
+        "import sys\nfrom grader import grading, handin, rubric, worker\n"
+        "grading.build_plan(rubric.load(), 0)\nprint(' '.join(sorted(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert "grader.checks.training" in loaded
+    assert not {f"grader.{name.removesuffix('.py')}" for name in grading.NOT_SCORING} & loaded
+
+
+def test_show_takes_the_name_as_handed_in_and_is_checked_before_grading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader import cli
+
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text(ONE_EXERCISE_RUBRIC + '[limits.seconds_per_exercise]\n"01_neuron" = 600\n')
+    batch = tmp_path / "batch"
+    for name in ("Zoë Müller", "bo"):
+        _handin(batch / name, solution_text("01_neuron"))
+    out = tmp_path / "out"
+    command = ["grade", str(batch), "--each", "--out", str(out), "--rubric", str(rubric_path), "-j", "2"]
+    command += ["--first-slot", str(SLOT), "--timeout", "20"]
+    assert cli.main([*command, "--show", "Zoe Muller"]) == 1
+    error = capsys.readouterr().err
+    assert error == (
+        "error: --show Zoe Muller (learner Zoe_Muller): no such learner in this run (did you mean Zoë_Müller?)\n"
+    )
+    assert not out.exists()  # refused before anything was graded
+    assert cli.main([*command, "--show", unicodedata.normalize("NFD", "Zoë Müller")]) == 0  # typed on a Mac
+    printed = capsys.readouterr()
+    assert "# Feedback for Zoë_Müller" in printed.out
+    assert cli.PUBLIC_SEED in printed.err and "pass --seed-file FILE" in cli.PUBLIC_SEED
+    assert "--timeout 20 s replaces every time limit of the rubric, also 01_neuron's 600 s" in printed.err
+    with pytest.raises(SystemExit):
+        cli.main(["grade", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "also 08_training's 600 s for MNIST" in help_text and "a slice may be empty" in help_text
+
+
+def test_a_threshold_written_as_a_percentage_is_told_how_to_write_it() -> None:
+    with pytest.raises(rubric.RubricError, match=r"not 90 \(write 0\.90 for 90%\)$"):
+        rubric.parse("[thresholds]\ntraining_accuracy = 90\n")

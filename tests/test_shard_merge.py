@@ -72,8 +72,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def learners_in(out: Path) -> list[str]:
-    with (out / "gradebook.csv").open() as file:
-        return [row[0] for row in list(csv.reader(file))[1:]]
+    with (out / "gradebook.csv").open(encoding="utf-8-sig") as file:
+        return [row["learner"] for row in csv.DictReader(file)]
 
 
 def without_times(text: str) -> str:
@@ -126,8 +126,9 @@ def test_merged_shards_give_the_gradebook_of_one_whole_run(graded: dict[str, Pat
     assert "warning" not in done.stderr and "merged 2 shard(s), 4 learners" in done.stdout
     whole = graded["whole"]
     assert (merged / "gradebook.csv").read_text() == (whole / "gradebook.csv").read_text()
-    rows = {row[0]: row[-1] for row in csv.reader((merged / "gradebook.csv").open())}
-    assert rows == {"learner": "total", "ada": "100", "bo": "0", "cy": rows["cy"], "dee": "100"}
+    with (merged / "gradebook.csv").open(encoding="utf-8-sig") as file:
+        rows = {row["learner"]: row["total"] for row in csv.DictReader(file)}
+    assert rows == {"ada": "100", "bo": "0", "cy": rows["cy"], "dee": "100"}
     assert 0 < float(rows["cy"]) < 100
     assert sorted(p.name for p in (merged / "feedback").iterdir()) == [f"{x}.md" for x in LEARNERS]
     for learner in LEARNERS:
