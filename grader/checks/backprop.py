@@ -50,6 +50,10 @@ SIGMA_PRIME_OF_Z_AS_A = (
     "your gradients use z·(1 − z) for σ'(z): the formula σ'(z) = a·(1 − a) takes the activation "
     "a = σ(z), not the weighted input z; write a * (1 - a) with the layer's activations."
 )
+SIGMA_PRIME_OF_A = (
+    "your hidden layers' errors use σ'(a), the slope taken at the activation: σ' belongs at z, and "
+    "σ'(z_l) = a_l·(1 − a_l), so multiply by a * (1 - a), not by sigmoid_prime(a)."
+)
 BIASES_AVERAGED_TWICE = (
     "your bias gradients are divided by the batch size twice: δ is already divided by it, so add "
     "up the examples' errors, delta.sum(axis=0), as delta.T @ a does for the weights."
@@ -105,23 +109,46 @@ def scaled(gradients: Network, factor: float) -> Network:
     return [factor * g for g in gradients[0]], [factor * g for g in gradients[1]]
 
 
-class _SigmoidPrimeByZ(torch.autograd.Function):
-    """σ going forward, and z·(1 − z) in place of σ'(z) going back: the chain rule of that mistake."""
+class _SigmoidWithSlope(torch.autograd.Function):
+    """σ going forward, and ``slope(z)`` in place of σ'(z) going back: the chain rule of a mistake."""
 
     @staticmethod
-    def forward(ctx: Any, z: torch.Tensor) -> torch.Tensor:
+    def forward(ctx: Any, z: torch.Tensor, slope: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
         ctx.save_for_backward(z)
+        ctx.slope = slope
         return torch.sigmoid(z)
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
         (z,) = ctx.saved_tensors
-        return grad * z * (1 - z)
+        return grad * ctx.slope(z), None
 
 
-class _SigmoidWithPrimeByZ(torch.nn.Module):
+class _SigmoidWithWrongSlope(torch.nn.Module):
+    def __init__(self, slope: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        super().__init__()
+        self.slope = slope
+
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return _SigmoidPrimeByZ.apply(z)
+        return _SigmoidWithSlope.apply(z, self.slope)
+
+
+def _slope_of_z_itself(z: torch.Tensor) -> torch.Tensor:
+    return z * (1 - z)
+
+
+def _slope_at_the_activation(z: torch.Tensor) -> torch.Tensor:
+    s = torch.sigmoid(torch.sigmoid(z))
+    return s * (1 - s)
+
+
+def _with_slope(
+    network: torch.nn.Sequential, slope: Callable[[torch.Tensor], torch.Tensor], hidden_only: bool
+) -> torch.nn.Sequential:
+    """``network`` with ``slope`` taken for σ' at every sigmoid (or at the hidden layers' only)."""
+    sigmoids = [i for i, m in enumerate(network) if isinstance(m, torch.nn.Sigmoid)]
+    wrong = set(sigmoids[:-1] if hidden_only else sigmoids)
+    return torch.nn.Sequential(*(_SigmoidWithWrongSlope(slope) if i in wrong else m for i, m in enumerate(network)))
 
 
 def _backprop_case(rng: np.random.Generator, sizes: list[int], batch: int | None, dtype: Any) -> Case:
@@ -138,13 +165,15 @@ def _backprop_case(rng: np.random.Generator, sizes: list[int], batch: int | None
     # Without σ'(z_L), δ_L = a_L − y: the gradient of the cross-entropy cost of the logits z_L.
     cross_entropy = torch.nn.functional.binary_cross_entropy_with_logits(network[:-1](x_t), y_t, reduction="sum")
     # The same Linear layers, with σ' taken as z·(1 − z) at every layer.
-    by_z = torch.nn.Sequential(*(_SigmoidWithPrimeByZ() if isinstance(m, torch.nn.Sigmoid) else m for m in network))
+    by_z = _with_slope(network, _slope_of_z_itself, hidden_only=False)
+    at_activation = _with_slope(network, _slope_at_the_activation, hidden_only=True)
     mistakes = [
         Mistake(network_gradients(network, cross_entropy / examples), NO_OUTPUT_SIGMA_PRIME),
         Mistake(scaled(expected, -1), SIGN_FLIPPED),
         Mistake((expected[0][::-1], expected[1][::-1]), REVERSED),
         Mistake(scaled(expected, 2), DOUBLED),
         Mistake(network_gradients(by_z, quadratic_cost(by_z(x_t), y_t)), SIGMA_PRIME_OF_Z_AS_A),
+        Mistake(network_gradients(at_activation, quadratic_cost(at_activation(x_t), y_t)), SIGMA_PRIME_OF_A),
     ]
     if examples > 1:
         mistakes.insert(0, Mistake(scaled(expected, examples), SUMMED))

@@ -1,6 +1,6 @@
-"""MUTANT: hidden errors use σ'(a) instead of σ'(z) (subtle: no known mistake names it).
+"""MUTANT: hidden errors use σ'(a) instead of σ'(z) (the derivative at the wrong point).
 
-expect: values differ
+expect: the slope taken at the activation
 """
 
 import numpy as np
