@@ -193,6 +193,14 @@ FUNCTION_ERROR_ADVICE = {
             "`stride` is None when it is not given: start with `if stride is None: stride = kernel_size`.",
         ),
     ],
+    "train": [
+        (
+            # (batch, n_L) against (batch,): backprop was given the labels where y belongs.
+            re.compile(r"could not be broadcast together with shapes \((\d+), ?\d+\) \(\1, ?\)"),
+            "y must be one-hot, (batch, n_L) like the network's output: pass the targets, one_hot(labels)[batch], "
+            "not the labels themselves.",
+        ),
+    ],
     "predict": [
         (
             re.compile(r"arrays can be converted to Python scalars"),
@@ -244,7 +252,7 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
         )
     if outcome.status == RAISED:
         shapes = (SHAPE_ERROR, f"{SHAPE_HINT}: {SHAPE_REMINDERS.get(function, DENSE_SHAPES)}.")
-        advice = [shapes, *FUNCTION_ERROR_ADVICE.get(function, []), *ERROR_ADVICE]
+        advice = [*FUNCTION_ERROR_ADVICE.get(function, []), shapes, *ERROR_ADVICE]
         hint = next((text for pattern, text in advice if pattern.search(outcome.message)), "")
         return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint)
     if outcome.status == NOT_PLAIN:

@@ -365,6 +365,10 @@ WEIGHTED_SUM = "return float(np.dot(weights, activations) + bias)"
             "return np.array(weights), np.array(biases)", "np.array was given a list of arrays of different shapes",
         ),
         (
+            "08_training", "train_matches_torch_sgd", "images[batch], targets[batch]", "images[batch], labels[batch]",
+            "y must be one-hot",
+        ),
+        (
             "04_parameters", "count_conv2d_parameters_matches_torch",
             "kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size",
             "kh, kw = kernel_size", "kernel_size is either one int k (a k × k kernel) or a pair (kh, kw)",
