@@ -160,6 +160,10 @@ _STRIDE_INDEX = (
     "an index went past the end: with a stride, output index i reads rows from i·stride on, so loop i "
     "over range(H_out), not range(H)"
 )
+_ENTRY_BY_ENTRY = (
+    "`@` is a matrix product: a patch and its kernel multiply entry by entry and are summed, "
+    "np.sum(patch * kernel) (and a square kernel with `@` gives no error, only wrong values)."
+)
 # The same, for errors that mean something particular in one function (tried before the ones above).
 FUNCTION_ERROR_ADVICE = {
     "count_conv2d_parameters": [
@@ -176,7 +180,9 @@ FUNCTION_ERROR_ADVICE = {
             "instead of indexing sizes[i + 1] up to the last i.",
         ),
     ],
+    "convolve2d": [(re.compile(r"matmul"), _ENTRY_BY_ENTRY)],
     "conv2d": [
+        (re.compile(r"matmul"), _ENTRY_BY_ENTRY),
         (
             re.compile(r"out of bounds for axis"),
             f"{_STRIDE_INDEX}; weight is (C_out, C_in, kh, kw), so weight[o, c] is the kernel from channel c to o.",
@@ -217,6 +223,8 @@ SHAPE_REMINDERS = {
     "conv2d": "x is (N, C_in, H, W), weight (C_out, C_in, kh, kw), bias (C_out,): bias[:, None, None] fits "
     "(C_out, H_out, W_out); np.pad pads every axis unless told which",
     "max_pool2d": "x is (N, C, H, W), and each window covers the last two axes",
+    "accuracy": "feedforward gives (N, n_L), one row per image, so np.argmax(output, axis=1) gives one digit per "
+    "image, (N,) like labels",
 }
 DENSE_SHAPES = "weights are (n_out, n_in), and a batch has one example per row"
 # How big the output of a sliding window is, for results one row or column off.

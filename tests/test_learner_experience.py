@@ -365,6 +365,14 @@ WEIGHTED_SUM = "return float(np.dot(weights, activations) + bias)"
             "return np.array(weights), np.array(biases)", "np.array was given a list of arrays of different shapes",
         ),
         (
+            "06_convolution", "convolve2d_matches_torch", "return np.tensordot(windows, kernel, axes=([2, 3], [0, 1]))",
+            "return np.sum(windows @ kernel, axis=(2, 3))", "np.sum(patch * kernel)",
+        ),
+        (
+            "08_training", "accuracy_matches_torch", "np.argmax(feedforward(weights, biases, images), axis=1)",
+            "np.argmax(feedforward(weights, biases, images), axis=0)", "np.argmax(output, axis=1) gives one digit",
+        ),
+        (
             "08_training", "train_matches_torch_sgd", "images[batch], targets[batch]", "images[batch], labels[batch]",
             "y must be one-hot",
         ),
