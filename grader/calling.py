@@ -546,6 +546,8 @@ _LIBRARY_DIRS = (
             *(sysconfig.get_path(kind) for kind in ("stdlib", "platstdlib", "purelib", "platlib")),
             *site.getsitepackages(),  # Debian's dist-packages among them
             site.getusersitepackages(),
+            # Wherever NumPy is: the grader's worker finds it on PYTHONPATH, outside every site folder.
+            Path(np.__file__).parent,
         )
         for form in (Path(folder), Path(folder).resolve())
     },

@@ -128,6 +128,21 @@ def test_the_feedback_uses_the_same_messages_as_pytest(tmp_path: Path, plan: gra
     assert 0 < result["total"] < 100
 
 
+def test_an_error_inside_numpy_is_placed_at_the_learners_line_in_the_feedback(
+    tmp_path: Path, plan: grading.Plan
+) -> None:
+    # The worker finds NumPy on PYTHONPATH, outside the site folders: its frames are still NumPy's.
+    line = "return activations @ weights.T + biases"
+    padded = "return np.pad(activations, ((1, 1), (1, 1), (1, 1))) @ weights.T + biases"
+    handin = write_handin(tmp_path / "pads", {"01_neuron": solution_text("01_neuron").replace(line, padded)})
+    (result,) = grading.grade([grading.Submission("pads", handin)], tmp_path / "out", plan, jobs=1, first_slot=SLOT)
+    message = result["exercises"]["01_neuron"]["checks"]["01_neuron::layer_weighted_sums_matches_torch_linear"][
+        "message"
+    ]
+    assert re.search(rf"\(line \d+ of neuron\.py, in layer_weighted_sums: `{re.escape(padded)}`\)", message), message
+    assert "_arraypad" not in message
+
+
 def test_a_rerun_skips_unchanged_handins_and_force_regrades(tmp_path: Path, plan: grading.Plan) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     for folder in (one, two):
