@@ -521,19 +521,18 @@ def _learner_entries(error: BaseException) -> list[types.TracebackType]:
     return entries
 
 
-def _called_from(error: BaseException) -> types.TracebackType | None:
-    """Where the checked function's own file led into another file that raised ``error``, if it did.
+def _called_from(error: BaseException, most: int = 2) -> list[types.TracebackType]:
+    """The lines of the checked function's own file that led to where ``error`` was raised,
+    innermost first, at most ``most`` of them.
 
     A generator that sgd_step returns fails inside backprop.py, which may be right: the learner
-    should look at the last line of the file they are working on first.
+    should look at the lines of the file they are working on. A loop that never ends in train is
+    stopped wherever it happens to be (in sigmoid, say): the outermost line is the loop's.
     """
     learners = _learner_entries(error)
-    if len(learners) < 2:
-        return None
-    first_file = learners[0].tb_frame.f_code.co_filename
-    if learners[-1].tb_frame.f_code.co_filename == first_file:
-        return None
-    return [tb for tb in learners if tb.tb_frame.f_code.co_filename == first_file][-1]
+    first_file = learners[0].tb_frame.f_code.co_filename if learners else None
+    callers = [tb for tb in learners[:-1] if tb.tb_frame.f_code.co_filename == first_file]
+    return callers[::-1][:most]
 
 
 _PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
@@ -575,9 +574,15 @@ def unwritten_function(error: NotImplementedError) -> tuple[str, str | None]:
 
 
 def _describe_exception(error: BaseException, function: Any) -> str:
-    """``ValueError: shapes (3,) and (4,) not aligned (line 12 of neuron.py)``."""
-    text = f"{type(error).__name__}: {error}"
-    places = [tb for tb in (_raised_at(error), _called_from(error)) if tb is not None]
+    """``ValueError: shapes (3,) and (4,) not aligned (line 12 of neuron.py)``.
+
+    Never raises: it describes whatever the learner's code raised, in the grader's worker too.
+    """
+    try:
+        text = f"{type(error).__name__}: {error}"
+    except Exception:  # an exception class of the learner's whose str() fails
+        text = f"{type(error).__name__} (its message could not be shown)"
+    places = [tb for tb in (_raised_at(error), *_called_from(error)) if tb is not None]
     if places:
         shown = [
             f"{where(tb.tb_frame.f_code.co_filename, tb.tb_lineno)}, in {tb.tb_frame.f_code.co_name}" for tb in places
@@ -652,15 +657,18 @@ _NOTEBOOK_CELLS: dict[str, list[tuple[int, int]]] = {}
 _SOURCE_LINES: dict[str, list[str]] = {}  # a learner module's file name -> the lines compiled from it
 
 
-def source_line(filename: str, line: int, width: int = 100) -> str:
+def source_line(filename: str, line: int | None, width: int = 100) -> str:
     """Line ``line`` of the learner's module compiled as ``filename``, stripped and cut to ``width``."""
     lines = _SOURCE_LINES.get(filename, [])
-    text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    # A traceback entry has no line number when the time limit stops code between two lines.
+    text = lines[line - 1].strip() if isinstance(line, int) and 0 < line <= len(lines) else ""
     return text if len(text) <= width else text[: width - 4] + " ..."
 
 
-def where(filename: str, line: int) -> str:
+def where(filename: str, line: int | None) -> str:
     """``line 12 of neuron.py``; in a notebook ``code cell 3, line 4 of neuron.ipynb``."""
+    if not isinstance(line, int) or line < 1:  # no line number known
+        return Path(filename).name
     cells = _NOTEBOOK_CELLS.get(filename)
     if cells:
         start, number = max(((s, n) for s, n in cells if s <= line), default=cells[0])

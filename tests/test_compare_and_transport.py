@@ -248,3 +248,27 @@ def test_in_place_advice_names_the_argument_changed():
 
     advice = mutation_problem(Outcome("ok", value=1.0, mutated=["`x`"]), "max_pool2d").likely_mistake
     assert "`y = x` (or np.asarray(x)) makes no copy" in advice and "biases" not in advice
+
+
+def test_an_error_is_described_without_a_line_number_or_a_message_that_raises():
+    from types import ModuleType
+
+    from grader.calling import source_line, where
+
+    # The time limit can stop code between two lines, where a traceback entry has no line number.
+    assert source_line("training.py", None) == ""
+    assert where("/x/training.py", None) == "training.py"
+
+    class UnprintableError(Exception):
+        def __str__(self):
+            raise RuntimeError("no")
+
+    module = ModuleType("neuron")
+
+    def weighted_sum(weights, activations, bias):
+        raise UnprintableError
+
+    module.weighted_sum = weighted_sum
+    outcome = perform(module, Call("weighted_sum", ([1.0], [1.0], 0.0)))
+    assert outcome.status == "raised"
+    assert outcome.message.startswith("UnprintableError (its message could not be shown)")

@@ -13,18 +13,22 @@ The grading runs inside ``tests.confined``, as in tests/test_hostile_grading.py.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from grader import calling, rubric
+from grader.calling import EXERCISES
 from tests.confined import call_confined, requires_namespaces
-from tests.conftest import REPO, SOLUTIONS, solution_text
+from tests.conftest import REPO, solution_text, solution_texts, write_handin
 from tests.test_hostile_grading import _processes_of
 
 SLOT = 320  # sandbox slots of its own, 320-339 (see test_grading.SLOT)
-LOOPS_IN_TRAINING = REPO / "tests" / "submissions" / "loops_in_training"
+# An honest bug: the loop over the epochs never adds 1 to `epoch`. one_hot, sgd_step and accuracy
+# are right: only train's checks may lose their marks.
+LOOPS_IN_TRAINING = solution_text("08_training").replace(
+    "    for _ in range(epochs):", "    epoch = 0\n    while epoch < epochs:  # epoch is never increased"
+)
 
 # weighted_sum is right; layer_weighted_sums catches every stop and goes on, so only the
 # sandbox's hard limit ends it.
@@ -119,11 +123,9 @@ def _confined_grade(batch: str, out: str, rubric_text: str, slot: int) -> dict:
 def test_a_train_that_never_ends_costs_only_the_checks_of_train(tmp_path: Path) -> None:
     if os.environ.get("NNKATA_DATA") is None and not (REPO / "data" / "mnist").is_dir():
         pytest.skip("MNIST is not on this machine (the grader needs it for exercise 08)")
+    assert solution_text("08_training") != LOOPS_IN_TRAINING
     learner = tmp_path / "batch" / "loops_in_training"
-    learner.mkdir(parents=True)
-    for module in sorted(SOLUTIONS.glob("0[1-7]_*/*.py")):  # what exercise 08 builds on
-        shutil.copy(module, learner)
-    shutil.copy(LOOPS_IN_TRAINING / "training.py", learner)
+    write_handin(learner, {**solution_texts(EXERCISES[:7]), "08_training": LOOPS_IN_TRAINING}, flat=True)
     # 10 s for the worker: 5 s for a call (the default rubric gives 600 and 20).
     rubric_text = 'total = 100\n[exercises]\n"08_training" = 1\n[limits]\nseconds = 10\n'
 

@@ -506,7 +506,8 @@ SGD_GENERATOR = "new_weights = (w - learning_rate * g for w, g in zip(weights, g
 def test_an_error_in_an_earlier_file_also_names_the_line_of_this_one_that_led_there(make_tree):
     message = failure_with_change(make_tree, "08_training", "train_matches_torch_sgd", SGD_LIST, SGD_GENERATOR)
     assert re.search(
-        r"\(line \d+ of backprop\.py, in backprop: `[^`]+`, called from line \d+ of training\.py, in sgd_step\)",
+        r"\(line \d+ of backprop\.py, in backprop: `[^`]+`, called from line \d+ of training\.py, in sgd_step, "
+        r"called from line \d+ of training\.py, in train\)",
         message,
     )
 
