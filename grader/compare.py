@@ -188,14 +188,15 @@ FUNCTION_ERROR_ADVICE = {
             f"{_STRIDE_INDEX}; weight is (C_out, C_in, kh, kw), so weight[o, c] is the kernel from channel c to o.",
         ),
         (
-            re.compile(r"NoneType"),
+            # Only when the line names bias: a None from a function without `return` is the generic case.
+            re.compile(r"NoneType.*`[^`]*\bbias\b"),
             "`bias` is None when no bias is given: add it only `if bias is not None`.",
         ),
     ],
     "max_pool2d": [
         (re.compile(r"out of bounds for axis"), f"{_STRIDE_INDEX}."),
         (
-            re.compile(r"NoneType"),
+            re.compile(r"NoneType.*`[^`]*\bstride\b"),
             "`stride` is None when it is not given: start with `if stride is None: stride = kernel_size`.",
         ),
     ],
@@ -244,6 +245,16 @@ RESULT_PARTS = {
 }
 
 
+_CODE = re.compile(r"`[^`\n]*`")
+
+
+def _advice_subject(pattern: re.Pattern, message: str) -> str:
+    """What an advice pattern is matched against: the error's words, without the learner's line
+    (shown in backticks), whose code would otherwise match (`np.matmul` in an IndexError's line);
+    a pattern with a backtick of its own asks about that line too."""
+    return message if "`" in pattern.pattern else _CODE.sub("", message)
+
+
 def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
     """A diagnosis for an outcome that carries no usable value (stub, crash, missing, ...)."""
     if outcome.ok:
@@ -261,7 +272,7 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
     if outcome.status == RAISED:
         shapes = (SHAPE_ERROR, f"{SHAPE_HINT}: {SHAPE_REMINDERS.get(function, DENSE_SHAPES)}.")
         advice = [*FUNCTION_ERROR_ADVICE.get(function, []), shapes, *ERROR_ADVICE]
-        hint = next((text for pattern, text in advice if pattern.search(outcome.message)), "")
+        hint = next((text for pattern, text in advice if pattern.search(_advice_subject(pattern, outcome.message))), "")
         return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint)
     if outcome.status == NOT_PLAIN:
         return Diagnosis(

@@ -467,9 +467,16 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
     Each attempt runs in a fresh folder in ``workdir`` (which the caller removes).
     """
     plan = context.plan
-    checks = [c for c in plan.checks if c.exercise == exercise]
-    calls = [call for c in checks for case in plan.cases[c.id] for call in case.calls]
-    needs_mnist = any(case.needs_mnist for c in checks for case in plan.cases[c.id])
+    # Every call of the exercise's checks, in order, with its case and check.
+    asked = [
+        (call, case, check)
+        for check in plan.checks
+        if check.exercise == exercise
+        for case in plan.cases[check.id]
+        for call in case.calls
+    ]
+    calls = [call for call, _, _ in asked]
+    needs_mnist = any(case.needs_mnist for _, case, _ in asked)
     mnist = str(context.mnist) if needs_mnist and context.mnist else None
     limits = _limits(plan.rubric, exercise)
     # Each call's own time limit, below the worker's: a call that never ends costs only its
@@ -478,13 +485,8 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
         "exercise": exercise,
         "calls": calls,
         "mnist": mnist,
-        "seconds": [
-            call_seconds(case.needs_mnist, limits.wall_seconds)
-            for c in checks
-            for case in plan.cases[c.id]
-            for _ in case.calls
-        ],
-        "checks": [f"`{c.name}`" for c in checks for case in plan.cases[c.id] for _ in case.calls],
+        "seconds": [call_seconds(case.needs_mnist, limits.wall_seconds) for _, case, _ in asked],
+        "checks": [f"`{check.name}`" for _, _, check in asked],
     }
     readonly = [context.runtime] + ([context.mnist] if needs_mnist and context.mnist else [])
     env = {"PYTHONPATH": str(context.runtime), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
@@ -543,7 +545,7 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
                 isinstance(candidate, list)
                 and len(candidate) == len(calls)
                 and all(isinstance(o, Outcome) for o in candidate)
-                and answer_data.get("exercise") == exercise
+                and _is(answer_data.get("exercise"), exercise)
             ):
                 outcomes = candidate
             else:
@@ -567,8 +569,8 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
                 break
             if not (
                 isinstance(finished, dict)
-                and finished.get("exercise") == exercise
-                and finished.get("index") == index
+                and _is(finished.get("exercise"), exercise)
+                and _is(finished.get("index"), index)
                 and isinstance(finished.get("outcome"), Outcome)
             ):
                 break
@@ -582,6 +584,12 @@ def run_exercise(context: Context, tree: Path, exercise: str, workdir: Path, slo
         "problem": None if answered else problem,
         "grader_fault": grader_fault,
     }
+
+
+def _is(value: Any, wanted: str | int) -> bool:
+    """Whether a value read from the worker's files is ``wanted``: of its very type first, since the
+    files are the learner's to forge, and a forged array compared with ``==`` is no yes or no."""
+    return type(value) is type(wanted) and value == wanted
 
 
 def result_key(plan: Plan, intake: handin.Intake) -> str:

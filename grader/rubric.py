@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -128,7 +129,7 @@ def _table(data: dict, key: str, where: str) -> dict:
 def _numbers(table: dict, key: str, where: str) -> dict[str, float]:
     out = {}
     for name, value in table.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < math.inf:
             raise RubricError(f"{where}: [{key}] {name!r} must be a non-negative number, not {value!r}")
         out[str(name)] = float(value)
     return out
@@ -183,16 +184,18 @@ def parse(text: str, where: str = "rubric") -> Rubric:
     _check_names(data, where)
     limits = _table(data, "limits", where)
     total = data.get("total", 100)
-    if not isinstance(total, (int, float)) or total <= 0:
-        raise RubricError(f"{where}: total must be a positive number")
+    if not isinstance(total, (int, float)) or isinstance(total, bool) or not 0 < total < math.inf:
+        raise RubricError(f"{where}: total must be a positive, finite number")
     try:
         seconds = float(limits.get("seconds", 60))
         memory = int(limits.get("memory_mib", 2048))
         output = int(limits.get("output_kib", 64))
     except (TypeError, ValueError):
         raise RubricError(f"{where}: [limits] values must be numbers") from None
-    if seconds <= 0 or memory < 64 or output < 1:
-        raise RubricError(f"{where}: [limits] seconds must be positive, memory_mib >= 64, output_kib >= 1")
+    if not 0 < seconds < math.inf or memory < 64 or output < 1:
+        raise RubricError(
+            f"{where}: [limits] seconds must be a positive, finite number, memory_mib >= 64, output_kib >= 1"
+        )
     memory_per_exercise = _numbers(
         _table(limits, "memory_mib_per_exercise", where), "limits.memory_mib_per_exercise", where
     )

@@ -578,6 +578,10 @@ def test_a_rubric_threshold_is_checked_and_does_not_outlive_its_plan() -> None:
         ("[limits]\nsecnds = 3\n", "[limits] has no 'secnds' (did you mean 'seconds'?)"),
         ('[limits.seconds_per_exercise]\n"8_training" = 5\n', "(did you mean '08_training'?)"),
         ("totl = 50\n", "the rubric has no 'totl' (did you mean 'total'?)"),
+        # Infinite or not-a-number values are no points: TOML has them, cents do not.
+        ("total = inf\n", "total must be a positive, finite number"),
+        ('[exercises]\n"01_neuron" = nan\n', "'01_neuron' must be a non-negative number, not nan"),
+        ("[limits]\nseconds = inf\n", "[limits] seconds must be a positive, finite number"),
     ],
 )
 def test_a_typo_in_a_rubric_is_an_error_not_a_different_grading(text: str, message: str) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grader import calling, rubric
@@ -192,3 +193,12 @@ def test_a_worker_stopped_by_the_hard_limit_keeps_the_calls_that_finished(tmp_pa
     assert neuron["limit_hit"] in ("cpu time", "wall time"), neuron
     assert all("expected" in message for _, message in neuron["checks"].values()), neuron
     assert summary["leftovers"] == []
+
+
+def test_a_forged_value_in_the_workers_files_is_a_wrong_answer_not_a_grader_fault() -> None:
+    from grader.grading import _is
+
+    # An array compared with == is no yes or no: the grader failed on the whole hand-in.
+    assert not _is(np.array(["01_neuron", "01_neuron"]), "01_neuron")
+    assert not _is(np.int64(0), 0) and not _is(True, 1) and not _is("0", 0)
+    assert _is("01_neuron", "01_neuron") and _is(3, 3)

@@ -438,6 +438,17 @@ WEIGHTED_SUM = "return float(np.dot(weights, activations) + bias)"
             "output index i reads rows from i·stride on, so loop i over range(H_out)",
         ),
         (
+            # A None that is not bias (here a method that sorts in place and returns None): the generic advice.
+            "06_convolution", "conv2d_matches_torch", "    kh, kw = weight.shape[2:]",
+            "    x = x.copy().sort()\n    kh, kw = weight.shape[2:]\n    n = x.shape[0]",
+            "a function that ends without `return` gives None",
+        ),
+        (
+            # The learner's line names matmul, but the error is an index past the end.
+            "01_neuron", "layer_weighted_sums_matches_torch_linear", "return activations @ weights.T + biases",
+            "return np.matmul(activations, weights.T) + biases[len(biases)]", "an index went past the end",
+        ),
+        (
             "07_pooling", "max_pool2d_matches_torch", "    if stride is None:\n        stride = kernel_size",
             "    rows = (x.shape[2] - kernel_size) // stride + 1",
             "start with `if stride is None: stride = kernel_size`",

@@ -110,10 +110,15 @@ NOT_SHUFFLED_WITH_RNG = (
 )
 COUNT = "you returned the number of correct answers: divide it by the number of images."
 PERCENT = "you returned a percentage: return the fraction, between 0 and 1."
-ARGMAX_FLATTENED = (
+PREDICTIONS_FLATTENED = (
     "your predictions are one number for the whole array: np.argmax without axis= looks at every "
     "output of every image as one flat array; the digit of image n is the argmax of its own row, "
     "np.argmax(output, axis=1)."
+)
+ZERO_ACCURACY = (
+    "your accuracy is 0, which two mistakes give: np.argmax without axis= (one index into the whole "
+    "flattened output, which no label equals; use axis=1), or an integer division (// or int() of the "
+    "share; use / and float())."
 )
 ERROR_RATE = "you returned the fraction of wrong answers: count the images where the prediction equals the label."
 
@@ -448,12 +453,10 @@ def _accuracy_case(
     expected = float(correct.double().mean())
     count = int(correct.sum())
     flat_argmax = float((tensor(labels) == output.argmax()).double().mean())
-    mistakes = [
-        Mistake(count, COUNT),
-        Mistake(100 * expected, PERCENT),
-        Mistake(1 - expected, ERROR_RATE),
-        Mistake(flat_argmax, ARGMAX_FLATTENED),
-    ]
+    mistakes = [Mistake(count, COUNT), Mistake(100 * expected, PERCENT), Mistake(1 - expected, ERROR_RATE)]
+    # Without axis=, the index mostly lies past the last digit, which gives 0 as an integer division
+    # does: then both are named.
+    mistakes.append(Mistake(flat_argmax, PREDICTIONS_FLATTENED if flat_argmax != 0 else ZERO_ACCURACY))
     return Case(Call("accuracy", (weights, biases, images, labels)), expected, FLOAT64, mistakes)
 
 
