@@ -50,6 +50,9 @@ MAX_FILE_BYTES = 2 * 1024**2  # a module or notebook larger than this is not a h
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_BYTES = 64 * 1024**2
 MAX_SCAN_FILES = 5000
+# Telling a class from one learner reads at most this much, and parses no file longer than that.
+MAX_SCAN_BYTES = 16 * 1024**2
+MAX_PARSED_CHARS = 256 * 1024
 # A zip inside a hand-in (a course site's submission.zip) is opened, one level only, when it is
 # no larger than this; its members then meet the limits above. Also the most copied out of a
 # zip of hand-ins to look into the zips it holds (folder_of_handins).
@@ -652,12 +655,16 @@ def _work_by_child(entries: Sequence[tuple[PurePosixPath, _Where]]) -> dict[str,
     """
     work: dict[str, dict[str, set[str]]] = {}
     functions = _functions_by_exercise()
+    budget = MAX_SCAN_BYTES
     for path, where in entries:
         match = _exercise_named(path.name)
         if path.suffix.lower() == ".py" and match is None:
             continue
+        if budget <= 0:  # bounded work in the grader's own process, however many zips a zip holds
+            break
         try:
             data = _read_where(where)
+            budget -= len(data)
             if path.suffix.lower() == ".py":
                 codes = {match.exercise: module_text(data)}
             else:
@@ -673,8 +680,9 @@ def _work_by_child(entries: Sequence[tuple[PurePosixPath, _Where]]) -> dict[str,
 
 
 def _definitions_hash(code: str, names: set[str]) -> str:
-    """A hash of the definitions of ``names`` in ``code`` (of the whole text if it has none or does not parse)."""
-    tree = parse_learner_code(code)
+    """A hash of the definitions of ``names`` in ``code`` (of the whole text if it has none or does not
+    parse, or is too long to be worth parsing: no exercise takes ``MAX_PARSED_CHARS``)."""
+    tree = parse_learner_code(code) if len(code) <= MAX_PARSED_CHARS else None
     try:
         body = tree.body if tree is not None else []
         text = "\n".join(ast.dump(node) for node in body if getattr(node, "name", None) in names)

@@ -668,6 +668,23 @@ def test_a_zip_of_zips_and_notebooks_is_recognised_as_a_zip_of_hand_ins(tmp_path
     ]
 
 
+def test_telling_a_class_from_one_learner_is_bounded_work_however_many_zips_a_zip_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 40 small zips of 3 big modules each: 240 MiB of code from a zip of less than 2 MB, all of it
+    # read and parsed in the grader's own process before the bounds (hours of work).
+    big = "x = 1\n" * (2 * 1024**2 // 6)
+    inner = zip_of(tmp_path / "inner.zip", {f"d{j}/neuron.py": big + f"y = {j}\n" for j in range(3)})
+    archive = zip_of(tmp_path / "bomb.zip", {f"class/z{i}.zip": inner.read_bytes() for i in range(40)})
+    read, parsed = [], []
+    read_where, parse = handin._read_where, handin.parse_learner_code
+    monkeypatch.setattr(handin, "_read_where", lambda where: read.append(len(data := read_where(where))) or data)
+    monkeypatch.setattr(handin, "parse_learner_code", lambda code: parsed.append(len(code)) or parse(code))
+    handin.folder_of_handins(archive)
+    assert sum(read) <= handin.MAX_SCAN_BYTES + handin.MAX_FILE_BYTES
+    assert all(length <= handin.MAX_PARSED_CHARS for length in parsed)
+
+
 def test_the_one_zip_a_hand_in_holds_is_opened(tmp_path: Path) -> None:
     """How course sites download: each learner's folder holds their submission.zip."""
     lee = tmp_path / "lee"
