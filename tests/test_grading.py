@@ -23,6 +23,7 @@ from grader import grading, rubric, sandbox
 from grader.calling import EXERCISES, Call, MnistData, module_name
 from grader.checks import Case, Check, exercises_with_checks
 from grader.compare import Tolerance
+from tests.confined_grading import processes_of
 from tests.conftest import EXERCISES_DIR, REPO, SOLUTIONS, notebook_json, solution_text, solution_texts, write_handin
 
 # Training on MNIST takes minutes: these tests grade every other exercise that exists.
@@ -447,7 +448,7 @@ def test_an_interrupted_run_keeps_what_finished_and_resumes(tmp_path: Path, sign
     stopped_after = time.monotonic() - signalled
     assert run.returncode != 0
     time.sleep(0.5)
-    assert not _processes_of_uid(sandbox.UID_BASE + SLOT + 90), "a worker outlived its grader"
+    assert not processes_of({sandbox.UID_BASE + SLOT + 90}), "a worker outlived its grader"
     kept = sorted(p.stem for p in (out / "results").glob("*.json"))
     assert kept == ["learner0"]  # learner1, killed mid-way, is not saved
     assert json.loads((out / "results" / "learner0.json").read_text())["total"] == 100  # whole
@@ -478,18 +479,6 @@ def test_only_the_scratch_of_runs_that_are_over_is_removed(tmp_path: Path) -> No
     finally:
         grading.release_slots(another_grader)
     assert sorted(p.name for p in work.iterdir()) == ["notes", running.name]
-
-
-def _processes_of_uid(uid: int) -> list[str]:
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            lines = status.read_text().splitlines()
-        except OSError:
-            continue
-        if any(line.startswith("Uid:") and int(line.split()[1]) == uid for line in lines):
-            found.append(status.parent.name)
-    return found
 
 
 def _mnist_plan(expected: float | None = None) -> grading.Plan:

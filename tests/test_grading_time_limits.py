@@ -21,8 +21,8 @@ import pytest
 from grader import calling, rubric
 from grader.calling import EXERCISES
 from tests.confined import call_confined, requires_namespaces
+from tests.confined_grading import GRADING
 from tests.conftest import REPO, solution_text, solution_texts, write_handin
-from tests.test_hostile_grading import _processes_of
 
 SLOT = 320  # sandbox slots of its own, 320-339 (see test_grading.SLOT)
 # An honest bug: the loop over the epochs never adds 1 to `epoch`. one_hot, sgd_step and accuracy
@@ -83,42 +83,6 @@ def test_a_call_limit_stays_below_the_workers_wall_limit() -> None:
             assert seconds is not None and 1 <= seconds <= min(wall - 5, 0.9 * wall)
 
 
-def _confined_grade(batch: str, out: str, rubric_text: str, slot: int) -> dict:
-    """Runs inside the confinement: grade every hand-in of ``batch``; each exercise as graded."""
-    import time
-
-    from grader import grading, rubric, sandbox
-
-    plan = grading.build_plan(rubric.parse(rubric_text), seed=5)
-    submissions = grading.discover([Path(batch)], each=True)
-    started = time.monotonic()
-    results = grading.grade(submissions, Path(out), plan, jobs=2, force=True, first_slot=slot)
-    seconds = time.monotonic() - started
-    time.sleep(0.2)
-    uids = {sandbox.UID_BASE + s for s in range(slot, slot + 10)} if os.geteuid() == 0 else set()
-    return {
-        "seconds": seconds,
-        "results": {
-            r["learner"]: {
-                "total": r["total"],
-                "exercises": {
-                    exercise: {
-                        "limit_hit": report["limit_hit"],
-                        "seconds": report["seconds"],
-                        "checks": {
-                            check_id.split("::", 1)[1]: [check["passed"], check["message"]]
-                            for check_id, check in report["checks"].items()
-                        },
-                    }
-                    for exercise, report in r["exercises"].items()
-                },
-            }
-            for r in results
-        },
-        "leftovers": _processes_of(uids),
-    }
-
-
 @pytest.mark.confined
 @requires_namespaces
 def test_a_train_that_never_ends_costs_only_the_checks_of_train(tmp_path: Path) -> None:
@@ -131,7 +95,7 @@ def test_a_train_that_never_ends_costs_only_the_checks_of_train(tmp_path: Path) 
     rubric_text = 'total = 100\n[exercises]\n"08_training" = 1\n[limits]\nseconds = 10\n'
 
     summary = call_confined(
-        __file__, "_confined_grade", str(tmp_path / "batch"), str(tmp_path / "out"), rubric_text, SLOT, timeout=180
+        GRADING, "grade_batch", str(tmp_path / "batch"), str(tmp_path / "out"), rubric_text, SLOT, 10, 5, timeout=180
     )
 
     result = summary["results"]["loops_in_training"]
@@ -172,7 +136,7 @@ def test_a_worker_stopped_by_the_hard_limit_keeps_the_calls_that_finished(tmp_pa
     rubric_text = 'total = 100\n[exercises]\n"01_neuron" = 1\n[limits]\nseconds = 8\n'
 
     summary = call_confined(
-        __file__, "_confined_grade", str(batch), str(tmp_path / "out"), rubric_text, SLOT + 2, timeout=120
+        GRADING, "grade_batch", str(batch), str(tmp_path / "out"), rubric_text, SLOT + 2, 10, 5, timeout=120
     )
 
     catches = summary["results"]["catches_the_stop"]["exercises"]["01_neuron"]

@@ -9,13 +9,13 @@ the same run keeps full marks, nothing is left running and nothing is written ou
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.confined import call_confined, requires_namespaces
+from tests.confined_grading import GRADING
 
 REPO = Path(__file__).resolve().parent.parent
 HOSTILE = REPO / "tests" / "submissions" / "hostile"
@@ -39,45 +39,6 @@ OUTSIDE = [
 pytestmark = [pytest.mark.confined, requires_namespaces]
 
 
-def _processes_of(uids: set[int]) -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        for line in status.splitlines():
-            if line.startswith("Uid:") and int(line.split()[1]) in uids:
-                found.append(entry.name)
-    return found
-
-
-def _confined_grade(batch: str, out: str, rubric_path: str) -> dict:
-    """Runs inside the confinement: grade the batch, then look for leftovers."""
-    import time
-
-    from grader import grading, rubric, sandbox
-
-    plan = grading.build_plan(rubric.load(Path(rubric_path)), seed=7)
-    submissions = grading.discover([Path(batch)], each=True)
-    started = time.monotonic()
-    results = grading.grade(submissions, Path(out), plan, jobs=2, force=True, first_slot=SLOT)
-    seconds = time.monotonic() - started
-    time.sleep(0.2)
-    uids = {sandbox.UID_BASE + slot for slot in range(SLOT, SLOT + 40)} if os.geteuid() == 0 else set()
-    return {
-        "seconds": seconds,
-        "totals": {r["learner"]: r["total"] for r in results},
-        "limits": {r["learner"]: [e.get("limit_hit") for e in r["exercises"].values()] for r in results},
-        "messages": {
-            r["learner"]: [c["message"] for e in r["exercises"].values() for c in e["checks"].values()] for r in results
-        },
-        "leftovers": _processes_of(uids),
-    }
-
-
 def test_a_hostile_batch_cannot_hurt_the_run_the_machine_or_other_learners(tmp_path: Path) -> None:
     for path in OUTSIDE:
         path.unlink(missing_ok=True)
@@ -92,14 +53,20 @@ def test_a_hostile_batch_cannot_hurt_the_run_the_machine_or_other_learners(tmp_p
     half = batch / "loops_in_one_exercise"
     shutil.copytree(REPO / "tests" / "submissions" / "loops_in_one_exercise", half)
     shutil.copy(REPO / "solutions" / "01_neuron" / "neuron.py", half)
-    rubric_path = tmp_path / "rubric.toml"
-    rubric_path.write_text(SMALL_RUBRIC)
     out = tmp_path / "out"
     before = sorted(p.name for p in REPO.iterdir())
 
-    summary = call_confined(__file__, "_confined_grade", str(batch), str(out), str(rubric_path), timeout=120)
+    summary = call_confined(GRADING, "grade_batch", str(batch), str(out), SMALL_RUBRIC, SLOT, 40, timeout=120)
 
-    totals = summary["totals"]
+    graded = summary["results"]
+    totals = {learner: result["total"] for learner, result in graded.items()}
+    summary["limits"] = {
+        learner: [report["limit_hit"] for report in result["exercises"].values()] for learner, result in graded.items()
+    }
+    summary["messages"] = {
+        learner: [message for report in result["exercises"].values() for _, message in report["checks"].values()]
+        for learner, result in graded.items()
+    }
     assert totals.pop("good") == 100, summary["messages"]["good"]
     # An infinite loop in exercise 02 costs exactly exercise 02.
     assert totals.pop("loops_in_one_exercise") == 50, summary["messages"]["loops_in_one_exercise"]
@@ -136,26 +103,6 @@ DISK_SLOT = 186  # slots of its own, as SLOT
 DISK_BYTES = 4 * 1024**2  # a small cap for the test; the hand-in writes at most 64 MiB
 
 
-def _confined_grade_disk(batch: str, out: str, rubric_path: str) -> dict:
-    """Runs inside the confinement: grade the batch with a small disk cap on every worker."""
-    import dataclasses
-
-    from grader import grading, rubric, sandbox
-
-    rubric_limits = grading._limits
-    grading._limits = lambda *args: dataclasses.replace(rubric_limits(*args), disk_bytes=DISK_BYTES)
-    plan = grading.build_plan(rubric.load(Path(rubric_path)), seed=7)
-    submissions = grading.discover([Path(batch)], each=True)
-    results = grading.grade(submissions, Path(out), plan, jobs=2, force=True, first_slot=DISK_SLOT)
-    uids = {sandbox.UID_BASE + slot for slot in range(DISK_SLOT, DISK_SLOT + 4)} if os.geteuid() == 0 else set()
-    return {
-        "totals": {r["learner"]: r["total"] for r in results},
-        "neuron": {r["learner"]: r["exercises"]["01_neuron"] for r in results},
-        "expected": grading.stopped_message(sandbox.LIMIT_DISK, grading._limits(plan.rubric, "01_neuron")),
-        "leftovers": _processes_of(uids),
-    }
-
-
 def test_a_handin_that_fills_the_disk_is_stopped_and_told_why(tmp_path: Path) -> None:
     batch = tmp_path / "batch"
     (batch / "fills_disk").mkdir(parents=True)
@@ -164,21 +111,20 @@ def test_a_handin_that_fills_the_disk_is_stopped_and_told_why(tmp_path: Path) ->
     (batch / "good").mkdir()
     for exercise in ("01_neuron", "02_sigmoid"):
         shutil.copy(REPO / "solutions" / exercise / f"{exercise[3:]}.py", batch / "good")
-    rubric_path = tmp_path / "rubric.toml"
-    rubric_path.write_text(SMALL_RUBRIC)
-
     summary = call_confined(
-        __file__, "_confined_grade_disk", str(batch), str(tmp_path / "out"), str(rubric_path), timeout=120
-    )
+        GRADING, "grade_batch", str(batch), str(tmp_path / "out"), SMALL_RUBRIC, DISK_SLOT, 4, 7, DISK_BYTES,
+        timeout=120,
+    )  # fmt: skip
 
-    assert summary["totals"] == {"fills_disk": 0, "good": 100}, summary["neuron"]["good"]
-    neuron = summary["neuron"]["fills_disk"]
+    graded = summary["results"]
+    assert {learner: result["total"] for learner, result in graded.items()} == {"fills_disk": 0, "good": 100}, graded
+    neuron = graded["fills_disk"]["exercises"]["01_neuron"]
     assert neuron["limit_hit"] == "disk", neuron
     assert neuron["seconds"] < 3  # stopped by the disk cap, not by the 4 s time limit
-    assert summary["expected"] == (
+    expected = (
         "your code was stopped: it wrote more than 4 MiB of files, or more than 10,000 files and folders, "
         "the disk space limit. The exercises need no files: remove the code that writes them."
     )
-    assert neuron["problem"] == summary["expected"]
-    assert all(summary["expected"][len("your code was stopped: ") :] in c["message"] for c in neuron["checks"].values())
+    assert neuron["problem"] == expected
+    assert all(expected[len("your code was stopped: ") :] in message for _, message in neuron["checks"].values())
     assert summary["leftovers"] == []
