@@ -1,8 +1,9 @@
 """Runner 1: the checks, in-process under pytest, for learners.
 
-Adds ``--impl DIR`` (which implementation tree to check; default ``exercises/``) and ``--hints``,
-turns failed checks into short teacher-like messages instead of tracebacks, and ends every run
-with a progress table of the eight exercises and the next thing to do.
+Adds ``--impl DIR`` (which implementation tree to check; default ``exercises/``), ``--hints``
+(one more hint each time) and ``--all-hints``, turns failed checks into short teacher-like
+messages instead of tracebacks, and ends every run with a progress table of the eight exercises
+and the next thing to do.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -254,7 +257,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         help="check the implementation in DIR (laid out like exercises/) instead of exercises/",
     )
-    group.addoption("--hints", action="store_true", help="print the hints of the first unfinished exercise")
+    group.addoption(
+        "--hints",
+        action="store_true",
+        help="print one more hint for the first unfinished exercise each time (from gentle to nearly the answer)",
+    )
+    group.addoption("--all-hints", action="store_true", help="print every hint of the first unfinished exercise")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -329,13 +337,29 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         write(line)
     for line in progress.next_steps():
         write(line)
-    if config.getoption("--hints"):
-        for line in progress.hints():
+    if config.getoption("--hints") or config.getoption("--all-hints"):
+        for line in progress.hints(partial(_hints_to_show, config)):
             write(line)
 
 
 _PROGRESS = pytest.StashKey["Progress"]()
 _DONE = "nnkata/done"  # pytest's cache: per implementation tree, the exercises done when last run
+_HINTS = "nnkata/hints"  # pytest's cache: per implementation tree and exercise, the hints shown so far
+
+
+def _hints_to_show(config: pytest.Config, exercise: str, available: int) -> int:
+    """How many of ``exercise``'s ``available`` hints to show now: one more than last time (all
+    with --all-hints, or when pytest's cache is off and there is no last time)."""
+    cache = getattr(config, "cache", None)
+    if config.getoption("--all-hints") or cache is None:
+        return available
+    record = cache.get(_HINTS, {})
+    record = record if isinstance(record, dict) else {}
+    key = f"{config.stash[_PROGRESS].impl_root}::{exercise}"
+    shown = record.get(key, 0)
+    count = min(available, (shown if isinstance(shown, int) else 0) + 1)
+    cache.set(_HINTS, {**record, key: count})
+    return count
 
 
 def _remember_done(config: pytest.Config, progress: Progress) -> None:
@@ -451,7 +475,8 @@ class Progress:
             f"Stuck? Hints:  pytest {folder} --hints{target}",
         ]
 
-    def hints(self) -> list[str]:
+    def hints(self, how_many: Callable[[str, int], int]) -> list[str]:
+        """The hints of the first unfinished exercise: the first ``how_many(exercise, available)``."""
         exercise = self.first_unfinished()
         if exercise is None:
             # Printing the next exercise's hints unasked would spoil it before it is tried.
@@ -463,8 +488,37 @@ class Progress:
             return ["", f"No hints needed: everything that ran passes.{later}"]
         exercise = self.blocked_by.get(exercise, exercise)
         path = REPO_ROOT / "exercises" / exercise / "hints.md"
-        text = path.read_text(encoding="utf-8") if path.is_file() else "(no hints.md for this exercise)"
-        return ["", f"Hints for {exercise} ({shown_path(path)}):", "", *text.rstrip().splitlines()]
+        if not path.is_file():
+            return ["", f"Hints for {exercise}: there is no {shown_path(path)}."]
+        hints = hint_items(path.read_text(encoding="utf-8"))
+        count = how_many(exercise, len(hints))
+        heading = f"Hints for {exercise} ({shown_path(path)}), {count} of {len(hints)}:"
+        if count < len(hints):
+            everything = f"pytest {shown_path(REPO_ROOT / 'exercises' / exercise)} --all-hints{self._target()}"
+            after = f"Still stuck? The same command again gives the next hint (all of them: {everything})."
+        else:
+            after = "That is every hint: the last one is nearly the answer."
+        return ["", heading, "", *"\n".join(hints[:count]).splitlines(), "", after]
+
+
+def hint_items(text: str) -> list[str]:
+    """The numbered items of a hints.md (``1. ...`` with their indented lines), gentlest first.
+
+    Text before the first item goes with it; a file without numbered items is one hint.
+    """
+    intro: list[str] = []
+    items: list[str] = []
+    for line in text.rstrip().splitlines():
+        if re.match(r"\d+\. ", line):
+            items.append(line)
+        elif items:
+            items[-1] += "\n" + line
+        else:
+            intro.append(line)
+    if not items:
+        return ["\n".join(intro)]
+    items[0] = "\n".join([*intro, items[0]])
+    return items
 
 
 def shown_path(path: Path) -> str:

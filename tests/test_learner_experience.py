@@ -122,6 +122,22 @@ def test_hints_print_the_first_unfinished_exercise_hints():
     assert hints.splitlines()[0] in result.stdout
 
 
+def test_hints_come_one_more_each_time_gentlest_first(tmp_path):
+    from grader.pytest_plugin import hint_items
+
+    hints = hint_items((REPO / "exercises" / "02_sigmoid" / "hints.md").read_text(encoding="utf-8"))
+    assert len(hints) == 6 and hints[0].startswith("1. ") and hints[5].startswith("6. Nearly the answer")
+    cache = f"cache_dir={tmp_path / 'cache'}"
+    first = run_pytest("exercises/02_sigmoid", "--hints", "-o", cache, cache=True).stdout
+    assert "Hints for 02_sigmoid (exercises/02_sigmoid/hints.md), 1 of 6:" in first
+    assert hints[0] in first and hints[1] not in first
+    assert "The same command again gives the next hint" in first
+    second = run_pytest("exercises/02_sigmoid", "--hints", "-o", cache, cache=True).stdout
+    assert "2 of 6:" in second and hints[1] in second and hints[2] not in second
+    every = run_pytest("exercises/02_sigmoid", "--all-hints", "-o", cache, cache=True).stdout
+    assert "6 of 6:" in every and hints[5] in every and "That is every hint" in every
+
+
 def test_running_a_test_file_with_python_runs_its_checks():
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     command = [sys.executable, "exercises/01_neuron/test_neuron.py", "-p", "no:cacheprovider"]
