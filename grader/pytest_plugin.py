@@ -376,6 +376,7 @@ def _remember_done(config: pytest.Config, progress: Progress) -> None:
     # An exercise that stops a later one from importing it is not done, whatever it was before.
     done = set(record.get(str(progress.impl_root), [])) & set(EXERCISES) - set(progress.blocked_by.values())
     progress.done_before = done - set(progress.states)
+    progress.remembered = True
     for exercise in progress.states:
         status = progress.status(exercise)
         if status == "done":
@@ -395,6 +396,7 @@ class Progress:
     skip_reasons: dict[str, None] = field(default_factory=dict)  # ordered, without repeats
     blocked_by: dict[str, str] = field(default_factory=dict)  # exercise -> earlier one it cannot import
     done_before: set[str] = field(default_factory=set)  # not run now, all checks passed when last run
+    remembered: bool = False  # whether done_before comes from pytest's cache (off with -p no:cacheprovider)
 
     def record(self, exercise: str, state: str) -> None:
         self.states.setdefault(exercise, []).append(state)
@@ -434,9 +436,10 @@ class Progress:
         return next((e for e in EXERCISES if self.status(e) in ("failing", "not started")), None)
 
     def next_to_run(self) -> str | None:
-        """The first exercise after the last one that ran, when everything that ran passes."""
+        """The next exercise to run when everything that ran passes: the first one neither run now nor
+        done before, when pytest's cache remembers earlier runs; else the first after the last that ran."""
         ran = [i for i, e in enumerate(EXERCISES) if self.status(e) != "not run"]
-        later = EXERCISES[ran[-1] + 1 :] if ran else EXERCISES
+        later = EXERCISES if self.remembered or not ran else EXERCISES[ran[-1] + 1 :]
         return next((e for e in later if self.status(e) == "not run" and e not in self.done_before), None)
 
     def _target(self) -> str:

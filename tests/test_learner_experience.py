@@ -94,7 +94,7 @@ def test_after_a_finished_exercise_the_next_one_is_named(monkeypatch):
     monkeypatch.chdir(REPO)
     assert progress.next_steps()[1] == "Next: 02_sigmoid (read exercises/02_sigmoid/README.md)."
     # Not 02's hints themselves: they would spoil an exercise not tried yet.
-    assert progress.hints()[-1] == (
+    assert progress.hints(lambda exercise, available: available)[-1] == (
         "No hints needed: everything that ran passes. For the next exercise: pytest exercises/02_sigmoid --hints"
     )
     monkeypatch.chdir(REPO / "exercises" / "01_neuron")  # pytest test_neuron.py, run in its folder
@@ -736,6 +736,15 @@ def test_the_next_step_skips_exercises_done_in_an_earlier_run(make_tree, tmp_pat
     (Path(tree) / "02_sigmoid" / "sigmoid.py").write_text("def sigmoid(z)\n")
     broken = run_pytest("exercises/03_feedforward", "--impl", tree, "-o", cache, cache=True)
     assert "(02_sigmoid fails first)" in broken.stdout and "02_sigmoid       not run      (done" not in broken.stdout
+
+
+def test_the_next_step_is_an_exercise_skipped_on_the_way(make_tree, tmp_path):
+    tree, cache = str(make_tree({})), f"cache_dir={tmp_path / 'cache'}"
+    run_pytest("exercises/01_neuron", "exercises/02_sigmoid", "--impl", tree, "-o", cache, cache=True)
+    skipped = run_pytest("exercises/04_parameters", "--impl", tree, "-o", cache, cache=True)
+    assert "Next: 03_feedforward" in skipped.stdout  # never run, so not done: not 05_backprop
+    # Without pytest's cache nothing is known of earlier runs: the one after the last that ran.
+    assert "Next: 05_backprop" in run_pytest("exercises/04_parameters", "--impl", tree).stdout
 
 
 def test_a_failure_shows_the_prints_of_the_case_it_shows_only(make_tree):
