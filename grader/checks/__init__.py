@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -160,7 +160,9 @@ def most_telling(failures: list[tuple[Case, Diagnosis]]) -> tuple[Case, Diagnosi
     return min(failures, key=lambda f: (not f[1].likely_mistake, f[1].likely_mistake.startswith(SHAPE_HINT)))
 
 
-def failure_report(summary: str, failures: list[tuple[Case, Diagnosis]], total: int, passing: list[Case] = ()) -> str:
+def failure_report(
+    summary: str, failures: list[tuple[Case, Diagnosis]], total: int, passing: Sequence[Case] = ()
+) -> str:
     """The message for a failed check: the most telling failing case, and how many failed.
 
     A passing call that reads differently from the failing one (one example against a batch,
