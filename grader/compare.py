@@ -37,6 +37,7 @@ class Diagnosis:
     not_started: bool = False  # the function is still the stub
     credit: float = 0.0  # partial credit in [0, 1) for checks that grade on a scale
     called: bool = True  # False when the learner's function was never reached: no call to show
+    raised: bool = False  # the learner's function raised an error
 
     def render(self, call: Call | None = None, passing: Call | None = None) -> str:
         """The headline, the call that failed (and one that passes, if given), evidence and advice."""
@@ -136,6 +137,12 @@ ERROR_ADVICE = [
         "(6 // 2 is 3) or int(...).",
     ),
     (
+        # The line unpacks a shape: one name per axis (a pattern with a backtick also reads the line).
+        re.compile(r"values to unpack.*`[^`]*\.shape"),
+        "`.shape` gives one number per axis, so unpack as many names as the array has axes "
+        "(kh, kw = weight.shape[2:]); one example is 1-D, a batch 2-D: check x.ndim.",
+    ),
+    (
         re.compile(r"values to unpack"),
         "each name left of `=` (or between `for` and `in`) takes one item of the value on the right, so the "
         "counts must match: backprop returns two lists, and zip(weights, biases) gives one (w, b) pair per layer.",
@@ -151,8 +158,9 @@ ERROR_ADVICE = [
     ),
     (
         re.compile(r"NoneType"),
-        "a value is None: a function that ends without `return` gives None. Check that each of your functions "
-        "returns its result.",
+        "a value is None: a function that ends without `return` gives None, and so does a method that changes "
+        "its object in place (list.append, .sort(), rng.shuffle): write `weights.append(w)`, not "
+        "`weights = weights.append(w)`, and check that each of your functions returns its result.",
     ),
 ]
 # Too far along an axis, in functions with a stride.
@@ -185,7 +193,8 @@ FUNCTION_ERROR_ADVICE = {
         (re.compile(r"matmul"), _ENTRY_BY_ENTRY),
         (
             re.compile(r"out of bounds for axis"),
-            f"{_STRIDE_INDEX}; weight is (C_out, C_in, kh, kw), so weight[o, c] is the kernel from channel c to o.",
+            f"{_STRIDE_INDEX}; with padding, pad x first (np.pad on its last two axes), since H_out counts the "
+            "padded rows; weight is (C_out, C_in, kh, kw), so weight[o, c] is the kernel from channel c to o.",
         ),
         (
             # Only when the line names bias: a None from a function without `return` is the generic case.
@@ -206,6 +215,13 @@ FUNCTION_ERROR_ADVICE = {
             re.compile(r"could not be broadcast together with shapes \((\d+), ?\d+\) \(\1, ?\)"),
             "y must be one-hot, (batch, n_L) like the network's output: pass the targets, one_hot(labels)[batch], "
             "not the labels themselves.",
+        ),
+    ],
+    "accuracy": [
+        (
+            re.compile(r"axis 1 is out of bounds for array of dimension 1"),
+            "that array already holds one digit per image (predict took the argmax): compare it with labels "
+            "directly; np.argmax(output, axis=1) is for feedforward's (N, n_L) output.",
         ),
     ],
     "predict": [
@@ -273,7 +289,7 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
         shapes = (SHAPE_ERROR, f"{SHAPE_HINT}: {SHAPE_REMINDERS.get(function, DENSE_SHAPES)}.")
         advice = [*FUNCTION_ERROR_ADVICE.get(function, []), shapes, *ERROR_ADVICE]
         hint = next((text for pattern, text in advice if pattern.search(_advice_subject(pattern, outcome.message))), "")
-        return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint)
+        return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint, raised=True)
     if outcome.status == NOT_PLAIN:
         return Diagnosis(
             f"`{function}` returned something other than numbers (a number, a NumPy array, or a list or "
@@ -356,7 +372,8 @@ def differences(
         if not isinstance(got, np.ndarray):
             return [f"{where}: expected {kind_of(expected)}, got {_not_an_array(expected, got)}"]
         if got.shape != expected.shape:
-            return [f"{where}: expected shape {expected.shape}, got shape {got.shape}{_shape_relation(expected, got)}"]
+            relation = _shape_relation(expected, got, tolerance, whole=where == "result")
+            return [f"{where}: expected shape {expected.shape}, got shape {got.shape}{relation}"]
         if expected.dtype.kind == "f" and got.dtype != expected.dtype:
             return [f"{where}: expected dtype {expected.dtype}, got {got.dtype}{_dtype_advice(expected, got)}"]
         if expected.dtype.kind in "iu" and got.dtype.kind not in "iu":
@@ -392,10 +409,16 @@ def _not_an_array(expected: np.ndarray, got: Any) -> str:
     return f"{kind_of(got)}: return a NumPy array (np.array(...) of it, or no .tolist())"
 
 
-def _shape_relation(expected: np.ndarray, got: np.ndarray) -> str:
-    """How a wrong shape relates to the expected one, when it does in a way with a usual cause."""
+def _shape_relation(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance, whole: bool) -> str:
+    """How a wrong shape relates to the expected one, when it does in a way with a usual cause.
+
+    ``whole``: ``got`` is the whole result, whose first axis is the examples (not a part of it,
+    such as a gradient, whose first axis is something else).
+    """
     want, have = expected.shape, got.shape
     if got.ndim == expected.ndim >= 2 and have == (*want[:-2], want[-1], want[-2]):
+        if not _same(expected, np.swapaxes(got, -1, -2), tolerance):
+            return " (the expected sizes in another order: reshape or build it in the expected shape directly)"
         return (
             " (the expected shape, transposed)" if got.ndim == 2 else " (the expected shape, rows and columns swapped)"
         )
@@ -405,7 +428,8 @@ def _shape_relation(expected: np.ndarray, got: np.ndarray) -> str:
         if expected.ndim == 1:
             return " (a column where a 1-D array is wanted)"
         return " (an extra axis of length 1 at the end)"
-    if expected.ndim >= 1 and have == want[1:]:
+    # Which axis is missing is plain only when the next one has another size (no second axis of it).
+    if whole and expected.ndim >= 1 and have == want[1:] and want[0] not in want[1:]:
         return " (no first axis: expected one result per example (or image), stacked)"
     return ""
 
@@ -502,7 +526,7 @@ def _factor(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance) -> str:
     if abs(k + 1) <= 1e-4:
         return "every value has the opposite sign"
     n = round(1 / k)
-    if k > 0 and n >= 2 and abs(1 / k - n) <= 1e-4 * n:
+    if k > 0 and 2 <= n <= 1000 and abs(1 / k - n) <= 1e-4 * n:
         return f"every value is 1/{n} of the expected one"
     return f"every value is {k:.4g} times the expected one"
 
@@ -709,9 +733,13 @@ def judge_value(
         elif lines[0].startswith("result: expected "):
             kinds = []  # the whole result, expected and got side by side: said once is enough
         # Which parts of a container are right tells where the mistake starts (in backprop, its layer).
-        summary = (
-            _right_and_wrong(expected, outcome.value, tolerance, parts) if isinstance(expected, (tuple, list)) else ""
+        # (Not when the result is laid out otherwise, one pair per layer: parts would match by position.)
+        laid_out = (
+            isinstance(expected, (tuple, list))
+            and isinstance(outcome.value, (tuple, list))
+            and not _pair_of_lists_problem(expected, outcome.value, "result", parts)
         )
+        summary = _right_and_wrong(expected, outcome.value, tolerance, parts) if laid_out else ""
         lines = [*lines, summary] if summary else lines
         # A mistake that gives the right answer for this input would be named for any near miss. A
         # sliding window's output whose values are right but too few or too many has a wrong size

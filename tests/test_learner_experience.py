@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from grader.calling import EXERCISES
@@ -460,6 +461,20 @@ WEIGHTED_SUM = "return float(np.dot(weights, activations) + bias)"
             "a function that ends without `return` gives None",
         ),
         (
+            "01_neuron", "layer_weighted_sums_matches_torch_linear", "return activations @ weights.T + biases",
+            "batch, n_in = activations.shape\n    return activations @ weights.T + biases",
+            "`.shape` gives one number per axis",
+        ),
+        (
+            "08_training", "train_matches_torch_sgd", "order = rng.permutation(len(images))",
+            "order = rng.shuffle(np.arange(len(images)))", "a method that changes its object in place",
+        ),
+        (
+            "08_training", "accuracy_matches_torch", "np.argmax(feedforward(weights, biases, images), axis=1)",
+            "np.argmax(__import__('feedforward').predict(weights, biases, images), axis=1)",
+            "that array already holds one digit per image",
+        ),
+        (
             # The learner's line names matmul, but the error is an index past the end.
             "01_neuron", "layer_weighted_sums_matches_torch_linear", "return activations @ weights.T + biases",
             "return np.matmul(activations, weights.T) + biases[len(biases)]", "an index went past the end",
@@ -799,3 +814,50 @@ def test_a_call_that_passes_is_shown_beside_the_one_that_fails_with_only_what_di
     assert re.search(r"called:   predict\(\[array\(16, 784\) float64, .*\], array\(784,\) float64\)\n", message)
     assert "\n  passes:   predict(…, …, array(10, 784) float64)\n" in message
     assert "in predict: `digits = np.argmax(feedforward(weights, biases, x), axis=1)`" in message
+
+
+def test_a_part_of_a_result_is_not_told_it_lacks_an_example_axis(make_tree):
+    # Part of a result: its first axis is no example axis, so a missing one is not named so.
+    gradient = "grad_weights[layer] = delta.T @ activations[layer]"
+    averaged = "grad_weights[layer] = np.mean(delta.T @ activations[layer], axis=0)"
+    message = failure_with_change(make_tree, "05_backprop", "backprop_matches_autograd", gradient, averaged)
+    assert "got shape (784,)" in message and "no first axis" not in message
+
+
+def test_a_reshape_that_regroups_the_values_is_not_called_a_transpose(make_tree):
+    regrouped = failure_with_change(
+        make_tree, "03_feedforward", "flatten_matches_torch", "return images.reshape(images.shape[0], -1)",
+        "return images.reshape(-1, images.shape[0])",
+    )  # fmt: skip
+    assert "(the expected sizes in another order" in regrouped and "transposed" not in regrouped
+
+
+def test_parts_are_not_called_right_or_wrong_when_the_result_is_laid_out_otherwise(make_tree):
+    # One (w, b) pair per layer: parts compared by position would be right or wrong by chance.
+    pairs = failure_with_change(
+        make_tree, "05_backprop", "backprop_keeps_float32", "return grad_weights, grad_biases",
+        "return list(zip(grad_weights, grad_biases))",
+    )  # fmt: skip
+    assert "got one pair per layer" in pairs and "right: " not in pairs
+
+
+def test_a_factor_is_a_fraction_only_when_it_is_a_small_one():
+    from grader.compare import FLOAT64, differences
+
+    expected = np.array([1.0, 2.0, 3.0])
+    assert "every value is 1/1000 of the expected one" in "".join(differences(expected, expected / 1000, FLOAT64))
+    assert "every value is 1e-12 times the expected one" in "".join(differences(expected, expected * 1e-12, FLOAT64))
+
+
+def test_a_passing_call_is_shown_beside_a_wrong_argmax_only_if_the_failure_is_an_error():
+    from grader.calling import Call
+    from grader.checks import Case, failure_report
+    from grader.compare import Diagnosis
+
+    failing = Case(Call("predict", ("w", "b", np.zeros(784))), 3, telling_when_passed=False)
+    lucky = Case(Call("predict", ("w", "b", np.zeros((10, 784)))), np.zeros(10, int), telling_when_passed=False)
+    wrong = Diagnosis("`predict` returned a wrong result.", ["result: expected 3, got 4"])
+    assert "passes:" not in failure_report("predict ...", [(failing, wrong)], 2, [lucky])
+    error = Diagnosis("`predict` raised an error.", ["AxisError: ..."], raised=True)
+    report = failure_report("predict ...", [(failing, error)], 2, [lucky])
+    assert "passes:   predict(…, …, array(10, 784) float64)" in report

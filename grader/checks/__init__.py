@@ -41,6 +41,9 @@ class Case:
     more_calls: tuple[Call, ...] = ()
     judge: Judge | None = None
     needs_mnist: bool = False
+    # Whether passing shows something: an argmax can be right by chance (a network that gives one
+    # digit for every input), and then showing this case as "passes:" beside a failure misleads.
+    telling_when_passed: bool = True
 
     @property
     def calls(self) -> list[Call]:
@@ -174,7 +177,8 @@ def failure_report(
     mine = case.call.parts()
     # The passing call closest to the failing one (most arguments alike) isolates the difference.
     contrast = max(
-        (c.call for c in passing if c.call.parts() != mine),
+        # A call that ran without an error tells, whatever its value: a value may be right by chance.
+        (c.call for c in passing if (c.telling_when_passed or diagnosis.raised) and c.call.parts() != mine),
         key=lambda call: sum(a == b for a, b in zip(call.parts(), mine)),
         default=None,
     )

@@ -319,11 +319,16 @@ def _predict_case(rng: np.random.Generator, sizes: list[int], batch: int | None)
     digits = array(output.argmax(dim=-1))
     top = array(output.max(dim=-1).values)
     if batch is None:
-        return Case(Call("predict", (weights, biases, x)), int(digits), mistakes=[Mistake(float(top), MAX_NOT_ARGMAX)])
+        return Case(
+            Call("predict", (weights, biases, x)),
+            int(digits),
+            mistakes=[Mistake(float(top), MAX_NOT_ARGMAX)],
+            telling_when_passed=False,
+        )
     mistakes = [Mistake(top, MAX_NOT_ARGMAX), Mistake(int(output.argmax()), ARGMAX_FLATTENED)]
     if batch == sizes[-1]:  # the argmax over the batch has the same shape
         mistakes.append(Mistake(array(output.argmax(dim=0)), ARGMAX_OVER_BATCH))
-    return Case(Call("predict", (weights, biases, x)), digits, mistakes=mistakes)
+    return Case(Call("predict", (weights, biases, x)), digits, mistakes=mistakes, telling_when_passed=False)
 
 
 @check(EXERCISE, "predict")
