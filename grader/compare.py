@@ -226,6 +226,12 @@ FUNCTION_ERROR_ADVICE = {
     ],
     "predict": [
         (
+            # predict's arrays come from feedforward: a list of every layer's activations, say.
+            re.compile(r"inhomogeneous"),
+            "NumPy was given a list of arrays of different shapes: check what feedforward returns, which must be "
+            "one array, the output layer's activations.",
+        ),
+        (
             re.compile(r"arrays can be converted to Python scalars"),
             "int(...) was given an array: a batch of one, x of shape (1, n_0), still needs an array of shape "
             "(1,). Return an int only when x is 1-D.",

@@ -475,6 +475,13 @@ WEIGHTED_SUM = "return float(np.dot(weights, activations) + bias)"
             "that array already holds one digit per image",
         ),
         (
+            "03_feedforward", "predict_matches_torch_argmax",
+            "    for w, b in zip(weights, biases):\n        a = sigmoid(layer_weighted_sums(w, a, b))\n    return a\n",
+            "    every = [a]\n    for w, b in zip(weights, biases):\n"
+            "        every.append(sigmoid(layer_weighted_sums(w, every[-1], b)))\n    return every\n",
+            "check what feedforward returns",
+        ),
+        (
             # The learner's line names matmul, but the error is an index past the end.
             "01_neuron", "layer_weighted_sums_matches_torch_linear", "return activations @ weights.T + biases",
             "return np.matmul(activations, weights.T) + biases[len(biases)]", "an index went past the end",
