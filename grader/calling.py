@@ -27,7 +27,7 @@ import types
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +215,9 @@ class Outcome:
     mutated: list[str] = field(default_factory=list)
     seconds: float = 0.0
     source: str = ""  # where the learner's code came from, e.g. "exercises/02_sigmoid/sigmoid.py"
+    # The call's time limit stopped it, or it was not made because an earlier call of its function
+    # was stopped: what to fix first, whatever the other cases say.
+    stopped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -455,8 +458,8 @@ def not_called_again(function: str, seconds: float, stopped_in: str | None, now:
 
 def perform_in_time(
     module: types.ModuleType | None, call: Call, *, source: str, seconds: float, mnist_loader: Any = None
-) -> tuple[Outcome, bool]:
-    """``perform`` under a time limit of ``seconds``; returns its outcome and whether the limit stopped it.
+) -> Outcome:
+    """``perform`` under a time limit of ``seconds``; the outcome says whether the limit stopped it.
 
     The limit can run out in perform's own work around the learner's call (loading MNIST before
     it, comparing the inputs after it), where perform does not catch the ``TimeoutError``: the
@@ -470,16 +473,16 @@ def perform_in_time(
         if not deadline.expired:
             raise  # not the limit's: a bug to see in full
         if outcome is not None:
-            return outcome, False  # it ran out only after perform had returned
-        return Outcome(RAISED, message=f"{type(error).__name__}: {error}", source=source), True
+            return outcome  # it ran out only after perform had returned
+        return Outcome(RAISED, message=f"{type(error).__name__}: {error}", source=source, stopped=True)
     if deadline.expired and outcome.status != RAISED:
         # The learner's code caught the limit's TimeoutError (a bare `except`) and went on.
         message = (
             f"TimeoutError: still running after {seconds:g} s, so it was stopped, and an `except` in your code "
             "caught that stop and carried on: catch only the errors you expect there"
         )
-        return Outcome(RAISED, message=message, source=source), True
-    return outcome, deadline.expired
+        return Outcome(RAISED, message=message, source=source, stopped=True)
+    return replace(outcome, stopped=deadline.expired)
 
 
 def _parameter_names(function: Any, count: int) -> list[str]:

@@ -647,9 +647,10 @@ GRADER_FAULT = "grader fault"
 SYNTAX_ERROR = "syntax error"
 NOT_IMPORTED = "could not import"
 NO_ANSWER = "no answer"
+TIME_LIMIT = "time limit"
 LIMIT_CAUSES = {
-    LIMIT_WALL: "time limit",
-    LIMIT_CPU: "time limit",
+    LIMIT_WALL: TIME_LIMIT,
+    LIMIT_CPU: TIME_LIMIT,
     LIMIT_MEMORY: "memory limit",
     LIMIT_OUTPUT: "output limit",
     LIMIT_FILE_SIZE: "file size limit",
@@ -674,6 +675,8 @@ def exercise_cause(run: dict[str, Any]) -> tuple[str | None, str | None]:
         # Its own file Python cannot read; not one that builds on such a file (and says so).
         own_syntax_error = "Python could not read the file" in message and "it builds on exercise" not in message
         return (SYNTAX_ERROR if own_syntax_error else NOT_IMPORTED), message
+    if any(o.stopped for o in outcomes):  # a call's own time limit: the worker still answered
+        return TIME_LIMIT, None
     return None, None
 
 

@@ -38,8 +38,7 @@ from grader.calling import (
     not_called_again,
     perform_in_time,
 )
-from grader.checks import checks_of, failure_report, get_check, judge_cases
-from grader.compare import outcome_problem
+from grader.checks import checks_of, get_check, judge_cases
 from grader.loading import LoadedExercise, load_exercise
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -176,16 +175,15 @@ class Runner:
             printed.append(PrintedText(calls=len(case.calls)))
             for call in case.calls:
                 with self._prints_into(printed[-1]):
-                    outcome, timed_out = perform_in_time(
-                        module, call, source=shown, seconds=seconds, mnist_loader=mnist_training_data
+                    outcomes.append(
+                        perform_in_time(module, call, source=shown, seconds=seconds, mnist_loader=mnist_training_data)
                     )
-                outcomes.append(outcome)
-                if timed_out:  # the other cases would only wait as long again
+                if outcomes[-1].stopped:  # the other cases would only wait as long again
                     self._stopped[call.function] = (f"test_{check.name}", seconds)
-                    stopped = outcome_problem(outcomes[-1], call.function)
-                    report = failure_report(check.summary, [(case, stopped)], 1)
-                    raise CheckFailed("\n".join(filter(None, [report, printed[-1].report()])))
-        verdict = judge_cases(check, cases, outcomes)
+                    break
+            if outcomes[-1].stopped:
+                break
+        verdict = judge_cases(check, cases[: len(printed)], outcomes)
         if verdict.not_started:
             readme = self.modules.display(REPO_ROOT / "exercises" / exercise / "README.md")
             raise CheckFailed(f"{verdict.message} Start with {readme}.", not_started=True)

@@ -8,6 +8,7 @@ a forged file can only produce wrong numbers, which then fail their checks.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -60,10 +61,7 @@ def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(value, Call):
         return {"call": [value.function, _encode(value.args, arrays), _encode(value.kwargs, arrays)]}
     if isinstance(value, Outcome):
-        fields = {
-            k: getattr(value, k) for k in ("status", "value", "message", "warnings", "mutated", "seconds", "source")
-        }
-        return {"outcome": _encode(fields, arrays)}
+        return {"outcome": _encode({f.name: getattr(value, f.name) for f in dataclasses.fields(value)}, arrays)}
     raise TypeError(f"cannot send a {type(value).__name__}")
 
 
@@ -126,6 +124,7 @@ def _decode(node: Any, arrays: Any, budget: list[int]) -> Any:
             mutated=[str(m)[:80] for m in fields.get("mutated", [])][:10],
             seconds=float(fields.get("seconds", 0.0)),
             source=str(fields.get("source", ""))[:300],
+            stopped=fields.get("stopped") is True,
         )
     raise TransportError(f"unknown node {kind!r}")
 

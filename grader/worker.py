@@ -75,16 +75,15 @@ def run(request_path: Path, outcomes_path: Path) -> None:
             if call.function in stopped:  # it would most likely wait as long again, for nothing new
                 stopped_in, seconds = stopped[call.function]
                 message = not_called_again(call.function, seconds, stopped_in, checks[index])
-                outcomes.append(Outcome(NO_RESULT, message=message, source=loaded.shown))
+                outcomes.append(Outcome(NO_RESULT, message=message, source=loaded.shown, stopped=True))
             elif limits[index] is None:
                 outcomes.append(perform(loaded.module, call, source=loaded.shown, mnist_loader=loader))
             else:
                 seconds = float(limits[index])
-                outcome, timed_out = perform_in_time(
-                    loaded.module, call, source=loaded.shown, seconds=seconds, mnist_loader=loader
+                outcomes.append(
+                    perform_in_time(loaded.module, call, source=loaded.shown, seconds=seconds, mnist_loader=loader)
                 )
-                outcomes.append(outcome)
-                if timed_out:
+                if outcomes[-1].stopped:
                     stopped[call.function] = (checks[index], seconds)
             finished = {"exercise": exercise, "index": index, "outcome": outcomes[-1]}
             transport.save(finished, request_path.parent / FINISHED.format(index))

@@ -57,6 +57,7 @@ def grade_batch(
                         "limit_hit": report["limit_hit"],
                         "seconds": report["seconds"],
                         "problem": report["problem"],
+                        "cause": report["cause"],
                         "checks": {
                             check_id.split("::", 1)[1]: [check["passed"], check["message"]]
                             for check_id, check in report["checks"].items()

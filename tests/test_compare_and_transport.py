@@ -38,7 +38,7 @@ def test_transport_round_trips_calls_and_outcomes(array, tmp_path_factory):
     call = Call(
         "f", (array, [array, 3], SeededGenerator(5), KnownFunction("sum_of_squares")), {"m": MnistData("images", 10)}
     )
-    outcome = Outcome("ok", value=(array, 2.5, [1, True]), warnings=["w"], seconds=0.1)
+    outcome = Outcome("ok", value=(array, 2.5, [1, True]), warnings=["w"], seconds=0.1, stopped=True)
     transport.save([call, outcome], path)
     back_call, back_outcome = transport.load(path)
     assert back_call.function == "f" and back_call.kwargs == {"m": MnistData("images", 10)}
@@ -46,6 +46,7 @@ def test_transport_round_trips_calls_and_outcomes(array, tmp_path_factory):
     assert back_call.args[0].dtype == array.dtype
     assert back_call.args[2:] == (SeededGenerator(5), KnownFunction("sum_of_squares"))
     assert back_outcome.value[1:] == (2.5, [1, True])
+    assert back_outcome.stopped is True
 
 
 def test_shape_is_reported_before_values():
@@ -241,6 +242,27 @@ def test_a_value_too_big_to_judge_fails_its_check_and_nothing_more():
     cases = check.cases(0)
     verdict = judge_cases(check, cases, [Outcome("ok", value=10**400)] * sum(len(c.calls) for c in cases))
     assert verdict.credit == 0.0 and "returned something that could not be judged" in verdict.message
+
+
+def test_a_call_stopped_by_its_time_limit_is_what_its_check_reports():
+    from grader.calling import NO_RESULT, RAISED
+    from grader.checks import get_check, judge_cases
+    from grader.grading import TIME_LIMIT, exercise_cause
+
+    check = get_check("02_sigmoid", "sigmoid_matches_torch")
+    cases = check.cases(0)
+    assert len(cases) > 3 and all(len(case.calls) == 1 for case in cases)
+    stop = Outcome(RAISED, message="TimeoutError: still running after 5 s, so it was stopped", stopped=True)
+    never_called = Outcome(NO_RESULT, message="`sigmoid` was not called again", stopped=True)
+    # The first case got a wrong value; the second was stopped, and the later ones were never run.
+    outcomes = [Outcome("ok", value=np.float64(7.0)), stop] + [never_called] * (len(cases) - 2)
+    verdict = judge_cases(check, cases, outcomes)
+    assert verdict.credit == 0.0 and verdict.shown == 1
+    assert verdict.message.startswith(f"{check.summary}: it fails.\n"), verdict.message
+    assert "still running after 5 s" in verdict.message and "cases fail" not in verdict.message
+    run = {"problem": None, "outcomes": outcomes}
+    assert exercise_cause(run) == (TIME_LIMIT, None)
+    assert exercise_cause({**run, "outcomes": [Outcome("ok", value=np.float64(7.0))] * len(cases)}) == (None, None)
 
 
 def test_in_place_advice_names_the_argument_changed():

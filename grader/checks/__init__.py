@@ -19,7 +19,17 @@ from typing import Any
 import numpy as np
 
 from grader.calling import EXERCISES, Call, Outcome, module_name
-from grader.compare import FLOAT64, SHAPE_HINT, Diagnosis, Mistake, Tolerance, judge_value, recognise, telling_apart
+from grader.compare import (
+    FLOAT64,
+    SHAPE_HINT,
+    Diagnosis,
+    Mistake,
+    Tolerance,
+    judge_value,
+    outcome_problem,
+    recognise,
+    telling_apart,
+)
 
 Judge = Callable[["Case", list[Outcome]], "Diagnosis | None"]
 
@@ -99,9 +109,14 @@ def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Ver
     failures: list[tuple[Case, Diagnosis]] = []
     values: list[Any] = []  # the value each failing case got, when it got one
     position = 0
-    for case in cases:
+    for index, case in enumerate(cases):
         mine = outcomes[position : position + len(case.calls)]
         position += len(case.calls)
+        stop = next(((call, o) for call, o in zip(case.calls, mine) if o.stopped), None)
+        if stop is not None:
+            # The later cases were never run: the stop is what to fix, whatever came before it.
+            stopped = outcome_problem(stop[1], stop[0].function)
+            return Verdict(0.0, failure_report(check.summary, [(case, stopped)], 1), shown=index)
         value = mine[0].value if case.judge is None and mine[0].ok else _NO_VALUE
         try:
             diagnosis = case.verdict(mine)
