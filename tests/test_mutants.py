@@ -90,3 +90,16 @@ def test_every_exercise_has_mutants():
     from grader.checks import exercises_with_checks
 
     assert {p.parent.name for p in MUTANTS} == set(exercises_with_checks())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 12345])
+def test_every_accuracy_case_has_a_network_that_reads_several_digits(seed):
+    """An accuracy that ignores the images (one digit for them all) must fail every case, not pass
+    the cases whose network happens to give every image the same digit, as random networks do."""
+    from grader.checks import get_check
+    from grader.checks.reference import forward, sigmoid_network
+
+    for case in get_check("08_training", "accuracy_matches_torch").cases(seed):
+        weights, biases, images, _ = case.call.args
+        digits = forward(sigmoid_network(weights, biases), images).argmax(dim=1)
+        assert len(set(digits.tolist())) >= 3, (seed, len(images))

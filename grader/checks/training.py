@@ -438,6 +438,11 @@ def _accuracy_case(
 ) -> Case:
     weights, biases = random_network(rng, sizes)
     images = rng.uniform(0, 1, (n, sizes[0]))
+    # A random network gives almost every image the same digit, and an accuracy that ignores the
+    # images (one prediction for them all) would then pass. Centring the last layer's sums over
+    # these images spreads the network's digits over several.
+    last_inputs = array(forward(sigmoid_network(weights[:-1], biases[:-1]), images))
+    biases[-1] = -(last_inputs @ weights[-1].T).mean(axis=0)
     output = forward(sigmoid_network(weights, biases), images)
     if largest_first:
         # np.argmax without axis is an index into the flattened outputs, mostly past the last
