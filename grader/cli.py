@@ -277,10 +277,28 @@ def _shard(text: str) -> Any:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+NEW_SEED = 'python -c "import secrets; print(secrets.randbits(64))" > SEED'
 PUBLIC_SEED = (
     "warning: the seed is 0, the public default: learners could tune their code to its cases. "
-    "Keep a secret number in a file and pass --seed-file FILE."
+    f"Keep a secret number in a file and pass --seed-file FILE (make one with: {NEW_SEED})."
 )
+# Feedback shows some of the inputs drawn from the seed, and results/<learner>.json a fingerprint
+# of the run, seed included: a seed below this can be found by trying every number, and with it
+# the expected value of every case.
+SMALL_SEED = 2**48
+
+
+def seed_warning(seed: int) -> str | None:
+    """What to tell an instructor whose seed learners could learn: the public one, or a small one."""
+    if seed == 0:
+        return PUBLIC_SEED
+    if seed < SMALL_SEED:
+        return (
+            f"warning: the seed is small ({len(str(seed))} digits): a learner could find it by trying every "
+            "number against the inputs their feedback shows, and then every expected value. "
+            f"Use a large random one: {NEW_SEED}, then --seed-file SEED."
+        )
+    return None
 
 
 def shown_learner(name: str | None, submissions: list[Any], out: Path) -> str | None:
@@ -339,8 +357,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 say(f"--timeout {args.timeout:g} s replaces every time limit of the rubric, also {', '.join(longer)}")
             plan.rubric.seconds = args.timeout
             plan.rubric.seconds_per_exercise = {}
-        if plan.seed == 0:
-            say(PUBLIC_SEED)
+        if warning := seed_warning(plan.seed):
+            say(warning)
         results = grading.grade(
             submissions,
             out,
@@ -408,8 +426,8 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
         )
     except (grading.GradingError, rubric.RubricError) as error:
         raise UserError(str(error)) from None
-    if seed == 0:
-        print(PUBLIC_SEED, file=sys.stderr)
+    if warning := seed_warning(seed):
+        print(warning, file=sys.stderr)
     print(
         f"wrote {bundle.path} ({len(bundle.members)} files{', MNIST included' if bundle.needs_mnist else ''}): "
         f"{bundle.checks} checks, out of {bundle.total:g} points."

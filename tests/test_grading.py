@@ -978,6 +978,19 @@ def test_show_takes_the_name_as_handed_in_and_is_checked_before_grading(
     assert "also 08_training's 600 s for MNIST" in help_text and "a slice may be empty" in help_text
 
 
+def test_a_seed_learners_could_find_is_warned_of() -> None:
+    from grader import cli
+
+    assert cli.seed_warning(0) == cli.PUBLIC_SEED
+    small = cli.seed_warning(20261125)
+    assert small is not None and small.startswith("warning: the seed is small (8 digits)")
+    assert "secrets.randbits(64)" in small and "--seed-file SEED" in small
+    assert cli.seed_warning(2**63 + 12345) is None  # what the suggested command makes, most of the time
+    big = 2**64 - 1
+    # A seed that large draws cases as any other.
+    assert [c.id for c in grading.build_plan(rubric.parse(FAST_RUBRIC), seed=big).checks]
+
+
 def test_a_threshold_written_as_a_percentage_is_told_how_to_write_it() -> None:
     with pytest.raises(rubric.RubricError, match=r"not 90 \(write 0\.90 for 90%\)$"):
         rubric.parse("[thresholds]\ntraining_accuracy = 90\n")
