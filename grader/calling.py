@@ -359,7 +359,7 @@ def perform(module: types.ModuleType | None, call: Call, *, source: str = "", mn
             except Exception as error:
                 return Outcome(
                     RAISED,
-                    message=_describe_exception(error, function),
+                    message=_call_refused(error, function, args, kwargs) or _describe_exception(error, function),
                     seconds=time.perf_counter() - start,
                     source=source,
                 )
@@ -483,6 +483,30 @@ def perform_in_time(
         )
         return Outcome(RAISED, message=message, source=source, stopped=True)
     return replace(outcome, stopped=deadline.expired)
+
+
+def _call_refused(error: Exception, function: Any, args: list, kwargs: dict) -> str | None:
+    """Python's refusal to make the call at all: the function's def line takes other parameters
+    than the checks pass (renamed, removed, reordered), said with that def line, not with the
+    checks' own line that made the call."""
+    if not isinstance(error, TypeError) or error.__traceback__ is None or error.__traceback__.tb_next is not None:
+        return None  # raised inside the function: its own line says where
+    try:
+        signature = inspect.signature(function)
+        signature.bind(*args, **kwargs)
+    except TypeError:
+        pass
+    except Exception:  # no signature to show (a builtin, a learner's odd callable)
+        return None
+    else:
+        return None  # the arguments fit: the TypeError came from somewhere else
+    code = getattr(function, "__code__", None)
+    place = f" ({where(code.co_filename, code.co_firstlineno)})" if code is not None else ""
+    name = getattr(function, "__name__", "function")
+    return (
+        f"TypeError: {error}: your def line{place} reads `def {name}{signature}`, and the checks call it "
+        "with the parameters of the stub's def line: keep their names and order"
+    )
 
 
 def _parameter_names(function: Any, count: int) -> list[str]:
@@ -985,7 +1009,11 @@ class _SourceLoader:
                 exercise,
             ) from None
         except Exception as error:
-            raise LearnerImportError(f"importing {name} raised {_describe_exception(error, None)}", exercise) from None
+            raise LearnerImportError(
+                f"importing {name} raised {_describe_exception(error, None)}. Code outside functions runs "
+                'whenever the file is imported, by the checks too: keep experiments under `if __name__ == "__main__":`',
+                exercise,
+            ) from None
 
 
 def _exercise_of_module(name: str | None) -> str | None:

@@ -7,8 +7,9 @@ not, does it match a mistake we know (transposed weights, missing bias, ...)?
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -110,8 +111,8 @@ ERROR_ADVICE = [
     ),
     (
         re.compile(r"arrays can be converted to Python scalars"),
-        "math.exp, float() and int() take one number, and were given an array: use np.exp (np.log, "
-        "np.sqrt, ...), which work on every entry, and leave the result an array.",
+        "math.exp, float() and int() take one number, and were given an array: on arrays use np.exp (np.log, "
+        "np.sqrt, ...), which work on every entry, and keep float() and int() for single numbers.",
     ),
     (
         # NumPy words this one as the next, but its cause is a list of arrays of different shapes.
@@ -174,6 +175,13 @@ _ENTRY_BY_ENTRY = (
 )
 # The same, for errors that mean something particular in one function (tried before the ones above).
 FUNCTION_ERROR_ADVICE = {
+    "weighted_sum": [
+        (
+            re.compile(r"arrays can be converted to Python scalars"),
+            "float() takes one number, and was given an array: weights * activations is one product per input, "
+            "and np.dot(weights, activations) + bias is their sum, one number.",
+        ),
+    ],
     "count_conv2d_parameters": [
         (
             re.compile(r"non-iterable int|multiply sequence|'tuple' and 'int'|'int' and 'tuple'|'int' object is not"),
@@ -364,16 +372,21 @@ def differences(
         )
     if isinstance(expected, int):
         if not isinstance(got, int) or isinstance(got, bool):
-            hint = " (wrap the value you return in int(...))" if _integral(got) else ""
+            hint = " (wrap the value you return in int(...))" if _integral(got) else _one_number(got, expected)
             return [f"{where}: expected int {expected}, got {kind_of(got)}{hint}"]
         return [] if got == expected else [f"{where}: expected {expected}, got {got}"]
     if isinstance(expected, float):
         if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iuf":
             got = float(got)
         if not isinstance(got, (int, float)) or isinstance(got, bool):
-            hint = ": return float(...) of it" if isinstance(got, np.ndarray) and got.size == 1 else ""
+            hint = _one_number(got, expected)
             return [f"{where}: expected a single number ({_fmt(expected)}), got {kind_of(got)}{hint}"]
-        return _value_lines(np.float64(expected), np.float64(got), tolerance, where)
+        lines = _value_lines(np.float64(expected), np.float64(got), tolerance, where)
+        if lines and isinstance(got, int):
+            return [
+                f"{where}: expected {_fmt(expected)}, got int {got} (int(...), round(...) and // drop the fraction)"
+            ]
+        return lines
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
             return [f"{where}: expected {kind_of(expected)}, got {_not_an_array(expected, got)}"]
@@ -386,6 +399,26 @@ def differences(
             return [f"{where}: expected integers ({expected.dtype}), got {got.dtype}"]
         return _value_lines(expected, got, tolerance, where, explain=explain)
     raise TypeError(f"cannot compare with expected {type(expected).__name__}")
+
+
+def _one_number(got: Any, expected: float | None = None) -> str:
+    """How to make one number of what holds a few: a 1-entry array, a short list of numbers."""
+    if isinstance(got, np.ndarray) and got.size == 1:
+        return ": one number in an array, so return the number itself (.item() of it)"
+    if not isinstance(got, (list, tuple)) or not 0 < len(got) <= 6:
+        return ""
+    if not all(_is_number(item) for item in got):
+        return ""
+    if len(got) == 1:
+        return f" ({got!r}): return the number itself, without the brackets"
+    shown = ", ".join(_fmt(item) for item in got)
+    if expected is not None and math.isclose(sum(got), expected, rel_tol=1e-9):
+        return f" ({shown}), which add up to the expected number: return their sum"
+    return f" ({shown}): return one number"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _integral(value: Any) -> bool:
@@ -429,7 +462,9 @@ def _shape_relation(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance,
             " (the expected shape, transposed)" if got.ndim == 2 else " (the expected shape, rows and columns swapped)"
         )
     if have == (1, *want):
-        return " (an extra axis of length 1 in front: keepdims=True or np.newaxis added it)"
+        return (
+            " (an extra axis of length 1 in front: keepdims=True, np.newaxis, np.atleast_2d or reshape(1, -1) added it)"
+        )
     if have == (*want, 1):
         if expected.ndim == 1:
             return " (a column where a 1-D array is wanted)"
@@ -437,6 +472,10 @@ def _shape_relation(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance,
     # Which axis is missing is plain only when the next one has another size (no second axis of it).
     if whole and expected.ndim >= 1 and have == want[1:] and want[0] not in want[1:]:
         return " (no first axis: expected one result per example (or image), stacked)"
+    if got.size == expected.size and got.ndim != expected.ndim:
+        if _same(expected, got.reshape(want), tolerance):
+            return " (the expected values, in one flat row: ravel, flatten or a loop over entries lost the shape)"
+        return f" (as many values, {got.size}, in another shape)"
     return ""
 
 
@@ -462,9 +501,15 @@ def _pair_of_lists_problem(expected: list | tuple, got: list | tuple, where: str
 def _dtype_advice(expected: np.ndarray, got: np.ndarray) -> str:
     """Why a result may have the wrong float dtype, for the usual ways it happens."""
     if expected.dtype == np.float32 and got.dtype == np.float64:
-        return " (keep the input's dtype: mixing in a float64 array or np.float64 constant promotes float32)"
+        return (
+            " (keep the input's dtype: np.zeros(...), np.array of Python numbers and dtype=float make float64, "
+            "and mixing one in makes the result float64: give new arrays dtype=x.dtype, or use np.zeros_like(x))"
+        )
     if got.dtype.kind in "iub":
-        return f" (a {expected.dtype} array is wanted: np.zeros(...) makes one, or .astype(np.{expected.dtype}))"
+        return (
+            f" (integers where {expected.dtype} is wanted: .astype(int), int(...) or an array of ints made them; "
+            "keep the input's dtype, e.g. np.zeros_like(x), or dtype=x.dtype)"
+        )
     if expected.dtype == np.float64:
         return " (work in float64: float32 keeps only about 7 significant digits)"
     return ""
@@ -707,7 +752,10 @@ def mutation_problem(outcome: Outcome, function: str) -> Diagnosis:
     """The diagnosis of a call that changed its arguments (``outcome.mutated`` names them)."""
     return Diagnosis(
         f"`{function}` changed its input {', '.join(outcome.mutated)} in place.",
-        ["callers keep using their arrays after the call, so a function must leave them as they were."],
+        [
+            "callers keep using their arrays after the call, so a function, and every function it calls, must leave "
+            "them as they were."
+        ],
         likely_mistake=IN_PLACE.get(function, _in_place_advice(outcome.mutated[0].strip("`"))),
     )
 
@@ -726,6 +774,15 @@ def judge_value(
     With ``warning_advice``, a NumPy warning during the call fails the check with that advice.
     """
     problem = outcome_problem(outcome, function)
+    if problem and outcome.status == NOT_PLAIN and "generator" in outcome.message and _is_number(expected):
+        # "Make it a list" would give a list, and one number is wanted: the items are to be added up.
+        return replace(
+            problem,
+            details=[
+                f"the result is a generator, and `{function}` returns one number: to add up its items, wrap it "
+                "in sum(...)"
+            ],
+        )
     if problem:
         return problem
     if outcome.mutated:

@@ -254,7 +254,12 @@ def test_zeros_and_ones_in_other_places_are_not_called_a_transpose():
     ("expected", "got", "said"),
     [
         ((2, 5, 3), (2, 3, 5), "(the expected shape, rows and columns swapped)"),
-        ((16,), (1, 16), "(an extra axis of length 1 in front: keepdims=True or np.newaxis added it)"),
+        (
+            (16,),
+            (1, 16),
+            "(an extra axis of length 1 in front: keepdims=True, np.newaxis, np.atleast_2d or reshape(1, -1) added it)",
+        ),
+        ((3, 4), (12,), "(the expected values, in one flat row: ravel, flatten or a loop over entries lost the shape)"),
         ((3,), (3, 1), "(a column where a 1-D array is wanted)"),
         ((4, 10), (10,), "(no first axis: expected one result per example (or image), stacked)"),
         ((4, 10), (3, 10), None),
@@ -518,7 +523,7 @@ def test_a_warning_is_shown_once_with_its_line_and_count_and_the_np_where_trap_e
             "01_neuron", "weighted_sum_matches_torch", WEIGHTED_SUM,
             "return np.dot(weights, activations) + np.array([bias])",
             r"result: expected a single number \(-?[\d.e-]+\), got array of shape \(1,\), float64: "
-            r"return float\(\.\.\.\) of it",
+            r"one number in an array, so return the number itself \(\.item\(\) of it\)",
         ),
         (
             "01_neuron", "layer_weighted_sums_matches_torch_linear", "return activations @ weights.T + biases",
@@ -868,3 +873,54 @@ def test_a_passing_call_is_shown_beside_a_wrong_argmax_only_if_the_failure_is_an
     error = Diagnosis("`predict` raised an error.", ["AxisError: ..."], raised=True)
     report = failure_report("predict ...", [(failing, error)], 2, [lucky])
     assert "passes:   predict(…, …, array(10, 784) float64)" in report
+
+
+COUNT_PARAMETERS = "return sum(n_out * n_in + n_out for n_in, n_out in pairwise(sizes))"
+
+
+@pytest.mark.parametrize(
+    ("exercise", "check", "line", "changed", "said"),
+    [
+        (  # a def line with a renamed parameter: Python refuses the call before any line of it runs
+            "04_parameters", "count_conv2d_parameters_matches_torch",
+            "def count_conv2d_parameters(in_channels, out_channels, kernel_size, bias=True):",
+            "def count_conv2d_parameters(in_channels, out_channels, kernel_size, has_bias=True):\n    bias = has_bias",
+            "got an unexpected keyword argument 'bias': your def line (line 31 of parameters.py) reads "
+            "`def count_conv2d_parameters(in_channels, out_channels, kernel_size, has_bias=True)`, and the checks "
+            "call it with the parameters of the stub's def line: keep their names and order",
+        ),
+        (  # a list per layer: its numbers, and that their sum is the answer
+            "04_parameters", "count_parameters_matches_torch", COUNT_PARAMETERS,
+            "return [n_out * n_in + n_out for n_in, n_out in pairwise(sizes)]",
+            "which add up to the expected number: return their sum",
+        ),
+        (
+            "04_parameters", "count_parameters_matches_torch", COUNT_PARAMETERS,
+            "return (n_out * n_in + n_out for n_in, n_out in pairwise(sizes))",
+            "the result is a generator, and `count_parameters` returns one number: to add up its items, wrap it "
+            "in sum(...)",
+        ),
+        (
+            "01_neuron", "weighted_sum_matches_torch", WEIGHTED_SUM,
+            "return int(np.dot(weights, activations) + bias)",
+            "(int(...), round(...) and // drop the fraction)",
+        ),
+        (
+            "01_neuron", "weighted_sum_matches_torch", WEIGHTED_SUM,
+            "return float(weights * activations + bias)",
+            "float() takes one number, and was given an array: weights * activations is one product per input",
+        ),
+        (  # a test left at the bottom of the file
+            "01_neuron", "weighted_sum_matches_torch", WEIGHTED_SUM,
+            WEIGHTED_SUM + "\n\n\nprint(weighted_sum(W, a, 0))",
+            'Code outside functions runs whenever the file is imported, by the checks too: keep experiments under '
+            '`if __name__ == "__main__":`',
+        ),
+    ],
+)  # fmt: skip
+def test_a_message_says_how_to_get_from_what_was_returned_to_what_is_wanted(
+    make_tree, exercise, check, line, changed, said
+):
+    message = failure_with_change(make_tree, exercise, check, line, changed)
+    assert said in message, message
+    assert "calling.py" not in message, message  # never the checks' own line

@@ -132,7 +132,8 @@ def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Ver
         return Verdict(1.0)
     failures = _without_coincidences(failures, values)
     credit = min(float(d.credit or 0.0) for _, d in failures)
-    shown = next(i for i, case in enumerate(cases) if case is most_telling(failures)[0])
+    telling = most_telling(failures)[0]
+    shown = next(i for i, case in enumerate(cases) if case is telling)
     failing = {id(case) for case, _ in failures}
     passing = [case for case in cases if id(case) not in failing]
     return Verdict(
