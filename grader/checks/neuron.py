@@ -21,6 +21,10 @@ ONE_SUM = (
     "every entry of your result is the sum of all of W's products, plus b: np.sum adds the whole "
     "layer into one number, and each neuron needs the sum of its own row: W @ a (np.sum(W * a, axis=1))."
 )
+NO_SUM = (
+    "you return one value per input, not their sum: the weighted sum is "
+    "np.dot(weights, activations) + bias, one number."
+)
 BATCH_TRANSPOSED = (
     "your result is the right answer transposed, laid out as (n_out, batch): the examples of a "
     "batch are rows, so compute a @ W.T + b, which gives (batch, n_out)."
@@ -35,17 +39,13 @@ def weighted_sum_matches_torch(rng: np.random.Generator) -> list[Case]:
         weights, activations = random_array(rng, (n,)), rng.uniform(0, 1, n)
         bias = float(rng.normal())
         expected = float(torch.dot(tensor(weights), tensor(activations)) + bias)
-        cases.append(
-            Case(
-                Call("weighted_sum", (weights, activations, bias)),
-                expected,
-                FLOAT64,
-                mistakes=[
-                    Mistake(expected - bias, "your sum leaves out the bias b: add it once, after the sum."),
-                    Mistake(expected + bias * (n - 1), "the bias is added n times: add b once, outside the sum."),
-                ],
-            )
-        )
+        mistakes = [
+            Mistake(expected - bias, "your sum leaves out the bias b: add it once, after the sum."),
+            Mistake(expected + bias * (n - 1), "the bias is added n times: add b once, outside the sum."),
+        ]
+        if n > 1:  # for n = 1, w·a + b element by element is the right number in an array of shape (1,)
+            mistakes.append(Mistake(weights * activations + bias, NO_SUM))
+        cases.append(Case(Call("weighted_sum", (weights, activations, bias)), expected, FLOAT64, mistakes))
     return cases
 
 

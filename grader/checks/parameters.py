@@ -30,10 +30,19 @@ BIASES_PER_INPUT = (
     "you gave each layer n_in biases, one per input: a bias belongs to a neuron the layer computes, "
     "so a layer has n_out biases."
 )
+# One layer per pair of neighbouring sizes; a loop over range(len(sizes) - 2) misses one of them.
+LAYER_MISSING = (
+    "you count one layer too few: the {which} layer ({n_in}→{n_out}, {count} parameters) is missing: "
+    "n sizes make n − 1 layers, one per pair of neighbouring sizes."
+)
 CONV_FORGOT_BIASES = "you counted only the kernels: with bias=True each filter also has one bias."
 CONV_FORGOT_IN_CHANNELS = (
     "you left out in_channels: each filter has a kh × kw kernel for every input channel, "
     "so a filter holds in_channels × kh × kw weights."
+)
+CONV_BIASES_PER_INPUT = (
+    "you counted in_channels biases, one per input channel: a bias belongs to a filter, and each "
+    "filter makes one output channel, so the layer has out_channels biases."
 )
 CONV_BIAS_IGNORED = "with bias=False the layer has no biases: count out_channels biases only when bias is True."
 CONV_ONE_SIDE = "for kernel_size=(kh, kw) the kernel has kh × kw entries: use both sides, not one of them twice."
@@ -41,6 +50,15 @@ CONV_ONE_SIDE = "for kernel_size=(kh, kw) the kernel has kh × kw entries: use b
 
 def torch_count(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+def _layer_missing(sizes: list[int], which: str) -> Mistake:
+    """The count without the first or the last layer, as a loop one step short gives it."""
+    layers = list(pairwise(sizes))
+    n_in, n_out = layers[0] if which == "first" else layers[-1]
+    count = n_out * n_in + n_out
+    total = sum(o * i + o for i, o in layers)
+    return Mistake(total - count, LAYER_MISSING.format(which=which, n_in=n_in, n_out=n_out, count=count))
 
 
 def _dense_case(sizes: list[int]) -> Case:
@@ -54,6 +72,8 @@ def _dense_case(sizes: list[int]) -> Case:
         Mistake(weights + biases + sizes[0], INPUT_BIASES),
         Mistake(weights + sum(sizes[:-1]), BIASES_PER_INPUT),
     ]
+    if len(sizes) > 2:  # with one layer, leaving out the first or the last is the same: 0
+        mistakes += [_layer_missing(sizes, "last"), _layer_missing(sizes, "first")]
     return Case(Call("count_parameters", (sizes,)), torch_count(network), mistakes=mistakes)
 
 
@@ -75,6 +95,8 @@ def _conv_case(in_channels: int, out_channels: int, kernel_size: int | tuple[int
             Mistake(kernels, CONV_FORGOT_BIASES),
             Mistake(out_channels * kh * kw + out_channels, CONV_FORGOT_IN_CHANNELS),
         ]
+        if in_channels > 1:  # with one input channel, it is also one bias for the whole layer
+            mistakes.append(Mistake(kernels + in_channels, CONV_BIASES_PER_INPUT))
     else:
         mistakes = [
             Mistake(kernels + out_channels, CONV_BIAS_IGNORED),

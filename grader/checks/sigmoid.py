@@ -13,8 +13,9 @@ from grader.compare import FLOAT32, FLOAT64, Mistake, Tolerance
 EXERCISE = "02_sigmoid"
 
 SIGN_FLIPPED = (
-    "your result equals σ(−z) = 1 / (1 + e^z): the exponent must be −z, so that large positive z "
-    "gives values near 1 and large negative z values near 0."
+    "your result equals σ(−z) = 1 / (1 + e^z): the sign of z is flipped somewhere: in the exponent "
+    "(e^z where e^(−z) belongs), or in np.where, if you pick between two forms: with "
+    "e = np.exp(-np.abs(z)), 1 / (1 + e) goes where z >= 0 and e / (1 + e) where z < 0."
 )
 FORGOT_DERIVATIVE = (
     "your result equals σ(z) itself: sigmoid_prime is the slope of the sigmoid, σ'(z) = σ(z)·(1 − σ(z))."

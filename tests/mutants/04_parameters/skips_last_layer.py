@@ -1,6 +1,6 @@
-"""MUTANT: the output layer is left out (subtle: no known mistake names it).
+"""MUTANT: the output layer is left out.
 
-expect: expected 13002
+expect: you count one layer too few: the last layer
 """
 
 from itertools import pairwise
