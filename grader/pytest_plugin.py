@@ -8,6 +8,7 @@ and the next thing to do.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import os
@@ -31,11 +32,13 @@ from grader.calling import (
     MNIST_CALL_SECONDS,
     LearnerImportError,
     LearnerModules,
+    LearnerSource,
     MnistData,
     Outcome,
     called_stub,
     module_name,
     not_called_again,
+    parse_learner_code,
     perform_in_time,
 )
 from grader.checks import checks_of, get_check, judge_cases
@@ -162,7 +165,7 @@ class Runner:
                 f"the file for exercise {exercise} is missing or renamed."
             )
         if loaded.status in (FORBIDDEN_IMPORT, IMPORT_FAILED):
-            raise self._import_failure(exercise, loaded)
+            raise self._import_failure(exercise, loaded, check.function)
         if check.function in self._stopped:
             stopped_in, seconds = self._stopped[check.function]
             raise CheckFailed(not_called_again(check.function, seconds, stopped_in))
@@ -193,12 +196,23 @@ class Runner:
                 "\n".join(filter(None, [verdict.message, prints])), blocked_by=_stub_reached(outcomes, exercise)
             )
 
-    def _import_failure(self, exercise: str, loaded: LoadedExercise) -> CheckFailed:
-        """The failure of a module that did not import: in full once, then one line per check."""
+    def _import_failure(self, exercise: str, loaded: LoadedExercise, function: str) -> CheckFailed:
+        """The failure of a module that did not import: in full once, then one line per check.
+
+        An untouched stub that only an earlier exercise stops from importing is not started: its
+        checks say so as a stub's do, and name the exercise it waits for.
+        """
         root = loaded.failed_exercise or exercise
         earlier = root if root != exercise else None
+        untouched = earlier is not None and is_untouched_stub(loaded.source, exercise)
         message = loaded.message
-        if root in self._told and loaded.status == FORBIDDEN_IMPORT:
+        if root in self._told and untouched:
+            readme = self.modules.display(REPO_ROOT / "exercises" / exercise / "README.md")
+            message = (
+                f"`{function}` is not written yet (it still raises NotImplementedError). "
+                f"Start with {readme} once {earlier} works (it fails first, see above)."
+            )
+        elif root in self._told and loaded.status == FORBIDDEN_IMPORT:
             message = f"{loaded.shown} imports a library it may not: see the first failure above."
         elif root in self._told:
             # One syntax error fails every check of every exercise that imports the file.
@@ -208,10 +222,45 @@ class Runner:
                 else "the same error as above."
             )
         self._told.add(root)
-        return CheckFailed(message, blocked_by=earlier)
+        return CheckFailed(message, not_started=untouched, blocked_by=earlier)
 
     def _prints_into(self, printed: PrintedText) -> contextlib.AbstractContextManager:
         return contextlib.redirect_stdout(printed) if self.capture_prints else contextlib.nullcontext()
+
+
+def is_untouched_stub(source: LearnerSource | None, exercise: str) -> bool:
+    """Whether ``exercise``'s code is still the stub: each function of its API defined at the top,
+    its body only a docstring and ``raise NotImplementedError(...)``, and its name bound nowhere else.
+
+    Decided from the text alone, since the module may not import: code that does not parse is not
+    a stub, nor is code where any of the functions is missing or written.
+    """
+    tree = parse_learner_code(source.text) if source is not None else None
+    if tree is None:
+        return False
+    stub: dict[str, bool] = {}  # name -> whether its last top-level binding is a stub's def
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef):
+            stub[statement.name] = _only_raises_not_implemented(statement)
+            continue
+        for node in ast.walk(statement):  # any other binding of a name makes it written
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stub[node.name] = False
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                stub[node.id] = False
+            elif isinstance(node, ast.alias):
+                stub[(node.asname or node.name).split(".")[0]] = False
+    return all(stub.get(name, False) for name in API[exercise])
+
+
+def _only_raises_not_implemented(function: ast.FunctionDef) -> bool:
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    if function.decorator_list or len(body) != 1 or not isinstance(body[0], ast.Raise):
+        return False
+    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
 
 
 def _stub_reached(outcomes: list[Outcome], exercise: str) -> str | None:
@@ -312,6 +361,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         item.config.stash[_PROGRESS].skip_reasons.setdefault(reason.removeprefix("Skipped: "), None)
     elif call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and call.excinfo.value.not_started:
         state = "not started"
+        if call.excinfo.value.blocked_by:  # an untouched stub that an earlier exercise stops from importing
+            item.config.stash[_PROGRESS].blocked_by[exercise] = call.excinfo.value.blocked_by
     else:
         state = "failing"
         if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and call.excinfo.value.blocked_by:
@@ -392,7 +443,8 @@ class Progress:
     explicit: bool = False
     states: dict[str, list[str]] = field(default_factory=dict)
     skip_reasons: dict[str, None] = field(default_factory=dict)  # ordered, without repeats
-    blocked_by: dict[str, str] = field(default_factory=dict)  # exercise -> earlier one it cannot import
+    # exercise -> the earlier one it cannot import, or whose unwritten function it calls
+    blocked_by: dict[str, str] = field(default_factory=dict)
     done_before: set[str] = field(default_factory=set)  # not run now, all checks passed when last run
     remembered: bool = False  # whether done_before comes from pytest's cache (off with -p no:cacheprovider)
 
@@ -421,7 +473,9 @@ class Progress:
             total = len(checks_of(exercise))
             ran = "" if len(states) >= total else f" ({len(states)} of {total} ran)"
             detail = f"{passed} of {len(states)} checks pass{ran}" if states else ""
-            if exercise in self.blocked_by:
+            if exercise in self.blocked_by and status == "not started":
+                detail = f"(needs {self.blocked_by[exercise]})"  # an untouched stub: nothing of it to fix
+            elif exercise in self.blocked_by:
                 detail += f" ({self.blocked_by[exercise]} fails first)"
             if exercise in self.done_before:
                 detail = "(done when last run)"
@@ -463,9 +517,30 @@ class Progress:
             return [*skipped, "Everything that ran passes.", *self._pointers(upcoming, "Next", target)]
         if exercise in self.blocked_by:
             # Its own file may be fine: the earlier exercise it imports is the one to fix.
-            return [*skipped, *self._pointers(self.blocked_by[exercise], "Fix first", target)]
-        verb = "Next" if self.status(exercise) == "not started" else "Keep going with"
-        return [*skipped, *self._pointers(exercise, verb, target)]
+            pointed, verb = self.blocked_by[exercise], "Fix first"
+        else:
+            pointed, verb = exercise, "Next" if self.status(exercise) == "not started" else "Keep going with"
+        return [*skipped, *self._pointers(pointed, verb, target), *self._still_failing(pointed, target)]
+
+    def _still_failing(self, pointed: str, target: str) -> list[str]:
+        """One line naming the other exercises that ran and fail, which the next step does not point at.
+
+        One whose failure is that of the exercise pointed at, or of one named here, is left out.
+        """
+        failing: list[str] = []
+        for exercise in EXERCISES:
+            blocker = self.blocked_by.get(exercise)
+            if self.status(exercise) == "failing" and exercise != pointed and blocker not in (pointed, *failing):
+                failing.append(exercise)
+        if not failing:
+            return []
+        folders = " ".join(shown_path(REPO_ROOT / "exercises" / exercise) for exercise in failing)
+        names = ", ".join(failing)
+        if len(failing) == 1:
+            states = self.states[failing[0]]
+            fail = sum(s not in ("passed", "skipped") for s in states)
+            names += f" ({fail} of {len(states)} checks fail)"
+        return [f"Still failing: {names}: pytest {folders}{target}"]
 
     @staticmethod
     def _pointers(exercise: str, verb: str, target: str) -> list[str]:
