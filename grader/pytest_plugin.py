@@ -41,7 +41,7 @@ from grader.calling import (
     parse_learner_code,
     perform_in_time,
 )
-from grader.checks import checks_of, get_check, judge_cases
+from grader.checks import checks_of, failing_callees, failing_callees_note, get_check, judge_cases
 from grader.loading import LoadedExercise, load_exercise
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -148,6 +148,7 @@ class Runner:
         self.modules = LearnerModules(self.impl_root, self.display_root)
         self._told: set[str] = set()  # exercises whose import failure was shown in full
         self._stopped: dict[str, tuple[str, float]] = {}  # function -> the check and limit that stopped it
+        self._failing: set[str] = set()  # the functions a check has failed so far
 
     def where(self, exercise: str) -> str:
         return self.modules.display(self.impl_root / exercise)
@@ -191,9 +192,12 @@ class Runner:
             readme = self.modules.display(REPO_ROOT / "exercises" / exercise / "README.md")
             raise CheckFailed(f"{verdict.message} Start with {readme}.", not_started=True)
         if verdict.message:
+            self._failing.add(check.function)
+            callees = failing_callees(check.function, loaded.source.text, self._failing)
+            note = failing_callees_note(check.function, callees) if callees else ""
             prints = printed[verdict.shown].report() if verdict.shown is not None else ""
             raise CheckFailed(
-                "\n".join(filter(None, [verdict.message, prints])), blocked_by=_stub_reached(outcomes, exercise)
+                "\n".join(filter(None, [verdict.message, note, prints])), blocked_by=_stub_reached(outcomes, exercise)
             )
 
     def _import_failure(self, exercise: str, loaded: LoadedExercise, function: str) -> CheckFailed:

@@ -924,3 +924,41 @@ def test_a_message_says_how_to_get_from_what_was_returned_to_what_is_wanted(
     message = failure_with_change(make_tree, exercise, check, line, changed)
     assert said in message, message
     assert "calling.py" not in message, message  # never the checks' own line
+
+
+# A typo in one branch of sigmoid; sigmoid_prime is right, and calls it.
+SIGMOID_TYPO = ("np.where(z >= 0, 1, e) / (1 + e)", "np.where(z >= 0, 1, e) / 1 + e")
+
+
+def messages_of(runner, exercise: str) -> dict[str, str]:
+    """The failure message of each check of ``exercise``, run in order, by check name."""
+    from grader.pytest_plugin import CheckFailed
+
+    messages = {}
+    for check in checks_of(exercise):
+        try:
+            runner.run(exercise, check.name)
+        except CheckFailed as failure:
+            messages[check.name] = str(failure)
+    return messages
+
+
+def test_a_function_failing_because_a_function_it_calls_fails_is_told_to_fix_that_one_first(make_tree):
+    from grader.pytest_plugin import Runner
+
+    broken = solution_text("02_sigmoid").replace(*SIGMOID_TYPO)
+    assert broken != solution_text("02_sigmoid")
+    messages = messages_of(Runner(make_tree({"02_sigmoid": broken})), "02_sigmoid")
+    note = "`sigmoid_prime` calls your `sigmoid`, which fails its own checks: fix `sigmoid` first."
+    assert note in messages["sigmoid_prime_matches_autograd"], messages
+    sigmoids = [message for name, message in messages.items() if not name.startswith("sigmoid_prime")]
+    assert sigmoids and not any("calls your" in message for message in sigmoids)
+
+
+def test_a_function_that_calls_no_failing_function_is_not_told_to_fix_one(make_tree):
+    from grader.pytest_plugin import Runner
+
+    broken = solution_text("02_sigmoid").replace(*SIGMOID_TYPO).replace("s = sigmoid(z)", "s = 1 / (2 + np.exp(-z))")
+    messages = messages_of(Runner(make_tree({"02_sigmoid": broken})), "02_sigmoid")
+    assert "sigmoid_prime_matches_autograd" in messages and "sigmoid_matches_torch" in messages
+    assert not any("calls your" in message for message in messages.values()), messages

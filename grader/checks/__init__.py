@@ -9,6 +9,7 @@ value, and how to judge what comes back. The runners make the calls and hand the
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import zlib
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.calling import EXERCISES, Call, Outcome, module_name
+from grader.calling import API, EXERCISES, Call, Outcome, module_name, parse_learner_code
 from grader.compare import (
     FLOAT64,
     SHAPE_HINT,
@@ -203,6 +204,30 @@ def failure_report(
             f"{summary}: {len(failures)} of {total} cases fail. One of them:\n{diagnosis.render(case.call, contrast)}"
         )
     return f"{summary}: it fails.\n{diagnosis.render(case.call)}"
+
+
+def failing_callees(function: str, source: str, failing: set[str]) -> list[str]:
+    """The functions of ``failing`` (of the same exercise) that ``function`` calls, as written in
+    ``source``, the text of its module: a sigmoid_prime that calls a failing sigmoid fails
+    because of it, and the learner should fix sigmoid first."""
+    tree = parse_learner_code(source)
+    exercise = next((e for e, names in API.items() if function in names), None)
+    if tree is None or exercise is None:
+        return []
+    definition = next((node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function), None)
+    if definition is None:
+        return []
+    called = {
+        node.func.id for node in ast.walk(definition) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    return [name for name in API[exercise] if name in called and name in failing and name != function]
+
+
+def failing_callees_note(function: str, callees: list[str]) -> str:
+    """The line that ends a failure caused, perhaps, by another function that fails."""
+    named = " and ".join(f"`{name}`" for name in callees)
+    verb = "fails its own checks" if len(callees) == 1 else "fail their own checks"
+    return f"`{function}` calls your {named}, which {verb}: fix {named} first."
 
 
 _REGISTRY: dict[str, Check] = {}

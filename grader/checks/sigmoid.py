@@ -37,9 +37,10 @@ OVERFLOW = (
     "above 1, and take 1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0: both equal σ(z). "
     "np.where computes both of its arrays in full before it picks, so build both from e."
 )
-OVERFLOW_PRIME = OVERFLOW + (
-    " In sigmoid_prime, use your sigmoid: s = sigmoid(z), then return s * (1 - s); fixing sigmoid then fixes both."
-)
+OVERFLOW_PRIME = (
+    "sigmoid_prime overflows when it computes np.exp itself, or calls a sigmoid that does: write it with "
+    "your sigmoid, s = sigmoid(z), then return s * (1 - s), and make sigmoid stable. "
+) + OVERFLOW
 # Near the limits, but not on them: what clipping z, or adding a small number "for safety", gives.
 NOT_EXACT = (
     "your values for huge |z| are close to the limits but not on them, as when z is clipped "
