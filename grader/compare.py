@@ -321,6 +321,8 @@ def kind_of(value: Any) -> str:
         return f"array of shape {value.shape}, {value.dtype}"
     if isinstance(value, bool):
         return f"bool {value}"
+    if isinstance(value, int) and abs(value) >= 10**20:  # all its digits would only bury the message
+        return f"int of {value.bit_length()} bits"
     if isinstance(value, (int, float)):
         return f"{type(value).__name__} {value!r}"
     if isinstance(value, tuple):
@@ -374,7 +376,7 @@ def differences(
         if not isinstance(got, int) or isinstance(got, bool):
             hint = " (wrap the value you return in int(...))" if _integral(got) else _one_number(got, expected)
             return [f"{where}: expected int {expected}, got {kind_of(got)}{hint}"]
-        return [] if got == expected else [f"{where}: expected {expected}, got {got}"]
+        return [] if got == expected else [f"{where}: expected {expected}, got {kind_of(got).removeprefix('int ')}"]
     if isinstance(expected, float):
         if isinstance(got, np.ndarray) and got.shape == () and got.dtype.kind in "iuf":
             got = float(got)
@@ -533,10 +535,7 @@ def _value_lines(
             f"{where}: got {_fmt(got64[index])}{at} where {_fmt(expected64[index])} was expected "
             f"({count} such value{'s' * (count != 1)}{cause})"
         ]
-    with np.errstate(invalid="ignore"):
-        error = np.abs(got64 - expected64)
-        allowed = tolerance.atol + tolerance.rtol * np.abs(expected64)
-        excess = np.where(finite, error - allowed, 0.0)
+    excess = _excess(expected64, got64, tolerance)
     if not (excess > 0).any():
         return []
     if excess.ndim == 0:  # one number: all of it, to its last digit
@@ -559,6 +558,46 @@ def _value_lines(
         if relation:
             lines.append(f"{where}: {relation}")
     return lines
+
+
+def _excess(expected64: np.ndarray, got64: np.ndarray, tolerance: Tolerance) -> np.ndarray:
+    """How far each entry lies outside the tolerance (above 0: wrong); 0 where either is not finite."""
+    finite = np.isfinite(got64) & np.isfinite(expected64)
+    with np.errstate(invalid="ignore"):
+        error = np.abs(got64 - expected64)
+        allowed = tolerance.atol + tolerance.rtol * np.abs(expected64)
+        return np.where(finite, error - allowed, 0.0)
+
+
+def entrywise_lines(expected: Any, got: Any, tolerance: Tolerance, name: str, inputs: Any) -> list[str]:
+    """For a function computed entry by entry (sigmoid of z), where its wrong entries are in terms
+    of its input: the input at the worst one, and a sign that every wrong entry's input shares."""
+    if not all(isinstance(a, np.ndarray) for a in (expected, got, inputs)) or expected.ndim == 0:
+        return []
+    if not expected.shape == got.shape == inputs.shape or got.dtype.kind not in "iuf":
+        return []
+    expected64, got64 = expected.astype(np.float64), got.astype(np.float64)
+    same = (got64 == expected64) | (np.isnan(got64) & np.isnan(expected64))
+    bad_numbers = ~(np.isfinite(got64) & np.isfinite(expected64)) & ~same
+    excess = _excess(expected64, got64, tolerance)
+    wrong = bad_numbers | (excess > 0)
+    if not wrong.any():
+        return []
+    # The entry the value line shows: the first inf or NaN, or else the worst.
+    flat = int(np.argmax(bad_numbers)) if bad_numbers.any() else int(np.argmax(excess))
+    index = np.unravel_index(flat, expected.shape)
+    lines = [f"there, {name}{list(int(i) for i in index)} = {_fmt(inputs[index])}"]
+    negative = inputs < 0
+    if negative[wrong].all() and not negative[~wrong].all():
+        wrong_side, right_side = f"{name} < 0", f"{name} ≥ 0"
+    elif not negative[wrong].any() and negative[~wrong].any():
+        wrong_side, right_side = f"{name} ≥ 0", f"{name} < 0"
+    else:
+        return lines
+    return [
+        *lines,
+        f"every wrong entry has {wrong_side} (those with {right_side} are right): look at your {wrong_side} case",
+    ]
 
 
 def _factor(expected: np.ndarray, got: np.ndarray, tolerance: Tolerance) -> str:
@@ -768,10 +807,13 @@ def judge_value(
     mistakes: list[Mistake] | None = None,
     *,
     warning_advice: str | None = None,
+    entrywise: tuple[str, Any] | None = None,
 ) -> Diagnosis | None:
     """The standard judgement of one call: usable, untouched inputs, right value.
 
     With ``warning_advice``, a NumPy warning during the call fails the check with that advice.
+    ``entrywise`` (an argument's name and value) says that the function computes each entry of
+    its result from the same entry of that argument: wrong entries are then told by their input.
     """
     problem = outcome_problem(outcome, function)
     if problem and outcome.status == NOT_PLAIN and "generator" in outcome.message and _is_number(expected):
@@ -804,6 +846,8 @@ def judge_value(
         )
         summary = _right_and_wrong(expected, outcome.value, tolerance, parts) if laid_out else ""
         lines = [*lines, summary] if summary else lines
+        if entrywise is not None:
+            lines += entrywise_lines(expected, outcome.value, tolerance, *entrywise)
         # A mistake that gives the right answer for this input would be named for any near miss. A
         # sliding window's output whose values are right but too few or too many has a wrong size
         # formula, whatever mistake its shape happens to match.

@@ -240,8 +240,9 @@ def test_a_value_too_big_to_judge_fails_its_check_and_nothing_more():
 
     check = get_check("02_sigmoid", "sigmoid_matches_torch")
     cases = check.cases(0)
-    verdict = judge_cases(check, cases, [Outcome("ok", value=10**400)] * sum(len(c.calls) for c in cases))
-    assert verdict.credit == 0.0 and "returned something that could not be judged" in verdict.message
+    for huge in (10**400, 10**5000):  # the second has more digits than int's repr allows
+        verdict = judge_cases(check, cases, [Outcome("ok", value=huge)] * sum(len(c.calls) for c in cases))
+        assert verdict.credit == 0.0 and len(verdict.message) < 1000, verdict.message
 
 
 def test_a_call_stopped_by_its_time_limit_is_what_its_check_reports():

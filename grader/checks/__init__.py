@@ -55,6 +55,9 @@ class Case:
     # Whether passing shows something: an argmax can be right by chance (a network that gives one
     # digit for every input), and then showing this case as "passes:" beside a failure misleads.
     telling_when_passed: bool = True
+    # The name of the call's first argument when the function computes each entry of its result
+    # from the same entry of it (sigmoid of z): wrong entries are then told by their input.
+    entrywise: str = ""
 
     @property
     def calls(self) -> list[Call]:
@@ -70,6 +73,7 @@ class Case:
             self.tolerance,
             self.mistakes,
             warning_advice=self.warning_advice,
+            entrywise=(self.entrywise, self.call.args[0]) if self.entrywise else None,
         )
 
 

@@ -81,7 +81,9 @@ def _inputs(rng: np.random.Generator, dtype: type) -> list[np.ndarray | float]:
     """A number and arrays of several shapes, spread over the bend of the curve (|z| up to ~12)."""
     inputs: list[np.ndarray | float] = [float(rng.normal() * 3)] if dtype is np.float64 else []
     inputs += [random_array(rng, shape, dtype, scale=4.0) for shape in ((1,), (7,), (3, 4), (2, 3, 5))]
-    return inputs
+    # Arrays of several entries first: of the cases a mistake fails alike, the first is shown,
+    # and their wrong entries tell the most (which z, of which sign).
+    return sorted(inputs, key=lambda z: np.size(z) <= 1)
 
 
 def _cases(rng: np.random.Generator, function: str, dtype: type) -> list[Case]:
@@ -90,7 +92,8 @@ def _cases(rng: np.random.Generator, function: str, dtype: type) -> list[Case]:
         expected, mistakes = _answers(function, z)
         if isinstance(z, float):  # a number must give a number
             expected, mistakes = float(expected), [Mistake(float(m.value), m.message) for m in mistakes]
-        cases.append(Case(Call(function, (z,)), expected, FLOAT64 if dtype is np.float64 else FLOAT32, mistakes))
+        tolerance = FLOAT64 if dtype is np.float64 else FLOAT32
+        cases.append(Case(Call(function, (z,)), expected, tolerance, mistakes, entrywise="z"))
     return cases
 
 
@@ -127,13 +130,15 @@ def _stable_cases(rng: np.random.Generator, function: str, advice: str) -> list[
     for dtype, tolerance in ((np.float64, FLOAT64), (np.float32, FLOAT32)):
         mixed, huge = _large_inputs(rng, dtype)
         expected, mistakes = _answers(function, mixed)
-        cases.append(Case(Call(function, (mixed,)), expected, tolerance, mistakes, warning_advice=advice))
+        cases.append(
+            Case(Call(function, (mixed,)), expected, tolerance, mistakes, warning_advice=advice, entrywise="z")
+        )
         expected, mistakes = _answers(function, huge)
         # Last, so that a known mistake is named first. Clipping at any bound far out gives
         # nearly the same answer, which the looser tolerance that recognises mistakes accepts.
         clipped = _answers(function, np.clip(huge, -CLIP, CLIP))[0]
         mistakes.append(Mistake(clipped, not_exact))
-        cases.append(Case(Call(function, (huge,)), expected, EXACT, mistakes, warning_advice=advice))
+        cases.append(Case(Call(function, (huge,)), expected, EXACT, mistakes, warning_advice=advice, entrywise="z"))
     return cases
 
 
