@@ -294,8 +294,8 @@ def seed_warning(seed: int) -> str | None:
         return PUBLIC_SEED
     if seed < SMALL_SEED:
         return (
-            f"warning: the seed is small ({len(str(seed))} digits): a learner could find it by trying every "
-            "number against the inputs their feedback shows, and then every expected value. "
+            f"warning: the seed is small ({len(str(seed))} digit{'s' * (seed >= 10)}): a learner could find it by "
+            "trying every number against the inputs their feedback shows, and then every expected value. "
             f"Use a large random one: {NEW_SEED}, then --seed-file SEED."
         )
     return None
@@ -357,8 +357,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 say(f"--timeout {args.timeout:g} s replaces every time limit of the rubric, also {', '.join(longer)}")
             plan.rubric.seconds = args.timeout
             plan.rubric.seconds_per_exercise = {}
-        if warning := seed_warning(plan.seed):
-            say(warning)
         results = grading.grade(
             submissions,
             out,
@@ -373,6 +371,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
             written = gradescope.write_gradescope(args.gradescope, results, plan, visibility=args.gradescope_visibility)
     except (grading.GradingError, rubric.RubricError) as error:
         raise UserError(str(error)) from None
+    # Once graded, beside the results: an error that stops the run comes first and alone.
+    if warning := seed_warning(plan.seed):
+        say(warning)
     print(grading.table(results, plan))
     for line in grading.needs_a_look(results):
         print(line)
