@@ -27,7 +27,7 @@ SLOT = 160
 EXERCISES = ["01_neuron", "02_sigmoid"]
 RUBRIC = "total = 100\n[exercises]\n" + "".join(f'"{e}" = 1\n' for e in EXERCISES) + "[limits]\nseconds = 20\n"
 # Distinctive enough to be searched for in what the learner is shown.
-SEED = 918273645
+SEED = 12_029_384_756_109_283_746  # large, as a secret seed should be (a small one is warned of)
 
 
 def module_text(tree: str, exercise: str) -> str:
