@@ -248,6 +248,8 @@ FUNCTION_ERROR_ADVICE = {
 }
 # The shapes to compare with, by function (the dense layers' for every other one).
 SHAPE_REMINDERS = {
+    "layer_weighted_sums": "weights are (n_out, n_in), and activations (n_in,) for one example or (batch, n_in) "
+    "for a batch, one example per row: activations @ weights.T fits both (weights @ activations only the first)",
     "flatten": "images are (N, H, W) and the result (N, H·W): keep the first axis, images.reshape(len(images), -1)",
     "one_hot": "labels are (N,) and the result (N, num_classes)",
     "convolve2d": "image is (H, W) and kernel (kh, kw)",

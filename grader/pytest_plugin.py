@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ from grader.calling import (
     parse_learner_code,
     perform_in_time,
 )
-from grader.checks import checks_of, failing_callees, failing_callees_note, get_check, judge_cases
+from grader.checks import Verdict, checks_of, failing_callees, failing_callees_note, get_check, judge_cases
 from grader.loading import LoadedExercise, load_exercise
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -149,6 +149,7 @@ class Runner:
         self._told: set[str] = set()  # exercises whose import failure was shown in full
         self._stopped: dict[str, tuple[str, float]] = {}  # function -> the check and limit that stopped it
         self._failing: set[str] = set()  # the functions a check has failed so far
+        self._advised: dict[str, str] = {}  # advice given so far -> the test that first gave it
 
     def where(self, exercise: str) -> str:
         return self.modules.display(self.impl_root / exercise)
@@ -192,6 +193,7 @@ class Runner:
             readme = self.modules.display(REPO_ROOT / "exercises" / exercise / "README.md")
             raise CheckFailed(f"{verdict.message} Start with {readme}.", not_started=True)
         if verdict.message:
+            verdict = self._advised_once(verdict, f"test_{check.name}")
             self._failing.add(check.function)
             callees = failing_callees(check.function, loaded.source.text, self._failing)
             note = failing_callees_note(check.function, callees) if callees else ""
@@ -199,6 +201,17 @@ class Runner:
             raise CheckFailed(
                 "\n".join(filter(None, [verdict.message, note, prints])), blocked_by=_stub_reached(outcomes, exercise)
             )
+
+    def _advised_once(self, verdict: Verdict, test: str) -> Verdict:
+        """The verdict, with advice already given in full by an earlier failure of this run named only:
+        one mistake failing six checks would otherwise repeat the same paragraph six times."""
+        first = self._advised.setdefault(verdict.advice, test) if verdict.advice else test
+        if first == test or len(verdict.advice) < 80:
+            return verdict
+        shown = f"  likely mistake: {verdict.advice}"
+        return replace(
+            verdict, message=verdict.message.replace(shown, f"  likely mistake: the same as in {first} above.")
+        )
 
     def _import_failure(self, exercise: str, loaded: LoadedExercise, function: str) -> CheckFailed:
         """The failure of a module that did not import: in full once, then one line per check.

@@ -962,3 +962,28 @@ def test_a_function_that_calls_no_failing_function_is_not_told_to_fix_one(make_t
     messages = messages_of(Runner(make_tree({"02_sigmoid": broken})), "02_sigmoid")
     assert "sigmoid_prime_matches_autograd" in messages and "sigmoid_matches_torch" in messages
     assert not any("calls your" in message for message in messages.values()), messages
+
+
+def test_advice_already_given_in_this_run_is_named_not_repeated(make_tree):
+    from grader.pytest_plugin import Runner
+
+    broken = solution_text("02_sigmoid").replace(
+        "    result = np.where(z >= 0, 1, e) / (1 + e)", "    result = np.asarray(1 / (1 + math.exp(-z)))"
+    )
+    messages = messages_of(Runner(make_tree({"02_sigmoid": "import math\n" + broken})), "02_sigmoid")
+    advice = "math.exp, float() and int() take one number, and were given an array"
+    first, *later = messages.values()
+    assert advice in first and later, messages
+    for message in later:
+        assert advice not in message and "likely mistake: the same as in test_sigmoid_matches_torch above." in message
+
+
+def test_a_batch_fed_to_a_one_example_layer_is_told_how_a_batch_is_laid_out(make_tree):
+    message = failure_with_change(
+        make_tree,
+        "01_neuron",
+        "layer_weighted_sums_matches_torch_linear",
+        "return activations @ weights.T + biases",
+        "return weights @ activations + biases",
+    )
+    assert "activations (n_in,) for one example or (batch, n_in) for a batch, one example per row" in message

@@ -104,6 +104,7 @@ class Verdict:
     message: str = ""
     not_started: bool = False  # the function is still the stub
     shown: int | None = None  # the index of the case the message shows
+    advice: str = ""  # the likely mistake the message names, if any
 
 
 def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Verdict:
@@ -137,7 +138,7 @@ def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Ver
         return Verdict(1.0)
     failures = _without_coincidences(failures, values)
     credit = min(float(d.credit or 0.0) for _, d in failures)
-    telling = most_telling(failures)[0]
+    telling, diagnosis = most_telling(failures)
     shown = next(i for i, case in enumerate(cases) if case is telling)
     failing = {id(case) for case, _ in failures}
     passing = [case for case in cases if id(case) not in failing]
@@ -145,6 +146,7 @@ def judge_cases(check: Check, cases: list[Case], outcomes: list[Outcome]) -> Ver
         credit if 0.0 <= credit < 1.0 else 0.0,
         failure_report(check.summary, failures, len(cases), passing),
         shown=shown,
+        advice=diagnosis.likely_mistake if diagnosis.called else "",
     )
 
 
