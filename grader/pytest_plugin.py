@@ -41,7 +41,7 @@ from grader.calling import (
     parse_learner_code,
     perform_in_time,
 )
-from grader.checks import Verdict, checks_of, failing_callees, failing_callees_note, get_check, judge_cases
+from grader.checks import Check, Verdict, checks_of, failing_callees, failing_callees_note, get_check, judge_cases
 from grader.loading import LoadedExercise, load_exercise
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -87,13 +87,14 @@ class PrintedText(io.TextIOBase):
 
     HEAD_LINES, TAIL_LINES, LINE_WIDTH = 12, 4, 300
 
-    def __init__(self, limit: int = 2000, tail_limit: int = 1000, calls: int = 1) -> None:
+    def __init__(self, limit: int = 2000, tail_limit: int = 1000, calls: int = 1, during: str = "") -> None:
         self.head: list[str] = []
         self.room = limit
         self.tail = ""
         self.tail_limit = tail_limit
         self.dropped = 0  # characters beyond the head, the tail's among them
         self.calls = calls
+        self.during = during or ("that call" if calls == 1 else f"those {calls} calls")
 
     def writable(self) -> bool:
         return True
@@ -124,10 +125,9 @@ class PrintedText(io.TextIOBase):
             last = (tail[1:] if len(tail) > 1 else tail)[-self.TAIL_LINES :]
             left_out = len(head) + self.dropped - sum(len(line) + 1 for line in first + last)
             middle = [f"... {max(left_out, 0):,} more characters ..."]
-        during = "that call" if self.calls == 1 else f"those {self.calls} calls"
         shown = [line if len(line) <= self.LINE_WIDTH else line[: self.LINE_WIDTH] + " ..." for line in first + last]
         shown[len(first) : len(first)] = middle
-        return "\n".join([f"  your prints during {during}:", *(f"    {line}" for line in shown)])
+        return "\n".join([f"  your prints during {self.during}:", *(f"    {line}" for line in shown)])
 
 
 @dataclass
@@ -155,12 +155,27 @@ class Runner:
         return self.modules.display(self.impl_root / exercise)
 
     def run(self, exercise: str, name: str) -> None:
-        """Run one check; raises ``CheckFailed`` with a readable message when it fails."""
-        check = get_check(exercise, name)
+        """Run one check; raises ``CheckFailed`` with a readable message when it fails.
+
+        What the learner's code printed when imported (code outside functions, run once) is shown
+        under the failure of the check that imported it, if it fails: not under a later check's
+        call, which printed none of it.
+        """
+        imported = PrintedText(during="the import of your code (code outside functions)")
         try:
-            loaded = load_exercise(self.modules, exercise)
+            with self._prints_into(imported):
+                loaded = load_exercise(self.modules, exercise)
+            self._run(exercise, get_check(exercise, name), loaded)
         except LearnerImportError as error:
-            raise CheckFailed(str(error)) from None
+            raise CheckFailed("\n".join(filter(None, [str(error), imported.report()]))) from None
+        except CheckFailed as failure:
+            prints = imported.report()
+            if not prints:
+                raise
+            message = "\n".join([str(failure.msg), prints])
+            raise CheckFailed(message, not_started=failure.not_started, blocked_by=failure.blocked_by) from None
+
+    def _run(self, exercise: str, check: Check, loaded: LoadedExercise) -> None:
         if loaded.source is None:
             raise CheckFailed(
                 f"There is no {module_name(exercise)}.py in {self.where(exercise)}/: "

@@ -987,3 +987,16 @@ def test_a_batch_fed_to_a_one_example_layer_is_told_how_a_batch_is_laid_out(make
         "return weights @ activations + biases",
     )
     assert "activations (n_in,) for one example or (batch, n_in) for a batch, one example per row" in message
+
+
+def test_what_the_code_printed_when_imported_is_shown_once_under_the_failure_that_imported_it(make_tree):
+    from grader.pytest_plugin import Runner
+
+    noisy = solution_text("01_neuron").replace("return float(", "return 2 * float(") + (
+        "\n\nfor i in range(5000):\n    print('trying', i)\n"
+    )
+    messages = messages_of(Runner(make_tree({"01_neuron": noisy})), "01_neuron")
+    first = messages.pop("weighted_sum_matches_torch")
+    assert "your prints during the import of your code (code outside functions):\n    trying 0" in first, first
+    assert "trying 4999" in first and len(first.splitlines()) < 40  # its head and tail only
+    assert messages == {}  # layer_weighted_sums is right: the import's prints fail nothing
