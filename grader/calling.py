@@ -630,12 +630,73 @@ def _describe_exception(error: BaseException, function: Any) -> str:
 
 @dataclass(frozen=True)
 class LearnerSource:
-    """The source text of one exercise's module and where it came from."""
+    """The source text of one exercise's module and where it came from.
+
+    ``shown``, when set, is what the learner knows the code by instead of ``origin``: the
+    notebook a hand-in's module was joined from (see ``NOTEBOOK_ORIGIN``).
+    """
 
     exercise: str
     text: str
     origin: Path  # the .py or .ipynb it was read from
     from_notebook: bool = False
+    shown: str = ""
+
+
+# Beside a module that the grader's intake joined from a notebook's code cells
+# (``04_parameters/parameters.py``), the file that says where its code came from
+# (``04_parameters/parameters.origin.json``), so that messages name the notebook, the code cell
+# and the line in it rather than a module the learner never saw:
+#     {"notebook": "hana/parameters.ipynb", "cells": [[first line in the module, cell number], ...]}
+# or, for an exercise whose file the intake could not read (too large, not JSON), why:
+#     {"refused": "convolution.ipynb could not be read by the grader: ..."}
+# The learner's code could rewrite it in the sandbox, which would only change what messages say:
+# it is read bounded, checked, and ignored when malformed.
+NOTEBOOK_ORIGIN = "{}.origin.json"
+MAX_ORIGIN_BYTES = 256 * 1024
+MAX_ORIGIN_CELLS = 5000
+MAX_ORIGIN_NAME = 200
+MAX_REFUSAL_CHARS = 2000
+# What every message about a file the intake could not read says (grading's ``exercise_cause``
+# tells those exercises by it).
+NOT_READ = "could not be read by the grader"
+
+
+def notebook_origin(module_path: Path) -> dict[str, Any] | None:
+    """The checked contents of the ``NOTEBOOK_ORIGIN`` file beside ``module_path``, or None when
+    there is none or it is malformed: ``{"notebook": name, "cells": [(start, number), ...]}`` or
+    ``{"refused": text}``. Never raises."""
+    path = module_path.with_name(NOTEBOOK_ORIGIN.format(module_path.stem))
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+        with os.fdopen(os.open(path, flags), "rb") as file:
+            data = json.loads(file.read(MAX_ORIGIN_BYTES + 1)[:MAX_ORIGIN_BYTES].decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    refused = data.get("refused")
+    if isinstance(refused, str) and refused.strip():
+        return {"refused": _printable(refused, MAX_REFUSAL_CHARS)}
+    name, cells = data.get("notebook"), data.get("cells")
+    if not isinstance(name, str) or not name.strip() or not isinstance(cells, list):
+        return None
+    if len(cells) > MAX_ORIGIN_CELLS:
+        return None
+    pairs = []
+    for pair in cells:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(type(n) is int and 0 < n < 10**9 for n in pair)):
+            return None
+        pairs.append((pair[0], pair[1]))
+    if pairs != sorted(pairs):
+        return None
+    return {"notebook": _printable(name, MAX_ORIGIN_NAME), "cells": pairs}
+
+
+def _printable(text: str, most: int) -> str:
+    """``text`` on one line of printable characters (a name can hold a newline), at most ``most``."""
+    text = "".join(c if c.isprintable() else "?" for c in text.replace("\n", " "))
+    return text if len(text) <= most else text[: most - 4] + " ..."
 
 
 def notebook_code(path: Path) -> str:
@@ -648,7 +709,7 @@ def notebook_code(path: Path) -> str:
     except (OSError, ValueError) as error:
         raise ValueError(f"{path} is not a readable Jupyter notebook ({error})") from error
     text, starts = join_cells([chunk for _, chunk in numbered])
-    _NOTEBOOK_CELLS[str(path)] = [(start, number) for start, (number, _) in zip(starts, numbered)]
+    _NOTEBOOK_CELLS[str(path)] = (path.name, [(start, number) for start, (number, _) in zip(starts, numbered)])
     return text
 
 
@@ -677,8 +738,10 @@ def join_cells(cells: list[str]) -> tuple[str, list[int]]:
     return "\n".join([*futures, "\n\n".join(chunks)]) + "\n", starts
 
 
-# For each notebook read by notebook_code: where each code cell starts in the joined module.
-_NOTEBOOK_CELLS: dict[str, list[tuple[int, int]]] = {}
+# For each module compiled from a notebook's code cells (read by notebook_code, or joined by the
+# grader's intake: see NOTEBOOK_ORIGIN), by the file name it is compiled with: the notebook's
+# name, and where each code cell starts in the module, with the cell's number.
+_NOTEBOOK_CELLS: dict[str, tuple[str, list[tuple[int, int]]]] = {}
 
 
 _SOURCE_LINES: dict[str, list[str]] = {}  # a learner module's file name -> the lines compiled from it
@@ -694,12 +757,16 @@ def source_line(filename: str, line: int | None, width: int = 100) -> str:
 
 def where(filename: str, line: int | None) -> str:
     """``line 12 of neuron.py``; in a notebook ``code cell 3, line 4 of neuron.ipynb``."""
+    notebook = _NOTEBOOK_CELLS.get(filename)
+    name = Path(notebook[0] if notebook else filename).name
     if not isinstance(line, int) or line < 1:  # no line number known
-        return Path(filename).name
-    cells = _NOTEBOOK_CELLS.get(filename)
-    if cells:
-        start, number = max(((s, n) for s, n in cells if s <= line), default=cells[0])
-        return f"code cell {number}, line {line - start + 1} of {Path(filename).name}"
+        return name
+    if notebook:
+        cells = [(start, number) for start, number in notebook[1] if start <= line]
+        if not cells:  # a line the module has before every cell (a `from __future__` moved up)
+            return name
+        start, number = cells[-1]
+        return f"code cell {number}, line {line - start + 1} of {name}"
     if "ipykernel_" in filename:  # run in a Jupyter kernel: the cell's own name means nothing
         return f"line {line} of its notebook cell"
     return f"line {line} of {Path(filename).name}"
@@ -715,8 +782,16 @@ def code_cells(notebook: Any) -> list[str]:
     return [text for _, text in numbered_code_cells(notebook)]
 
 
-def numbered_code_cells(notebook: Any) -> list[tuple[int, str]]:
-    """``code_cells`` with each cell's number among the notebook's code cells (from 1)."""
+def numbered_code_cells(
+    notebook: Any, left_out: list[tuple[int, str, list[int]]] | None = None
+) -> list[tuple[int, str]]:
+    """``code_cells`` with each cell's number among the notebook's code cells (from 1).
+
+    Of nnkata's setup and tests cells only the learner's own code is kept (see ``own_code``):
+    an ``import numpy as np`` added there is run in the notebook, so it must be when checked.
+    ``left_out``, when given, receives ``(cell number, role, lines)`` for each of those cells that
+    holds code of the learner's left out all the same (see ``own_code``).
+    """
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         raise ValueError("no list of cells")
@@ -725,12 +800,115 @@ def numbered_code_cells(notebook: Any) -> list[tuple[int, str]]:
     for number, cell in enumerate(code, start=1):
         metadata = cell.get("metadata")
         nnkata = metadata.get(NOTEBOOK_METADATA_KEY) if isinstance(metadata, dict) else None
-        if isinstance(nnkata, dict) and nnkata.get("role") in ("setup", "tests"):
-            continue
+        role = nnkata.get("role") if isinstance(nnkata, dict) else None
         source = cell.get("source", "")
         text = "".join(source) if isinstance(source, list) else str(source)
+        if role in NNKATA_CELL_ROLES:
+            kept, lines = own_code(text)
+            if lines and left_out is not None:
+                left_out.append((number, str(role), lines))
+            if kept is not None:
+                chunks.append((number, kept))
+            continue
         chunks.append((number, strip_experiments(strip_magics(text))))
     return chunks
+
+
+# The cells nnkata writes into its notebooks (see grader/notebooks.py): its statements there import
+# the grader's notebook support and call it, which the checks must not run (and cannot, where the
+# grader is not installed); the learner's own code in them is theirs.
+NNKATA_CELL_ROLES = ("setup", "tests")
+_NNKATA_NAMES = frozenset({"setup_notebook", "run_checks"})
+
+
+def own_code(text: str) -> tuple[str | None, list[int]]:
+    """The learner's own code in one of nnkata's setup or tests cells, and the lines of code of
+    theirs left out.
+
+    The code is the cell minus nnkata's statements (those that import ``grader`` or use
+    ``setup_notebook`` or ``run_checks``), each line where it was, with magics and experiments
+    commented out as in any cell; None when nothing else there is code. Left out are the
+    learner's statements inside nnkata's (a line added in its ``try:``) or on one of its lines,
+    and every line of a cell that does not parse (nnkata's cannot be told apart there).
+    """
+    text = strip_magics(text)
+    lines = text.split("\n")
+    tree = parse_learner_code(text)
+    if tree is None:
+        return None, [i for i, line in enumerate(lines, start=1) if line.strip() and not line.lstrip().startswith("#")]
+    theirs = [node for node in tree.body if _is_nnkata_statement(node)]
+    taken = {line for node in theirs for line in range(_first_line(node), (node.end_lineno or node.lineno) + 1)}
+    left_out = [line for node in theirs for line in _learner_lines_in(node)]
+    own = []
+    for node in tree.body:
+        if node in theirs:
+            continue
+        span = set(range(_first_line(node), (node.end_lineno or node.lineno) + 1))
+        if span & taken:  # `import numpy as np; setup_notebook(...)`
+            left_out.append(_first_line(node))
+        else:
+            own.append(node)
+    for line in taken:
+        lines[line - 1] = ""
+    kept = strip_experiments("\n".join(lines)) if own else ""
+    body = parse_learner_code(kept)
+    return (kept if body is not None and body.body else None), sorted(set(left_out))
+
+
+def _first_line(node: ast.stmt) -> int:
+    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+
+
+def _is_nnkata_statement(node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Import) and any(alias.name.split(".")[0] == "grader" for alias in sub.names):
+            return True
+        if isinstance(sub, ast.ImportFrom) and sub.level == 0 and (sub.module or "").split(".")[0] == "grader":
+            return True
+        if isinstance(sub, ast.Name) and sub.id in _NNKATA_NAMES:
+            return True
+    return False
+
+
+def _learner_lines_in(node: ast.stmt) -> list[int]:
+    """The first lines of the learner's statements inside nnkata's statement ``node``."""
+    found = []
+    for child in _statements_in(node):
+        if _is_nnkata_statement(child):
+            found += _learner_lines_in(child) if list(_statements_in(child)) else []
+        elif list(_statements_in(child)) or not _finds_the_repository(child):
+            found.append(_first_line(child))
+    return found
+
+
+def _finds_the_repository(node: ast.stmt) -> bool:
+    """Whether ``node`` is one of the lines nnkata's setup cell runs when nnkata is not installed:
+    ``import sys``, ``from pathlib import Path``, ``sys.path.insert(...)`` (or ``pass``)."""
+    if isinstance(node, ast.Pass):
+        return True
+    if isinstance(node, ast.Import):
+        return [(a.name, a.asname) for a in node.names] == [("sys", None)]
+    if isinstance(node, ast.ImportFrom):
+        return node.module == "pathlib" and [(a.name, a.asname) for a in node.names] == [("Path", None)]
+    call = node.value if isinstance(node, ast.Expr) else None
+    target = call.func.value if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) else None
+    return (
+        isinstance(target, ast.Attribute)
+        and target.attr == "path"
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "sys"
+    )
+
+
+def _statements_in(node: ast.AST) -> Iterator[ast.stmt]:
+    """The statements directly inside ``node`` (a ``try``'s, its handlers' too)."""
+    for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+        children = getattr(node, name, None)
+        for child in children if isinstance(children, list) else []:
+            if isinstance(child, ast.stmt):
+                yield child
+            else:  # an except clause, a match case
+                yield from _statements_in(child)
 
 
 # Libraries a notebook uses to show things; the checks run where they are not installed.
@@ -910,12 +1088,29 @@ class LearnerModules:
         self._fresh = False
 
     def source(self, exercise: str) -> LearnerSource | None:
+        """The exercise's code (see ``find_source``). A module the grader's intake joined from a
+        notebook says so in the file beside it (``NOTEBOOK_ORIGIN``): its messages then name the
+        notebook, its cells and their lines. Raises ``LearnerImportError`` when that file says the
+        intake could not read what was handed in for the exercise (it says why)."""
         if exercise not in self._sources:
-            self._sources[exercise] = find_source(self.impl_root, exercise)
+            source = find_source(self.impl_root, exercise)
+            origin = notebook_origin(source.origin) if source is not None and not source.from_notebook else None
+            if origin is not None and "refused" in origin:
+                raise LearnerImportError(origin["refused"], exercise)
+            if source is not None and origin is not None:
+                source = replace(source, from_notebook=True, shown=origin["notebook"])
+                _NOTEBOOK_CELLS[str(source.origin)] = (origin["notebook"], origin["cells"])
+            elif source is not None and not source.from_notebook:  # none left from an earlier tree's
+                _NOTEBOOK_CELLS.pop(str(source.origin), None)
+            self._sources[exercise] = source
         return self._sources[exercise]
 
     def display(self, path: Path) -> str:
-        """A path as the user would type it (relative to the display root when possible)."""
+        """A path as the user would type it (relative to the display root when possible); for a
+        module joined from a notebook, the notebook as handed in."""
+        for source in self._sources.values():
+            if source is not None and source.shown and source.origin == path:
+                return source.shown
         root = self.display_root
         if root is not None:
             try:

@@ -646,6 +646,9 @@ NOTHING_FOUND = "nothing found"
 GRADER_FAULT = "grader fault"
 SYNTAX_ERROR = "syntax error"
 NOT_IMPORTED = "could not import"
+# What was handed in for the exercise could not be read at all (a notebook too large, not JSON):
+# see handin._collect. Its checks say why.
+NOT_READ = "could not read"
 NO_ANSWER = "no answer"
 TIME_LIMIT = "time limit"
 LIMIT_CAUSES = {
@@ -668,12 +671,17 @@ def exercise_cause(run: dict[str, Any]) -> tuple[str | None, str | None]:
         if run.get("limit_hit"):
             return LIMIT_CAUSES.get(run["limit_hit"], f"{run['limit_hit']} limit"), None
         return run.get("cause") or NO_ANSWER, None
+    from grader import calling  # calling.NOT_READ: what the worker says of a file the intake could not read
+
     outcomes = run["outcomes"]
     failed = {(o.status, o.message) for o in outcomes}
     if outcomes and len(failed) == 1 and next(iter(failed))[0] in (IMPORT_FAILED, FORBIDDEN_IMPORT):
         message = outcomes[0].message
-        # Its own file Python cannot read; not one that builds on such a file (and says so).
-        own_syntax_error = "Python could not read the file" in message and "it builds on exercise" not in message
+        # Its own file; not one that builds on such a file (and says so).
+        own = "it builds on exercise" not in message
+        if own and calling.NOT_READ in message and next(iter(failed))[0] == IMPORT_FAILED:
+            return NOT_READ, message
+        own_syntax_error = own and "Python could not read the file" in message
         return (SYNTAX_ERROR if own_syntax_error else NOT_IMPORTED), message
     if any(o.stopped for o in outcomes):  # a call's own time limit: the worker still answered
         return TIME_LIMIT, None
@@ -836,19 +844,27 @@ def feedback(result: dict[str, Any], plan: Plan | Layout) -> str:
 
 def problems(result: dict[str, Any]) -> list[str]:
     """What else than wrong answers cost the learner points, in short: ``nothing found``,
-    ``syntax error in 01``, ``could not import 03, 05``, ``time limit in 08``, ``grader fault``."""
+    ``syntax error in 01``, ``could not import 03, 05``, ``could not read 06 (convolution.ipynb)``,
+    ``time limit in 08``, ``grader fault``."""
     reports = result["exercises"]
     where: dict[str, list[str]] = {}
+    files: dict[str, list[str]] = {}  # for NOT_READ: the files that could not be read
     for exercise, report in reports.items():
         if report.get("cause"):
             where.setdefault(report["cause"], []).append(exercise.split("_", 1)[0])
+        if report.get("cause") == NOT_READ:
+            name = str(result.get("found", {}).get(exercise) or "")
+            name = name if len(name) <= 60 else name[:56] + " ..."
+            if name and name not in files.setdefault(NOT_READ, []):
+                files[NOT_READ].append(name)
     phrases = []
     for cause, numbers in where.items():
+        named = ", ".join(files.get(cause, [])[:3]) + (", …" if len(files.get(cause, [])) > 3 else "")
         if len(numbers) == len(reports) > 1:
-            phrases.append(cause)  # every exercise
+            phrases.append(f"{cause} {named}" if named else cause)  # every exercise
         else:
-            joint = {NOTHING_FOUND: " for ", NOT_IMPORTED: " "}.get(cause, " in ")
-            phrases.append(cause + joint + ", ".join(numbers))
+            joint = {NOTHING_FOUND: " for ", NOT_IMPORTED: " ", NOT_READ: " "}.get(cause, " in ")
+            phrases.append(cause + joint + ", ".join(numbers) + (f" ({named})" if named else ""))
     return phrases
 
 

@@ -37,6 +37,8 @@ from typing import IO, TypeVar
 
 from grader.calling import (
     EXERCISES,
+    NOT_READ,
+    NOTEBOOK_ORIGIN,
     UNREADABLE_CELLS,
     imported_modules,
     join_cells,
@@ -44,9 +46,13 @@ from grader.calling import (
     module_text,
     numbered_code_cells,
     parse_learner_code,
+    strip_magics,
 )
 
-MAX_FILE_BYTES = 2 * 1024**2  # a module or notebook larger than this is not a hand-in
+MAX_FILE_BYTES = 2 * 1024**2  # a module larger than this is not a hand-in, nor the code of a notebook
+# A notebook larger than this is not a hand-in. Its outputs count (a notebook saved with its plots
+# is normal: 30 of them take a few MB), so it is generous; parsing that much JSON takes a second.
+MAX_NOTEBOOK_BYTES = 32 * 1024**2
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_BYTES = 64 * 1024**2
 MAX_SCAN_FILES = 5000
@@ -118,8 +124,15 @@ def _functions_by_exercise() -> dict[str, set[str]]:
     return names
 
 
-def _read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
-    """A regular file's bytes, refusing symlinks and anything too large."""
+def _limit(name: str) -> int:
+    """The most bytes a module or notebook named ``name`` may take (see ``MAX_NOTEBOOK_BYTES``)."""
+    return MAX_NOTEBOOK_BYTES if name.lower().endswith(".ipynb") else MAX_FILE_BYTES
+
+
+def _read_regular(path: Path, limit: int | None = None) -> bytes:
+    """A regular file's bytes, refusing symlinks and anything too large (by default, more than
+    ``_limit`` of its name)."""
+    limit = _limit(path.name) if limit is None else limit
     info = os.lstat(path)
     if not stat.S_ISREG(info.st_mode):
         raise HandinError(f"{_shown(path.name)} is not a regular file (symlinks are not accepted)")
@@ -241,16 +254,18 @@ def check_zip(archive: zipfile.ZipFile) -> list[str]:
     for info in members:
         if stat.S_ISLNK(info.external_attr >> 16):
             problems.append(f"member {info.filename!r} is a symbolic link")
-        if info.file_size <= MAX_FILE_BYTES:
+        if info.file_size <= _limit(info.filename):
             total += info.file_size
     if total > MAX_ZIP_BYTES:
         problems.append(f"it would take {total} bytes uncompressed (at most {MAX_ZIP_BYTES} are accepted)")
     return problems
 
 
-def _extract(source: Path, target: Path) -> list[str]:
+def _extract(source: Path, target: Path, skipped: dict[PurePosixPath, str] | None = None) -> list[str]:
     """Extract the members of ``source`` that may hold work into ``target``; return the notes.
 
+    ``skipped``, when given, receives each member skipped as too large (its path in the archive)
+    with why, as ``_collect`` tells the learner of a file it could not read.
     Raises ``HandinError`` (and extracts nothing, or stops) when the archive is not safe.
     """
     try:
@@ -264,20 +279,21 @@ def _extract(source: Path, target: Path) -> list[str]:
             raise HandinError(f"{_shown(source.name)} was not extracted: " + "; ".join(problems[:5]))
         budget = MAX_ZIP_BYTES
         for info in _handin_members(archive):
-            if info.file_size > MAX_FILE_BYTES:
-                notes.append(
-                    f"{_shown(source.name)}: member {info.filename!r} would be {info.file_size} bytes uncompressed, "
-                    f"more than the {MAX_FILE_BYTES} accepted: it was skipped"
-                )
+            limit = _limit(info.filename)
+            if info.file_size > limit:
+                why = f"would be {info.file_size} bytes uncompressed, more than the {limit} accepted"
+                notes.append(f"{_shown(source.name)}: member {info.filename!r} {why}: it was skipped")
+                if skipped is not None:
+                    skipped[_member_path(info)] = f"it {why}"
                 continue
             destination = target.joinpath(*_member_path(info).parts)
             try:
                 with archive.open(info) as member:
                     # Never trust the declared size: read at most what the budget allows.
-                    data = member.read(min(budget, MAX_FILE_BYTES) + 1)
+                    data = member.read(min(budget, limit) + 1)
             except (*_UNREADABLE_MEMBER, NotImplementedError, RuntimeError) as error:
                 raise HandinError(f"{_shown(source.name)}: member {info.filename!r} is unreadable ({error})") from None
-            if len(data) > min(budget, MAX_FILE_BYTES):
+            if len(data) > min(budget, limit):
                 raise HandinError(
                     f"{_shown(source.name)} was not extracted: member {info.filename!r} is larger than declared"
                 )
@@ -326,12 +342,13 @@ def _copy_bounded(source: IO[bytes], target: Path, limit: int) -> int | None:
 
 
 def _open_nested_zip(
-    source: Path, inner: PurePosixPath, scratch: Path
+    source: Path, inner: PurePosixPath, scratch: Path, skipped: dict[PurePosixPath, str] | None = None
 ) -> tuple[list[Path], Path, list[Path], list[str]]:
     """Extract the zip ``inner`` that the hand-in ``source`` (a folder or a zip) holds instead of
     modules or notebooks: ``(files, base, others, notes)`` as for any hand-in, with the paths
-    under ``inner`` (``submission.zip/neuron.py``). One level only, and within the limits of a zip
-    handed in. Raises ``HandinError`` when it cannot be opened.
+    under ``inner`` (``submission.zip/neuron.py``), and in ``skipped`` those too large to extract
+    (see ``_extract``). One level only, and within the limits of a zip handed in. Raises
+    ``HandinError`` when it cannot be opened.
     """
     copy = scratch / "copy" / inner.name
     copy.parent.mkdir()
@@ -355,9 +372,23 @@ def _open_nested_zip(
             "extract it and hand in what it holds"
         )
     base = scratch / "nested"
-    notes = _extract(copy, base.joinpath(*inner.parts))
+    members: dict[PurePosixPath, str] = {}
+    notes = _extract(copy, base.joinpath(*inner.parts), members)
+    if skipped is not None:
+        skipped.update({inner.joinpath(*path.parts): why for path, why in members.items()})
     others = [Path(*inner.parts, *path.parts) for path in _zip_others(copy)]
     return _walk(base.joinpath(*inner.parts)), base, others, notes
+
+
+# A module joined from a notebook's code cells, and where each cell starts in it, with its number
+# among the notebook's code cells: ``(start line, cell number)``, as ``NOTEBOOK_ORIGIN`` records.
+_Joined = tuple[str, tuple[tuple[int, int], ...]]
+
+
+def join_numbered(cells: Sequence[tuple[int, str]], added: Sequence[str] = ()) -> _Joined:
+    """``join_cells`` of numbered cells after the lines ``added`` (which no cell of the notebook holds)."""
+    text, starts = join_cells([*added, *(text for _, text in cells)])
+    return text, tuple((start, number) for start, (number, _) in zip(starts[len(added) :], cells))
 
 
 def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) -> dict[str, str]:
@@ -368,14 +399,21 @@ def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) ->
     gets ``from <earlier> import *`` for every earlier exercise, so cells may use functions
     defined above them, as they could in the notebook.
     """
+    split = split_numbered(list(enumerate(code_cells, start=1)), functions)
+    return {exercise: code for exercise, (code, _) in split.items()}
+
+
+def split_numbered(cells: Sequence[tuple[int, str]], functions: dict[str, set[str]]) -> dict[str, _Joined]:
+    """``split_notebook`` of numbered cells (``(number, text)``): each module with where its cells
+    start in it (the ``from <earlier> import *`` lines are no cell's)."""
     owner_of: dict[str, str] = {}
     for exercise in EXERCISES:  # a name defined by two exercises belongs to the first
         for name in sorted(functions.get(exercise, ())):
             owner_of.setdefault(name, exercise)
-    preamble: list[str] = []
-    parts: dict[str, list[str]] = {}
+    preamble: list[tuple[int, str]] = []
+    parts: dict[str, list[tuple[int, str]]] = {}
     current: str | None = None
-    for text in code_cells:
+    for number, text in cells:
         tree = parse_learner_code(text)
         body = tree.body if tree is not None else []
         defined = [n.name for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -383,42 +421,72 @@ def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) ->
         if owners:
             current = owners[0]
         if current is None:
-            preamble.append(text)
+            preamble.append((number, text))
         else:
-            parts.setdefault(current, []).append(text)
+            parts.setdefault(current, []).append((number, text))
     modules = {}
     ordered = [e for e in EXERCISES if e in parts]
     for exercise in ordered:
         earlier = [module_name(e) for e in ordered[: ordered.index(exercise)]]
         imports = [f"from {name} import *  # noqa (from the notebook)" for name in earlier]
-        modules[exercise] = join_cells([*imports, *preamble, *parts[exercise]])[0]
+        modules[exercise] = join_numbered([*preamble, *parts[exercise]], imports)
     return modules
 
 
-def _notebook_cells(data: bytes, where: str, notes: list[str], unreadable: dict[str, str] | None = None) -> list[str]:
-    """The learner's code cells of a notebook, minus those that do not parse (each one noted).
+def _notebook_cells(
+    data: bytes, where: str, notes: list[str], unreadable: dict[str, str] | None = None
+) -> list[tuple[int, str]]:
+    """The learner's code cells of a notebook, numbered, minus those that do not parse (each one noted).
 
     The cells become modules, and a module that does not parse fails every check: one scratch
     cell with a typo must not cost every exercise. ``unreadable``, when given, receives the
     functions such a cell defines (``def conv2d(`` at the start of a line), each with the cell,
-    for the check that misses it (see ``_with_unreadable``). Raises ``HandinError`` for an
-    invalid notebook.
+    for the check that misses it (see ``_with_unreadable``). Of nnkata's setup and tests cells,
+    the learner's own code is kept (``numbered_code_cells``); what of it cannot be is noted.
+    Raises ``HandinError`` for an invalid notebook, or one whose code is larger than a module may be.
     """
+    left_out: list[tuple[int, str, list[int]]] = []
     try:
-        numbered = numbered_code_cells(json.loads(data.decode("utf-8-sig")))
+        notebook = json.loads(data.decode("utf-8-sig"))
+        numbered = numbered_code_cells(notebook, left_out)
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise HandinError(f"{where} is not a valid Jupyter notebook ({str(error)[:200]})") from None
+    size = sum(len(text) for _, text in numbered)
+    if size > MAX_FILE_BYTES:
+        raise HandinError(f"{where}'s code cells hold {size} characters, more than the {MAX_FILE_BYTES} accepted")
+    for number, role, lines in left_out:
+        notes.append(_left_out_note(notebook, number, role, lines, where))
     cells = []
     for number, text in numbered:
         problem = _why_unparsable(text)
         if problem is None:
-            cells.append(text)
+            cells.append((number, text))
         else:
             notes.append(f"code cell {number} of {where} does not parse ({problem}): it was left out")
             if unreadable is not None:
                 for name in _DEFINED_AT_TOP.findall(text):
                     unreadable[name] = f"code cell {number} of {where}, which Python cannot read ({problem})"
     return cells
+
+
+def _left_out_note(notebook: dict, number: int, role: str, lines: list[int], where: str) -> str:
+    """What the learner is told of their code in nnkata's setup or tests cell that the checks
+    leave out (see ``calling.own_code``): the cell, the lines, and where to move them."""
+    cell = [c for c in notebook["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"][number - 1]
+    source = cell.get("source", "")
+    text = "".join(source) if isinstance(source, list) else str(source)
+    problem = _why_unparsable(strip_magics(text))
+    if problem is not None:
+        return (
+            f"code cell {number} of {where}, nnkata's {role} cell, does not parse ({problem}): it was left out, "
+            "with the code of yours it holds; fix it, or move your code into a cell of its own"
+        )
+    shown = ", ".join(map(str, lines[:5])) + (", …" if len(lines) > 5 else "")
+    which = f"line {shown} was" if len(lines) == 1 else f"lines {shown} were"
+    return (
+        f"code cell {number} of {where}, nnkata's {role} cell: your {which} left out, being inside nnkata's "
+        "own code there (or on one of its lines); move your code below nnkata's lines or into a cell of its own"
+    )
 
 
 _DEFINED_AT_TOP = re.compile(r"^(?:async[ \t]+)?def[ \t]+([^\W\d]\w*)", re.MULTILINE)
@@ -486,11 +554,12 @@ def normalise(source: Path, dest: Path) -> Intake:
             if source.is_symlink():
                 raise HandinError(f"{_shown(source.name)} is a symbolic link: hand in the files themselves")
             others: list[Path] = []  # the files that cannot hold work, for the notes on near-miss names
+            skipped: dict[PurePosixPath, str] = {}  # members of a zip too large to extract, with why
             if source.is_dir():
                 files, base = _walk(source, others), source
             elif source.is_file() and source.suffix.lower() == ".zip":
                 base = Path(scratch) / "zip"
-                intake.notes += _extract(source, base)
+                intake.notes += _extract(source, base, skipped)
                 files = _walk(base)
                 others = _zip_others(source)
             elif source.is_file() and source.suffix.lower() in HANDIN_SUFFIXES:
@@ -499,7 +568,7 @@ def normalise(source: Path, dest: Path) -> Intake:
                 raise HandinError(f"{_shown(source.name)}: expected a folder, a .zip, a .py or an .ipynb")
             zips = [PurePosixPath(*path.parts) for path in others if path.suffix.lower() == ".zip"]
             if not files and len(zips) == 1:  # how course sites download: a folder holding submission.zip
-                files, base, others, notes = _open_nested_zip(source, zips[0], Path(scratch))
+                files, base, others, notes = _open_nested_zip(source, zips[0], Path(scratch), skipped)
                 intake.notes += notes
                 deeper = [path for path in others if path.suffix.lower() == ".zip"]
                 if not files and deeper:
@@ -513,7 +582,7 @@ def normalise(source: Path, dest: Path) -> Intake:
                     f"the hand-in holds no module or notebook, only zips ({listed}): none was opened; "
                     "hand in one zip, or the files themselves"
                 )
-            _collect(files, base, intake, others)
+            _collect(files, base, intake, others, skipped)
         except HandinError as error:
             intake.notes.append(str(error))
     if not intake.found and not intake.notes:
@@ -602,7 +671,9 @@ def _zip_entries(
         members = _handin_members(archive)
     except (zipfile.BadZipFile, OSError, ValueError):
         return []
-    return [(prefix / _member_path(info), (archive, info)) for info in members if info.file_size <= MAX_FILE_BYTES]
+    return [
+        (prefix / _member_path(info), (archive, info)) for info in members if info.file_size <= _limit(info.filename)
+    ]
 
 
 def _nested_zip_entries(source: Path, stack: contextlib.ExitStack) -> list[tuple[PurePosixPath, _Where]]:
@@ -643,8 +714,9 @@ def _read_where(where: _Where) -> bytes:
     if isinstance(where, Path):
         return _read_regular(where)
     archive, info = where
+    limit = _limit(info.filename)
     with archive.open(info) as member:
-        return member.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES]
+        return member.read(limit + 1)[:limit]
 
 
 def _work_by_child(entries: Sequence[tuple[PurePosixPath, _Where]]) -> dict[str, dict[str, set[str]]]:
@@ -669,7 +741,8 @@ def _work_by_child(entries: Sequence[tuple[PurePosixPath, _Where]]) -> dict[str,
                 codes = {match.exercise: module_text(data)}
             else:
                 cells = _notebook_cells(data, _shown(path), [])
-                codes = {match.exercise: join_cells(cells)[0]} if match else split_notebook(cells, functions)
+                texts = [text for _, text in cells]
+                codes = {match.exercise: join_cells(texts)[0]} if match else split_notebook(texts, functions)
         except (HandinError, *_UNREADABLE_MEMBER, NotImplementedError, RuntimeError):
             continue
         for exercise, code in codes.items():
@@ -747,9 +820,16 @@ class _Module:
     path: Path
     origin: str  # the file as the learner named it, relative to the hand-in
     rank: tuple[tuple[int, int], int]  # how well named and how deep (see _collect): equal ranks tie
+    cells: tuple[tuple[int, int], ...] | None = None  # joined from a notebook: where its cells start (_Joined)
 
 
-def _collect(files: list[Path], base: Path, intake: Intake, others: Sequence[Path] = ()) -> None:
+def _collect(
+    files: list[Path],
+    base: Path,
+    intake: Intake,
+    others: Sequence[Path] = (),
+    skipped: dict[PurePosixPath, str] | None = None,
+) -> None:
     """Choose each exercise's code among ``files`` and write it out; note what the learner should know.
 
     Every module and notebook holding code for an exercise is a candidate: modules before
@@ -757,7 +837,14 @@ def _collect(files: list[Path], base: Path, intake: Intake, others: Sequence[Pat
     last), then the shallowest, then by name. The first candidate that is not an untouched stub
     is graded (the first of all when every one is), and the others are named in notes (see
     ``_choose``). ``others`` are the files (relative to ``base``) that cannot hold work: with
-    ``files``, what ``_other_files_notes`` names.
+    ``files``, what ``_other_files_notes`` names. ``skipped`` are the files (relative to ``base``)
+    too large to be extracted from a zip, with why.
+
+    A file that could not be read (too large, not a notebook) is not graded as nothing, nor is the
+    untouched stub beside it: when no written candidate is left for its exercise, the exercise is
+    written out as refused (``_write_refused``), and every check says why. A notebook named after no
+    exercise stands for the exercises that only have untouched stubs, or for all of them when the
+    hand-in holds no other work.
     """
 
     def rank(path: Path) -> tuple[tuple[int, int], int, tuple[str, ...]]:
@@ -768,6 +855,19 @@ def _collect(files: list[Path], base: Path, intake: Intake, others: Sequence[Pat
         preference = match.preference() if match else (NOT_NAMED, 0)
         return (preference, len(relative.parts) - (1 if in_folder else 0), relative.parts)
 
+    refused: dict[str, str] = {}  # exercise -> why the file named after it could not be read
+    refused_unnamed: list[str] = []  # the same for notebooks named after no exercise
+
+    def refuse(relative: PurePath, why: str) -> None:
+        text = _refusal(_shown(relative), why)
+        match = _exercise_named(relative.name)
+        if match is not None:
+            refused.setdefault(match.exercise, text)
+        elif relative.suffix.lower() == ".ipynb":
+            refused_unnamed.append(text)
+
+    for relative, why in (skipped or {}).items():
+        refuse(relative, why)
     ranked = sorted(files, key=rank)
     candidates: dict[str, list[_Module]] = {}
     for path in ranked:
@@ -779,6 +879,7 @@ def _collect(files: list[Path], base: Path, intake: Intake, others: Sequence[Pat
             code = module_text(_read_regular(path))
         except (HandinError, OSError) as error:
             intake.notes.append(f"{origin}: {error}")
+            refuse(path.relative_to(base), str(error))
             continue
         candidates.setdefault(match.exercise, []).append(_Module(code, path, origin, rank(path)[:2]))
     functions = None
@@ -791,30 +892,91 @@ def _collect(files: list[Path], base: Path, intake: Intake, others: Sequence[Pat
             cells = _notebook_cells(_read_regular(path), origin, intake.notes, unreadable)
         except (HandinError, OSError) as error:
             intake.notes.append(f"{origin}: {error}")
+            refuse(path.relative_to(base), str(error))
             continue
         match = _exercise_named(path.name)
         if match is not None:
-            split = _with_unreadable({match.exercise: join_cells(cells)[0]}, unreadable, match.exercise)
+            joined = {match.exercise: join_numbered(cells)}
+            owner_of: dict[str, str] | str = match.exercise
         else:
             functions = functions or _functions_by_exercise()
             owner_of = {name: e for e in reversed(EXERCISES) for name in functions.get(e, ())}  # the first's
-            split = _with_unreadable(split_notebook(cells, functions), unreadable, owner_of)
-            if not split:
-                intake.notes.append(f"{origin}: no code cell defines an exercise function")
+            joined = split_numbered(cells, functions)
+        split = _with_unreadable({e: code for e, (code, _) in joined.items()}, unreadable, owner_of)
+        if match is None and not split:
+            intake.notes.append(f"{origin}: no code cell defines an exercise function")
         for exercise, code in split.items():
-            candidates.setdefault(exercise, []).append(_Module(code, path, origin, rank(path)[:2]))
+            starts = joined[exercise][1] if exercise in joined else ()
+            candidates.setdefault(exercise, []).append(_Module(code, path, origin, rank(path)[:2], starts))
     graded: dict[str, _Module] = {}
+    any_work = any(not is_untouched_stub(c.code) for found in candidates.values() for c in found)
     for exercise in EXERCISES:
-        if exercise not in candidates:
+        found = candidates.get(exercise, [])
+        if not any(not is_untouched_stub(c.code) for c in found):
+            why = refused.get(exercise)
+            if why is None and refused_unnamed and (found or not any_work):
+                why = refused_unnamed[0]
+            if why is not None:
+                intake.found[exercise] = _write_refused(intake.root, exercise, why)
+                continue
+        if not found:
             continue
-        module, notes = _choose(exercise, candidates[exercise])
+        module, notes = _choose(exercise, found)
         graded[exercise] = module
-        folder = intake.root / exercise
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{module_name(exercise)}.py").write_text(module.code, encoding="utf-8")
+        _write_module(intake.root, exercise, module)
         intake.found[exercise] = module.origin
         intake.notes += notes
     intake.notes += _other_files_notes([path.relative_to(base) for path in files], others, base, graded)
+
+
+def _refusal(origin: str, why: str) -> str:
+    """What every check of an exercise says when its file ``origin`` could not be read: ``why``
+    (a ``HandinError``'s message) and what to do."""
+    for name in (origin, PurePath(origin).name):  # the HandinError names the file one way or the other
+        if why.startswith(name + " "):
+            why = "it " + why[len(name) + 1 :]
+        elif why.startswith(name + "'s "):
+            why = "its " + why[len(name) + 3 :]
+    if not origin.lower().endswith(".ipynb"):
+        advice = "Keep only your code in it (no data) and hand it in again"
+    elif "bytes" in why:
+        advice = (
+            f"A notebook may take {_in_mib(MAX_NOTEBOOK_BYTES)}, outputs included: clear them in Jupyter "
+            "(Edit > Clear Outputs of All Cells), save it and hand it in again"
+        )
+    elif "characters" in why:
+        advice = "Keep only the exercises' code in it (no data) and hand it in again"
+    else:
+        advice = "Open it in Jupyter to check that it is whole, save it again and hand it in again"
+    return f"{origin} {NOT_READ}, so none of its code was graded: {why}. {advice}."
+
+
+def _in_mib(size: int) -> str:
+    return f"{size // 1024**2} MiB" if size % 1024**2 == 0 else f"{size} bytes"
+
+
+def _write_module(root: Path, exercise: str, module: _Module) -> None:
+    """Write the code graded for ``exercise``; for code joined from a notebook, also where it came
+    from (``calling.NOTEBOOK_ORIGIN``), so that messages name the notebook and its cells."""
+    folder = root / exercise
+    folder.mkdir(parents=True, exist_ok=True)
+    name = module_name(exercise)
+    (folder / f"{name}.py").write_text(module.code, encoding="utf-8")
+    if module.cells is not None:
+        origin = {"notebook": module.origin, "cells": [list(pair) for pair in module.cells]}
+        (folder / NOTEBOOK_ORIGIN.format(name)).write_text(json.dumps(origin, ensure_ascii=False), encoding="utf-8")
+
+
+def _write_refused(root: Path, exercise: str, why: str) -> str:
+    """Write ``exercise`` out as refused: an empty module, and beside it ``why`` (see
+    ``calling.NOTEBOOK_ORIGIN``), which the worker reports in place of running anything. Returns
+    what ``Intake.found`` records: the file that could not be read."""
+    folder = root / exercise
+    folder.mkdir(parents=True, exist_ok=True)
+    name = module_name(exercise)
+    (folder / f"{name}.py").write_text("", encoding="utf-8")
+    (folder / NOTEBOOK_ORIGIN.format(name)).write_text(json.dumps({"refused": why}, ensure_ascii=False), "utf-8")
+    return why.split(f" {NOT_READ}", 1)[0]
 
 
 def _choose(exercise: str, candidates: Sequence[_Module]) -> tuple[_Module, list[str]]:

@@ -26,8 +26,18 @@ from pathlib import Path
 import numpy as np
 
 from grader import transport
-from grader.calling import NO_RESULT, LearnerModules, MnistData, Outcome, not_called_again, perform, perform_in_time
-from grader.loading import load_exercise
+from grader.calling import (
+    IMPORT_FAILED,
+    NO_RESULT,
+    LearnerImportError,
+    LearnerModules,
+    MnistData,
+    Outcome,
+    not_called_again,
+    perform,
+    perform_in_time,
+)
+from grader.loading import LoadedExercise, load_exercise
 
 HANDIN = "handin"
 # The index of the call in progress, so that a worker stopped by a limit can be told which call
@@ -60,8 +70,11 @@ def run(request_path: Path, outcomes_path: Path) -> None:
     exercise = request["exercise"]
     calls = request["calls"]
     root = request_path.parent / HANDIN
-    loaded = load_exercise(LearnerModules(root, root), exercise)
     outcomes: list[Outcome]
+    try:
+        loaded = load_exercise(LearnerModules(root, root), exercise)
+    except LearnerImportError as error:  # what was handed in for it could not be read (the intake says why)
+        loaded = LoadedExercise(None, "", IMPORT_FAILED, message=str(error), failed_exercise=error.exercise)
     if loaded.module is None:
         outcomes = [Outcome(loaded.status, message=loaded.message, source=loaded.shown) for _ in calls]
     else:

@@ -798,3 +798,270 @@ def test_a_function_in_a_code_cell_that_does_not_parse_is_named_where_it_is(tmp_
     assert handin.normalise(tmp_path / "only.ipynb", tree).found == {"06_convolution": "only.ipynb"}
     loaded = load_exercise(Modules(tree, tree), "06_convolution")
     assert perform(loaded.module, Call("conv2d", ())).message.startswith("`conv2d` is in code cell 2 of only.ipynb")
+
+
+# ----------------------------------------------------------------------------------------------
+# Notebook hand-ins: messages name the notebook's cells, files that cannot be read are not stubs,
+# the learner's own code in nnkata's setup and tests cells
+
+
+def role_notebook_json(cells: list[tuple[str, str | None]]) -> str:
+    """A notebook whose code cells carry nnkata's roles (None for a cell of the learner's)."""
+    code = [
+        {"cell_type": "code", "metadata": {"nnkata": {"role": role}} if role else {}, "source": text, "outputs": []}
+        for text, role in cells
+    ]
+    return json.dumps({"cells": code, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def generated_cells(exercise: str) -> dict[str, str]:
+    """The text of the generated notebook's setup, exercise and tests cells."""
+    notebook = json.loads((EXERCISES_DIR / exercise / f"{module_name(exercise)}.ipynb").read_text())
+    return {
+        c["metadata"]["nnkata"]["role"]: "".join(c["source"])
+        for c in notebook["cells"]
+        if c["cell_type"] == "code" and "nnkata" in c["metadata"]
+    }
+
+
+def load_in_process(tree: Path, exercise: str):
+    from grader.calling import LearnerModules
+    from grader.loading import load_exercise
+
+    return load_exercise(LearnerModules(tree, tree), exercise)
+
+
+def test_a_notebooks_module_names_the_notebook_its_cell_and_line(tmp_path: Path) -> None:
+    root = tmp_path / "hana"
+    root.mkdir()
+    setup, _, tests = generated_cells("04_parameters").values()
+    broken = "x = 1\ny = 2\nmd = Markdown('hello')\n"
+    cells = [(setup, "setup"), (solution_text("04_parameters"), "exercise"), (broken, None), (tests, "tests")]
+    (root / "parameters.ipynb").write_text(role_notebook_json(cells))
+    tree = tmp_path / "tree"
+    intake = handin.normalise(root, tree)
+    assert intake.found == {"04_parameters": "parameters.ipynb"} and intake.notes == []
+    origin = json.loads((tree / "04_parameters" / "parameters.origin.json").read_text())
+    assert origin["notebook"] == "parameters.ipynb" and [number for _, number in origin["cells"]] == [2, 3]
+    loaded = load_in_process(tree, "04_parameters")
+    assert loaded.shown == "parameters.ipynb"
+    assert loaded.message.startswith("parameters.ipynb could not be imported: importing parameters raised NameError")
+    assert "(code cell 3, line 3 of parameters.ipynb, in <module>: `md = Markdown('hello')`)" in loaded.message
+    assert "parameters.py" not in loaded.message
+
+
+def test_one_notebook_shared_out_keeps_its_cells_lines_after_the_imports_it_gets(tmp_path: Path) -> None:
+    from grader.calling import Call, perform
+
+    neuron = solution_text("01_neuron").replace("def layer_weighted_sums", "def layer_weighted_sum")
+    feedforward = solution_text("03_feedforward") + "\n\nshown = not_defined_here\n"
+    cells = ["import numpy as np", neuron, solution_text("02_sigmoid"), "%matplotlib inline", feedforward]
+    (tmp_path / "kata.ipynb").write_text(notebook_json(cells))
+    tree = tmp_path / "tree"
+    intake = handin.normalise(tmp_path / "kata.ipynb", tree)
+    assert set(intake.found) == {"01_neuron", "02_sigmoid", "03_feedforward"}
+    module = (tree / "03_feedforward" / "feedforward.py").read_text()
+    assert module.startswith("from neuron import *  # noqa (from the notebook)\n\nfrom sigmoid import *")
+    origin = json.loads((tree / "03_feedforward" / "feedforward.origin.json").read_text())
+    assert [number for _, number in origin["cells"]] == [1, 5]  # the imports added are no cell's
+    line = feedforward.split("\n").index("shown = not_defined_here") + 1
+    loaded = load_in_process(tree, "03_feedforward")
+    # The first failure is the neuron's rename, in the notebook, not in a neuron.py the learner never saw.
+    assert "kata.ipynb has no function layer_weighted_sums" in loaded.message
+    (tree / "01_neuron" / "neuron.py").write_text(solution_text("01_neuron"))
+    loaded = load_in_process(tree, "03_feedforward")
+    assert f"(code cell 5, line {line} of kata.ipynb, in <module>: `shown = not_defined_here`)" in loaded.message
+    sigmoid = load_in_process(tree, "02_sigmoid")
+    assert perform(sigmoid.module, Call("sigmoid", (0.0,)), source=sigmoid.shown).ok
+
+
+def test_a_forged_or_damaged_origin_file_changes_no_more_than_the_names_in_messages(tmp_path: Path) -> None:
+    from grader.calling import notebook_origin
+
+    tree = tmp_path / "tree"
+    code = solution_text("02_sigmoid") + "\nx = undefined_name\n"
+    line = code.split("\n").index("x = undefined_name") + 1
+    write_handin(tree, {"02_sigmoid": code})
+    module = tree / "02_sigmoid" / "sigmoid.py"
+    origin = tree / "02_sigmoid" / "sigmoid.origin.json"
+    for forged in (
+        b"",
+        b"\xff\xfe",
+        b"[1, 2]",
+        b'{"notebook": 3, "cells": []}',
+        b'{"notebook": "x.ipynb", "cells": [[1]]}',
+        b'{"notebook": "x.ipynb", "cells": [[true, 1]]}',
+        b'{"notebook": "x.ipynb", "cells": [[5, 1], [1, 2]]}',
+        b'{"notebook": "x.ipynb", "cells": [[-1, 1]]}',
+        b'{"notebook": "x.ipynb", "cells": ' + json.dumps([[i, i] for i in range(1, 6000)]).encode() + b"}",
+        b"[" * 100000,
+        b'{"refused": ""}',
+    ):
+        origin.write_bytes(forged)
+        assert notebook_origin(module) is None
+        loaded = load_in_process(tree, "02_sigmoid")
+        assert loaded.shown == "02_sigmoid/sigmoid.py" and f"line {line} of sigmoid.py" in loaded.message
+    origin.write_text(json.dumps({"notebook": "evil\n## Total: 100\n" + "x" * 5000, "cells": [[1, 7]]}))
+    loaded = load_in_process(tree, "02_sigmoid")
+    assert "\n" not in loaded.shown and len(loaded.shown) <= 200
+    assert loaded.message.startswith(loaded.shown) and f"code cell 7, line {line} of" in loaded.message
+    origin.write_text(json.dumps({"refused": "y" * 10**5}))
+    from grader.calling import LearnerImportError, LearnerModules
+
+    with pytest.raises(LearnerImportError) as raised:
+        LearnerModules(tree, tree).source("02_sigmoid")
+    assert len(str(raised.value)) <= 2000
+    origin.unlink()
+    os.symlink("/etc/passwd", origin)
+    assert notebook_origin(module) is None
+
+
+def test_notebooks_may_be_large_with_their_outputs_but_not_with_their_code(tmp_path: Path) -> None:
+    root = tmp_path / "ola"
+    root.mkdir()
+    notebook = json.loads(notebook_json([solution_text("07_pooling")]))
+    plot = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "A" * (3 * 1024**2)}}
+    notebook["cells"][0]["outputs"] = [plot]
+    (root / "pooling.ipynb").write_text(json.dumps(notebook))
+    assert (root / "pooling.ipynb").stat().st_size > handin.MAX_FILE_BYTES
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.found == {"07_pooling": "pooling.ipynb"} and intake.notes == []
+    archive = zip_folder(root, tmp_path / "ola.zip")
+    intake = handin.normalise(archive, tmp_path / "tree-zip")
+    assert intake.found == {"07_pooling": "ola/pooling.ipynb"} and intake.notes == []
+    (root / "pooling.ipynb").write_text(notebook_json(["w = " + "0" * handin.MAX_FILE_BYTES]))
+    intake = handin.normalise(root, tmp_path / "tree-code")
+    assert intake.notes == [
+        f"pooling.ipynb: pooling.ipynb's code cells hold {handin.MAX_FILE_BYTES + 4} characters, "
+        f"more than the {handin.MAX_FILE_BYTES} accepted"
+    ]
+
+
+def refusal(tree: Path, exercise: str) -> str:
+    origin = json.loads((tree / exercise / f"{module_name(exercise)}.origin.json").read_text())
+    assert (tree / exercise / f"{module_name(exercise)}.py").read_text() == ""
+    return origin["refused"]
+
+
+def test_a_notebook_that_cannot_be_read_is_not_graded_as_the_stub_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from grader.calling import LearnerImportError, LearnerModules
+
+    monkeypatch.setattr(handin, "MAX_NOTEBOOK_BYTES", 4096)
+    root = tmp_path / "uma"
+    shutil.copytree(EXERCISES_DIR / "06_convolution", root / "06_convolution", ignore=shutil.ignore_patterns("*.md"))
+    shutil.copytree(EXERCISES_DIR / "07_pooling", root / "07_pooling", ignore=shutil.ignore_patterns("*.md"))
+    big = root / "06_convolution" / "convolution.ipynb"
+    big.write_text(notebook_json([solution_text("06_convolution"), "x = '" + "0" * 5000 + "'"]))
+    torn = root / "07_pooling" / "pooling.ipynb"
+    torn.write_text(notebook_json([solution_text("07_pooling")])[:300])
+    (root / "sigmoid.py").write_text(solution_text("02_sigmoid"))
+    tree = tmp_path / "tree"
+    intake = handin.normalise(root, tree)
+    size = big.stat().st_size
+    assert intake.found == {
+        "02_sigmoid": "sigmoid.py",
+        "06_convolution": "06_convolution/convolution.ipynb",
+        "07_pooling": "07_pooling/pooling.ipynb",
+    }
+    assert (
+        intake.notes[0]
+        == f"06_convolution/convolution.ipynb: convolution.ipynb is {size} bytes, more than the 4096 accepted"
+    )
+    assert refusal(tree, "06_convolution") == (
+        f"06_convolution/convolution.ipynb could not be read by the grader, so none of its code was graded: "
+        f"it is {size} bytes, more than the 4096 accepted. A notebook may take 4096 bytes, outputs included: clear "
+        "them in Jupyter (Edit > Clear Outputs of All Cells), save it and hand it in again."
+    )
+    assert refusal(tree, "07_pooling").startswith(
+        "07_pooling/pooling.ipynb could not be read by the grader, so none of its code was graded: "
+        "it is not a valid Jupyter notebook ("
+    )
+    with pytest.raises(LearnerImportError, match=r"^07_pooling/pooling\.ipynb could not be read by the grader"):
+        LearnerModules(tree, tree).source("07_pooling")
+    # Written work beside a file that cannot be read is graded, and the note says what was not read.
+    (root / "07_pooling" / "pooling.py").write_text(solution_text("07_pooling"))
+    intake = handin.normalise(root, tmp_path / "tree2")
+    assert intake.found["07_pooling"] == "07_pooling/pooling.py"
+    assert any(
+        note.startswith("07_pooling/pooling.ipynb: 07_pooling/pooling.ipynb is not a valid") for note in intake.notes
+    )
+
+
+def test_a_notebook_too_large_in_a_zip_is_not_graded_as_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(handin, "MAX_NOTEBOOK_BYTES", 4096)
+    archive = tmp_path / "bo.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("bo/sigmoid.py", solution_text("02_sigmoid"))
+        z.writestr("bo/pooling.ipynb", notebook_json([solution_text("07_pooling"), "x = '" + "0" * 5000 + "'"]))
+    tree = tmp_path / "tree"
+    intake = handin.normalise(archive, tree)
+    assert intake.found == {"02_sigmoid": "bo/sigmoid.py", "07_pooling": "bo/pooling.ipynb"}
+    assert "member 'bo/pooling.ipynb' would be" in intake.notes[0]
+    assert refusal(tree, "07_pooling").startswith("bo/pooling.ipynb could not be read by the grader, so none of")
+
+
+def test_a_notebook_named_after_no_exercise_that_cannot_be_read_stands_for_the_stubs(tmp_path: Path) -> None:
+    root = tmp_path / "vic"
+    shutil.copytree(EXERCISES_DIR, root / "exercises", ignore=shutil.ignore_patterns("*.ipynb", "*.md", "test_*"))
+    (root / "kata.ipynb").write_text('{"cells": [')
+    tree = tmp_path / "tree"
+    intake = handin.normalise(root, tree)
+    assert set(intake.found) == set(EXERCISES) and set(intake.found.values()) == {"kata.ipynb"}
+    assert refusal(tree, "03_feedforward").startswith("kata.ipynb could not be read by the grader")
+    # Beside written work, it stands for the stubs only (what else it held is anyone's guess).
+    (root / "exercises" / "02_sigmoid" / "sigmoid.py").write_text(solution_text("02_sigmoid"))
+    shutil.rmtree(root / "exercises" / "08_training")
+    intake = handin.normalise(root, tmp_path / "tree2")
+    assert intake.found["02_sigmoid"] == "exercises/02_sigmoid/sigmoid.py"
+    assert intake.found["01_neuron"] == "kata.ipynb" and "08_training" not in intake.found
+
+
+def test_the_learners_own_code_in_nnkatas_setup_and_tests_cells_is_kept(tmp_path: Path) -> None:
+    setup, exercise, tests = generated_cells("02_sigmoid").values()
+    work = solution_text("02_sigmoid").replace("import numpy as np\n", "")
+    helper = "def helper(z):\n    return z\n"
+    root = tmp_path / "ron"
+    root.mkdir()
+    cells = [
+        ("%matplotlib inline\nimport numpy as np\n" + setup + "\nprint('ready')\n", "setup"),
+        (work, "exercise"),
+        (helper + "\n" + tests, "tests"),
+    ]
+    (root / "sigmoid.ipynb").write_text(role_notebook_json(cells))
+    tree = tmp_path / "tree"
+    intake = handin.normalise(root, tree)
+    assert intake.notes == []
+    module = (tree / "02_sigmoid" / "sigmoid.py").read_text()
+    assert "import numpy as np" in module and "def helper(z):" in module
+    assert "grader" not in module.replace("# ", "") or "import grader" not in module
+    assert "setup_notebook(" not in module and "run_checks(" not in module
+    assert "# (not checked) print('ready')" in module
+    assert load_in_process(tree, "02_sigmoid").module.helper(3) == 3
+    # Untouched, they add nothing: the notebook reads as the stub it holds.
+    (root / "sigmoid.ipynb").write_text(
+        role_notebook_json([(setup, "setup"), (exercise, "exercise"), (tests, "tests")])
+    )
+    assert handin.is_untouched_stub(
+        (handin.normalise(root, tmp_path / "t2").root / "02_sigmoid" / "sigmoid.py").read_text()
+    )
+
+
+def test_the_learners_code_that_cannot_be_kept_from_nnkatas_cells_is_named(tmp_path: Path) -> None:
+    setup, _, tests = generated_cells("02_sigmoid").values()
+    inside = setup.replace("    import grader\n", "    import grader\n    import numpy as np\n")
+    line = inside.split("\n").index("    import numpy as np") + 1
+    root = tmp_path / "sam"
+    root.mkdir()
+    cells = [(inside, "setup"), (solution_text("02_sigmoid"), "exercise"), ("def f(:\n" + tests, "tests")]
+    (root / "sigmoid.ipynb").write_text(role_notebook_json(cells))
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.notes == [
+        f"code cell 1 of sigmoid.ipynb, nnkata's setup cell: your line {line} was left out, being inside nnkata's "
+        "own code there (or on one of its lines); move your code below nnkata's lines or into a cell of its own",
+        "code cell 3 of sigmoid.ipynb, nnkata's tests cell, does not parse (invalid syntax, line 1): it was left "
+        "out, with the code of yours it holds; fix it, or move your code into a cell of its own",
+    ]

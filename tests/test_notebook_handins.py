@@ -9,6 +9,7 @@ beside them are left untouched, so the grader has to find the work in the notebo
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -16,7 +17,7 @@ import pytest
 
 from grader import grading, rubric
 from grader.calling import NOTEBOOK_METADATA_KEY
-from tests.conftest import solution_text
+from tests.conftest import EXERCISES_DIR, solution_text
 from tests.test_notebooks import copy_exercises, fill_notebook, notebook_path
 
 # Training takes minutes and is graded from a notebook in tests/test_examples.py.
@@ -113,3 +114,134 @@ def test_untouched_notebooks_get_zero_with_the_friendly_message(graded: dict[str
     untouched = graded["untouched"]
     assert untouched["total"] == 0
     assert all("not written yet" in m for m in failures(untouched)), failures(untouched)[:2]
+
+
+# ----------------------------------------------------------------------------------------------
+# Notebook hand-ins as instructors found them: feedback names the notebook, its cell and line; a
+# notebook the grader cannot read is said to be so (not graded as the stub beside it) and flagged;
+# plots saved in a notebook are fine; the learner's own code in the setup and tests cells counts.
+
+PROBLEMS_RUBRIC = (
+    "total = 100\n[exercises]\n"
+    + "".join(f'"{e}" = 1\n' for e in ("01_neuron", "02_sigmoid", "03_feedforward", "04_parameters", "07_pooling"))
+    + "[limits]\nseconds = 30\n"
+)
+
+
+def cell_of(notebook: nbformat.NotebookNode, role: str) -> nbformat.NotebookNode:
+    return next(c for c in notebook.cells if c.metadata.get(NOTEBOOK_METADATA_KEY, {}).get("role") == role)
+
+
+def filled(exercise: str, source: str | None = None) -> nbformat.NotebookNode:
+    notebook = nbformat.read(notebook_path(EXERCISES_DIR, exercise), as_version=4)
+    cell_of(notebook, "exercise").source = solution_text(exercise) if source is None else source
+    return notebook
+
+
+def problem_handins(root: Path) -> dict[str, Path]:
+    handins = {}
+    # hana: a cell of her own below the exercise uses Markdown without importing it.
+    notebook = filled("04_parameters")
+    broken = nbformat.v4.new_code_cell("x = 1\ny = 2\nmd = Markdown('hello')\n")
+    notebook.cells.insert(notebook.cells.index(cell_of(notebook, "exercise")) + 1, broken)
+    (root / "hana").mkdir()
+    nbformat.write(notebook, root / "hana" / "parameters.ipynb")
+    handins["hana"] = root / "hana"
+    # zed: a zip of flat notebooks, layer_weighted_sums renamed in neuron.ipynb.
+    renamed = solution_text("01_neuron").replace("def layer_weighted_sums", "def layer_weighted_sum")
+    with zipfile.ZipFile(root / "zed.zip", "w") as archive:
+        for exercise in ("01_neuron", "02_sigmoid", "03_feedforward"):
+            notebook = filled(exercise, renamed if exercise == "01_neuron" else None)
+            archive.writestr(notebook_path(Path(), exercise).name, nbformat.writes(notebook))
+    handins["zed"] = root / "zed.zip"
+    # kim: one notebook with three exercises; sigmoid's cell runs a name never defined.
+    merged = nbformat.v4.new_notebook()
+    for exercise in ("01_neuron", "02_sigmoid", "03_feedforward"):
+        extra = "\n\nboom = undefined_name + 1\n" if exercise == "02_sigmoid" else ""
+        merged.cells.extend(filled(exercise, solution_text(exercise) + extra).cells)
+    (root / "kim").mkdir()
+    nbformat.write(merged, root / "kim" / "kata.ipynb")
+    handins["kim"] = root / "kim"
+    # ola: 2.4 MB of plots saved in her pooling notebook (the limit of a module is 2 MiB).
+    notebook = filled("07_pooling")
+    for number in range(30):
+        plot = nbformat.v4.new_code_cell("plt.imshow(x)")
+        png = (bytes(range(256)) * 235 + bytes([number])).hex()[:80_000]
+        plot.outputs = [nbformat.v4.new_output("display_data", data={"image/png": png})]
+        notebook.cells.append(plot)
+    (root / "ola").mkdir()
+    nbformat.write(notebook, root / "ola" / "pooling.ipynb")
+    # pia: her pooling notebook was cut short in the upload, beside the untouched stub.
+    (root / "pia").mkdir()
+    text = nbformat.writes(filled("07_pooling"))
+    (root / "pia" / "pooling.ipynb").write_text(text[: len(text) // 2])
+    shutil.copy(EXERCISES_DIR / "07_pooling" / "pooling.py", root / "pia" / "pooling.py")
+    handins["ola"], handins["pia"] = root / "ola", root / "pia"
+    # ron: numpy imported in the setup cell, a helper in the tests cell.
+    work = solution_text("02_sigmoid").replace("import numpy as np\n", "")
+    assert "return s * (1 - s)" in work
+    notebook = filled("02_sigmoid", work.replace("return s * (1 - s)", "return helper(s)"))
+    cell_of(notebook, "setup").source = "import numpy as np\n" + cell_of(notebook, "setup").source
+    cell_of(notebook, "tests").source = "def helper(s):\n    return s * (1 - s)\n\n" + cell_of(notebook, "tests").source
+    (root / "ron").mkdir()
+    nbformat.write(notebook, root / "ron" / "sigmoid.ipynb")
+    handins["ron"] = root / "ron"
+    return handins
+
+
+@pytest.fixture(scope="module")
+def problems_graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, dict], list[str], Path]:
+    root = tmp_path_factory.mktemp("notebook-problems")
+    plan = grading.build_plan(rubric.parse(PROBLEMS_RUBRIC), seed=5)
+    submissions = [grading.Submission(name, path) for name, path in problem_handins(root).items()]
+    results = grading.grade(submissions, root / "out", plan, jobs=2, first_slot=SLOT)
+    return {r["learner"]: r for r in results}, grading.needs_a_look(results), root / "out"
+
+
+def messages(result: dict, exercise: str) -> set[str]:
+    return {check["message"] for check in result["exercises"][exercise]["checks"].values()}
+
+
+def problem(result: dict, exercise: str) -> str:
+    """Why every check of ``exercise`` failed, which each of its checks' messages says too."""
+    report = result["exercises"][exercise]
+    assert all(report["problem"] in message for message in messages(result, exercise))
+    return report["problem"]
+
+
+def test_feedback_names_the_notebook_its_code_cell_and_line(problems_graded: tuple) -> None:
+    results, _, out = problems_graded
+    hana = problem(results["hana"], "04_parameters")
+    assert hana.startswith("parameters.ipynb could not be imported: importing parameters raised NameError: name ")
+    assert "(code cell 3, line 3 of parameters.ipynb, in <module>: `md = Markdown('hello')`)" in hana
+    assert "parameters.py" not in (out / "feedback" / "hana.md").read_text()
+    assert problem(results["zed"], "03_feedforward") == (
+        "feedforward.ipynb could not be imported: it builds on exercise 01_neuron, which fails first: "
+        "neuron.ipynb has no function layer_weighted_sums, which feedforward imports from it: check its name there"
+    )
+    assert any("neuron.ipynb has no function `layer_weighted_sums`" in m for m in messages(results["zed"], "01_neuron"))
+    sigmoid = solution_text("02_sigmoid") + "\n\nboom = undefined_name + 1\n"
+    line = sigmoid.split("\n").index("boom = undefined_name + 1") + 1
+    kim = problem(results["kim"], "02_sigmoid")
+    assert f"(code cell 5, line {line} of kata.ipynb, in <module>: `boom = undefined_name + 1`)" in kim
+    assert kim.startswith("kata.ipynb could not be imported")
+    assert problem(results["kim"], "03_feedforward").startswith("kata.ipynb could not be imported: it builds on")
+
+
+def test_a_notebook_with_plots_is_graded_and_one_cut_short_is_flagged(problems_graded: tuple) -> None:
+    results, look, _ = problems_graded
+    assert results["ola"]["exercises"]["07_pooling"]["score"] == 20 and results["ola"]["notes"] == []
+    pia = problem(results["pia"], "07_pooling")
+    assert pia.startswith(
+        "pooling.ipynb could not be read by the grader, so none of its code was graded: "
+        "it is not a valid Jupyter notebook ("
+    )
+    assert not any("not written yet" in m for m in messages(results["pia"], "07_pooling"))
+    assert results["pia"]["exercises"]["07_pooling"]["cause"] == "could not read"
+    assert "  pia: nothing found for 01, 02, 03, 04; could not read 07 (pooling.ipynb)" in look
+
+
+def test_code_in_the_setup_and_tests_cells_is_the_learners_too(problems_graded: tuple) -> None:
+    results, _, _ = problems_graded
+    ron = results["ron"]["exercises"]["02_sigmoid"]
+    assert ron["score"] == 20, [c["message"] for c in ron["checks"].values() if c["message"]][:2]

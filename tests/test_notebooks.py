@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
+import linecache
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,10 +17,18 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.calling import NOTEBOOK_METADATA_KEY, find_source, module_name, notebook_code
+from grader.calling import NOTEBOOK_METADATA_KEY, code_cells, find_source, join_cells, module_name, notebook_code
 from grader.checks import checks_of, exercises_with_checks
 from grader.mnist import find_data_dir
-from grader.notebook_support import CheckResult, ChecksReport, exercises_root, run_checks, setup_notebook
+from grader.notebook_support import (
+    GRADER_RUNS,
+    CheckResult,
+    ChecksReport,
+    exercises_root,
+    run_checks,
+    setup_notebook,
+)
+from grader.notebooks import for_notebook
 from grader.pytest_plugin import Runner
 from grader.release import released_exercises
 from tests.conftest import EXERCISES_DIR, REPO, solution_text
@@ -281,7 +292,12 @@ def test_run_checks_on_the_stub_says_not_written_yet(tmp_path):
     text = out.getvalue()
     total = len(checks_of("01_neuron"))
     assert not report.ok and report.failed == total
-    assert "`weighted_sum` is not written yet" in text and "exercises/01_neuron/README.md" in text
+    # The README is the notebook's first cell: no file to go and find.
+    assert (
+        "`weighted_sum` is not written yet" in text
+        and "Start with the instructions at the top of this notebook" in text
+    )
+    assert "README.md" not in text
     assert "01_neuron: 0 of" in text and text.rstrip().endswith(f"nnkata: {total} of {total} checks fail")
     assert "Traceback" not in text
 
@@ -297,10 +313,10 @@ def test_run_checks_explains_a_wrong_result_and_a_missing_function(tmp_path):
     report = run_checks("01_neuron", namespace, out=out)
     text = out.getvalue()
     assert not report.ok
-    assert "likely mistake" in text and "has no function `weighted_sum`" in text
-    assert "your notebook neuron.ipynb" in text and "Traceback" not in text
-    # The usual cause in a notebook comes first: its cell was not run.
-    assert text.startswith("Not defined in this notebook's session: `weighted_sum`. Run the cell that defines it")
+    assert "likely mistake" in text and "Traceback" not in text
+    # Said once, at the top, not again by each check of `weighted_sum`.
+    assert text.startswith("Not defined in this notebook's session: `weighted_sum`.\n")
+    assert "was not found" not in text and "has no function" not in text
 
 
 def test_run_checks_refuses_torch(tmp_path):
@@ -329,18 +345,295 @@ def test_setup_notebook_imports_siblings_from_their_notebooks(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------
+# What the notebook's text tells a notebook learner to do
+
+
+def _cell(path: Path, role: str):
+    notebook = nbformat.read(path, as_version=4)
+    if role == "readme":
+        return notebook.cells[0]
+    return next(c for c in notebook.cells if c.metadata.get(NOTEBOOK_METADATA_KEY, {}).get("role") == role)
+
+
+# Phrases for a learner of the .py and the terminal. `pytest exercises/NN` and `name.py` stay only in
+# the sentence saying that pytest checks the saved notebook too, while the .py is left as it came.
+_TERMINAL_PHRASES = re.compile(r"README\.md|What to write \(in `|^Run the checks: `pytest|\bsee the hints\.", re.M)
+
+
+@pytest.mark.parametrize("exercise", CHECKED)
+def test_the_readme_cell_says_what_a_notebook_learner_does(exercise):
+    name = module_name(exercise)
+    readme = (EXERCISES_DIR / exercise / "README.md").read_text(encoding="utf-8")
+    cell = _cell(notebook_path(EXERCISES_DIR, exercise), "readme").source
+    assert cell == for_notebook(readme, exercise).rstrip() + "\n"  # one README, said the notebook's way
+    assert not _TERMINAL_PHRASES.search(cell), cell
+    for line in cell.splitlines():
+        if f"{name}.py" in line or "pytest" in line:
+            assert line.startswith("Run the checks: run this notebook's last cell"), line
+            assert f"`pytest exercises/{exercise}` checks this notebook too, once it is saved" in line
+            assert f"as long as `{name}.py` beside it is left as it came" in line
+    assert "## What to write (in the exercise cell below)" in cell
+
+
+def test_for_notebook_turns_every_terminal_phrase_of_the_readmes_and_hints():
+    # Hints are not in the notebooks (pytest --hints and hints.md show them), but they are read by
+    # the same rules if they ever are: no README or hints phrase may be left for the .py learner.
+    for exercise in CHECKED:
+        for file in ("README.md", "hints.md"):
+            text = for_notebook((EXERCISES_DIR / exercise / file).read_text(encoding="utf-8"), exercise)
+            assert not _TERMINAL_PHRASES.search(text), (exercise, file)
+    assert for_notebook("Read README.md in this folder first.", "01_neuron") == (
+        "Read the instructions at the top of this notebook first."
+    )
+    assert for_notebook("the worked example in README.md gives", "05_backprop") == (
+        "the worked example at the top of this notebook gives"
+    )
+    assert for_notebook("Run the checks with:  pytest exercises/02_sigmoid", "02_sigmoid").startswith(
+        "Run the checks: run this notebook's last cell"
+    )
+
+
+def test_pytest_checks_the_saved_notebook_as_the_readme_cell_says(tmp_path):
+    # "`pytest exercises/NN` checks this notebook too, once it is saved, as long as name.py is left as
+    # it came": true of the stub as released (see test_pytest_checks_a_notebook_when_the_py_is_untouched),
+    # not of an edited .py, which the check cell then points out.
+    root = copy_exercises(tmp_path)
+    fill_notebook(notebook_path(root, "01_neuron"), "01_neuron")
+    assert find_source(root, "01_neuron").from_notebook
+    (root / "01_neuron" / "neuron.py").write_text(solution_text("01_neuron") + "# mine\n", encoding="utf-8")
+    assert not find_source(root, "01_neuron").from_notebook
+
+
+@pytest.mark.parametrize("exercise", CHECKED)
+def test_the_setup_and_tests_cells_claim_no_more_than_they_do(exercise):
+    path = notebook_path(EXERCISES_DIR, exercise)
+    tests = _cell(path, "tests").source
+    assert "exactly like" not in tests
+    assert "of this session" in tests and "saved notebook's code cells" in tests and "Restart & Run All" in tests
+    assert "Keep your own code out of this cell" in _cell(path, "setup").source
+
+
+# ----------------------------------------------------------------------------------------------
+# The check cell: a function missing from the session
+
+
+def _missing_run(exercise: str, tmp_path: Path, code: str, history: list[str] | None) -> str:
+    root = copy_exercises(tmp_path)
+    setup_notebook(exercise, root / exercise)
+    namespace: dict = {"__name__": "__main__"}
+    with contextlib.suppress(SyntaxError):  # as in Jupyter: nothing of a cell that does not parse is defined
+        exec(compile(code, "<cell>", "exec"), namespace)
+    if history is not None:
+        namespace["In"] = ["", *history, 'run_checks("x", globals())']  # IPython's inputs, this cell last
+    out = io.StringIO()
+    run_checks(exercise, namespace, out=out)
+    return out.getvalue()
+
+
+def test_a_cell_that_failed_is_said_once_before_anything_else(tmp_path):
+    broken = solution_text("02_sigmoid").replace("def sigmoid(z):", "def sigmoid(z)")
+    text = _missing_run("02_sigmoid", tmp_path, broken, [broken])
+    lines = text.splitlines()
+    assert lines[0] == "Not defined in this notebook's session: `sigmoid`, `sigmoid_prime`."
+    assert lines[1].startswith("The cell that defines them ran but stopped with an error (Python cannot read its line ")
+    assert "scroll up to that error, fix it, and run the cell again" in lines[1]
+    # One message, not one per check.
+    assert "has no function" not in text and "was not found" not in text and "check the" not in text
+    assert text.count("FAIL") == len(checks_of("02_sigmoid")) and text.count("\n      ") == 0
+    assert "First define what the lines at the top say is missing" in text
+
+
+def test_a_missing_function_suggests_a_failed_cell_before_the_spelling(tmp_path):
+    code = solution_text("01_neuron").replace("def weighted_sum(", "def _unrelated(")
+    for history, expected in [
+        (None, "Did the cell that defines it show an error? Scroll up to it"),
+        ([code], "No cell run in this session defines it: run the cell that does"),
+    ]:
+        text = _missing_run("01_neuron", tmp_path / str(bool(history)), code, history)
+        advice = text.splitlines()[1]
+        assert advice.startswith(expected), text
+        if history is None:
+            assert advice.index("show an error") < advice.index("Run All Above") < advice.index("spelling")
+
+
+def test_a_renamed_function_gets_the_rename_suggestion_of_pytest(tmp_path):
+    renamed = solution_text("03_feedforward").replace("def feedforward(", "def feed_forward(")
+    renamed = renamed.replace("feedforward(weights", "feed_forward(weights")
+    text = _missing_run("03_feedforward", tmp_path, renamed, [renamed])
+    assert text.splitlines()[:2] == [
+        "Not defined in this notebook's session: `feedforward`.",
+        "The session has no function `feedforward`, but defines `feed_forward`: if that is it, rename it "
+        "`feedforward`.",
+    ], text
+
+
+# ----------------------------------------------------------------------------------------------
+# The check cell: the session passes, the saved notebook is what is graded
+
+
+def _saved_run(tmp_path: Path, edit_saved=None, session_extra: str = "", namespace_extra: dict | None = None):
+    """The session runs the solution of 01_neuron (plus ``session_extra``); the notebook saved on disk
+    is the filled notebook, then ``edit_saved(notebook, index of the exercise cell)``."""
+    root = copy_exercises(tmp_path)
+    path = notebook_path(root, "01_neuron")
+    fill_notebook(path, "01_neuron")
+    if edit_saved is not None:
+        _edit_exercise_cell(path, edit_saved)
+    setup_notebook("01_neuron", root / "01_neuron")
+    code = solution_text("01_neuron") + session_extra
+    filename = str(tmp_path / "ipykernel_1" / "cell.py")  # as IPython keeps a cell's text for inspect
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+    namespace: dict = {"__name__": "__main__", "__vsc_ipynb_file__": str(path), **(namespace_extra or {})}
+    exec(compile(code, filename, "exec"), namespace)
+    out = io.StringIO()
+    report = run_checks("01_neuron", namespace, out=out)
+    assert report.ok, out.getvalue()  # every check passes in the session
+    return report, out.getvalue(), path
+
+
+def test_a_saved_notebook_like_the_session_gets_one_line_on_what_the_grader_runs(tmp_path):
+    report, text, _ = _saved_run(tmp_path)
+    assert not report.saved_notes
+    assert (
+        "Your saved neuron.ipynb defines the same functions. The grader runs its code cells top to bottom "
+        "in a fresh process: Kernel → Restart & Run All to be sure." in text
+    )
+    assert text.rstrip().endswith("nnkata: all 3 checks pass")
+
+
+def test_without_the_saved_notebook_the_line_on_what_the_grader_runs_remains(tmp_path):
+    setup_notebook("01_neuron", tmp_path / "nowhere")
+    namespace: dict = {"__name__": "__main__"}
+    exec(solution_text("01_neuron"), namespace)
+    out = io.StringIO()
+    run_checks("01_neuron", namespace, out=out)
+    assert GRADER_RUNS in out.getvalue()
+
+
+def _with_cell(source: str, outputs: list | None = None, offset: int = 1):
+    def edit(notebook, index):
+        cell = nbformat.v4.new_code_cell(source)
+        cell.outputs = outputs or []
+        notebook.cells.insert(index + offset, cell)
+
+    return edit
+
+
+def _uses_double(notebook, index):
+    notebook.cells[index].source = notebook.cells[index].source.replace(
+        "return float(np.dot(weights, activations) + bias)",
+        "return double(float(np.dot(weights, activations) + bias)) / 2",
+    )
+
+
+_DOUBLE = "\n\ndef double(x):\n    return 2 * x\n"
+
+
+@pytest.mark.parametrize(
+    ("edit_saved", "session_extra", "namespace_extra", "expected"),
+    [
+        pytest.param(  # the helper's cell was deleted after it had run
+            _uses_double,
+            _DOUBLE,
+            None,
+            "Code cell 2 uses `double`, which the saved code never defines or imports: this session has it "
+            "from a cell since deleted or changed",
+            id="deleted-helper",
+        ),
+        pytest.param(  # Markdown imported in the setup cell, or in a cell since deleted
+            _with_cell("note = Markdown('**done**')\nnote"),
+            "",
+            {"Markdown": type("Markdown", (), {"__module__": "IPython.core.display"})},
+            "Code cell 3 uses `Markdown`, which the saved code never defines or imports: the grader leaves out "
+            "imports of IPython and matplotlib, so use `Markdown` only in lines that just show something",
+            id="display-import",
+        ),
+        pytest.param(  # an experiment that raised, ignored
+            _with_cell("x = np.zeros(3)\ny = x[7]", [nbformat.v4.new_output("error", ename="IndexError", evalue="7")]),
+            "",
+            None,
+            "Code cell 3 showed IndexError when it last ran: the grader runs it too, and an error there costs "
+            "the whole exercise.",
+            id="raised-experiment",
+        ),
+        pytest.param(  # edited after its cell ran, or not saved since
+            lambda notebook, index: _uses_double(notebook, index) or _with_cell(_DOUBLE)(notebook, index),
+            "",
+            None,
+            "Its `weighted_sum` is not the one this session ran (changed since its cell ran, or not saved yet).",
+            id="stale",
+        ),
+        pytest.param(
+            lambda notebook, index: setattr(notebook.cells[index], "source", "def weighted_sum(a, b, c)\n    pass"),
+            "",
+            None,
+            "Python cannot read code cell 2, line 1 (expected ':'): none of that cell counts.",
+            id="syntax-error",
+        ),
+    ],
+)
+def test_what_passes_in_the_session_but_not_in_the_saved_notebook_is_said(
+    tmp_path, edit_saved, session_extra, namespace_extra, expected
+):
+    report, text, _ = _saved_run(tmp_path, edit_saved, session_extra, namespace_extra)
+    assert expected in text, text
+    assert "But the saved neuron.ipynb is what is graded, and:" in text
+    assert "Fix that, save the notebook (Ctrl+S), then Kernel → Restart & Run All." in text
+    assert "Well done" not in text
+    assert text.rstrip().endswith(
+        "nnkata: all 3 checks pass in this session; your saved notebook needs a look first (see above)"
+    )
+    assert report.ok and report.saved_notes
+
+
+def test_the_saved_notebook_is_read_not_run(tmp_path):
+    marker = tmp_path / "ran"
+    _, text, _ = _saved_run(tmp_path, _with_cell(f"open({str(marker)!r}, 'w').close()\nraise SystemExit(1)"))
+    assert not marker.exists() and "defines the same functions" in text
+
+
+def test_a_helper_in_the_tests_cell_is_said_when_the_grader_leaves_it_out(tmp_path):
+    def helper_in_tests_cell(notebook, index):
+        _uses_double(notebook, index)
+        tests = next(c for c in notebook.cells if c.metadata.get(NOTEBOOK_METADATA_KEY, {}).get("role") == "tests")
+        tests.source = _DOUBLE.lstrip() + "\n" + tests.source
+
+    _, text, path = _saved_run(tmp_path, helper_in_tests_cell, _DOUBLE)
+    graded = join_cells(code_cells(nbformat.read(path, as_version=4)))[0]
+    note = "it is defined only in the last cell (the checks' cell), where the grader leaves it out"
+    # Whatever the runners take from nnkata's cells, the check cell says what they leave out.
+    assert (note in text) == ("def double" not in graded), text
+
+
+def test_an_edited_py_beside_the_notebook_is_said(tmp_path):
+    def edit_py(notebook, index):
+        (tmp_path / "exercises" / "01_neuron" / "neuron.py").write_text("# mine\n", encoding="utf-8")
+
+    _, text, _ = _saved_run(tmp_path, edit_py)
+    assert "neuron.py beside it has been edited, so `pytest exercises/01_neuron` checks neuron.py" in text
+
+
+# ----------------------------------------------------------------------------------------------
 # In a real Jupyter kernel
 
 
-def execute(path: Path) -> str:
-    """Run a notebook top to bottom in a fresh kernel in its folder; the tests cell's text output."""
+def execute(path: Path, session: nbformat.NotebookNode | None = None) -> str:
+    """Run a notebook top to bottom in a fresh kernel in its folder; the tests cell's text output.
+
+    ``session``, when given, is what is run instead of the notebook saved at ``path`` (a learner's
+    session that the saved file no longer matches); its cells may raise, as a learner's do.
+    """
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    notebook = nbformat.read(path, as_version=4)
+    notebook = nbformat.read(path, as_version=4) if session is None else session
     client = nbclient.NotebookClient(
-        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        allow_errors=session is not None,
+        resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()  # raises CellExecutionError if any cell raises
+    client.execute()  # raises CellExecutionError if any cell raises (unless a session's)
     tests = next(c for c in notebook.cells if c.metadata.get(NOTEBOOK_METADATA_KEY, {}).get("role") == "tests")
     return "".join(o.get("text", "") for o in tests.outputs if o.output_type == "stream")
 
@@ -370,6 +663,38 @@ def test_notebook_runs_in_a_kernel(tmp_path, kernel_env, exercise):
     text = execute(notebook_path(filled, exercise))
     assert f"{exercise}: {runnable} of {total} checks pass" in text, text
     assert text.rstrip().splitlines()[-1].startswith(f"nnkata: all {total} checks pass"), text
+
+
+@pytest.mark.slow
+def test_the_check_cell_in_a_kernel_names_a_failed_cell_a_rename_and_a_deleted_helper(tmp_path, kernel_env):
+    root = copy_exercises(tmp_path)
+    for exercise in ("01_neuron", "02_sigmoid"):  # imported by 03_feedforward
+        fill_notebook(notebook_path(root, exercise), exercise)
+
+    path = notebook_path(root, "02_sigmoid")  # a syntax error in the exercise cell
+    _edit_exercise_cell(path, lambda nb, i: setattr(nb.cells[i], "source", nb.cells[i].source.replace("(z):", "(z)")))
+    text = execute(path, nbformat.read(path, as_version=4))
+    assert text.startswith(
+        "Not defined in this notebook's session: `sigmoid`, `sigmoid_prime`.\n"
+        "The cell that defines them ran but stopped with an error (Python cannot read its line "
+    ), text
+    assert "has no function" not in text and "was not found" not in text
+    fill_notebook(path, "02_sigmoid")
+
+    path = notebook_path(root, "03_feedforward")  # a function renamed: the session's are __main__'s
+    fill_notebook(path, "03_feedforward")
+    renamed = solution_text("03_feedforward").replace("def feedforward(", "def feed_forward(")
+    _edit_exercise_cell(path, lambda nb, i: setattr(nb.cells[i], "source", renamed))
+    text = execute(path, nbformat.read(path, as_version=4))
+    assert "The session has no function `feedforward`, but defines `feed_forward`: if that is it, rename it" in text
+
+    path = notebook_path(root, "01_neuron")  # a helper's cell deleted after it ran
+    _edit_exercise_cell(path, _uses_double)
+    session = nbformat.read(path, as_version=4)
+    _with_cell(_DOUBLE, offset=0)(session, 2)
+    text = execute(path, session)
+    assert "Code cell 2 uses `double`, which the saved code never defines or imports" in text, text
+    assert text.rstrip().endswith("your saved notebook needs a look first (see above)")
 
 
 def test_filled_notebooks_stay_valid(tmp_path):
