@@ -25,7 +25,7 @@ import time
 import tokenize
 import types
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -658,8 +658,8 @@ MAX_ORIGIN_CELLS = 5000
 MAX_ORIGIN_NAME = 200
 MAX_REFUSAL_CHARS = 2000
 # What every message about a file the intake could not read says (grading's ``exercise_cause``
-# tells those exercises by it).
-NOT_READ = "could not be read by the grader"
+# tells those exercises by what the intake recorded, not by this text, which learner code can print).
+NOT_READ_BY_GRADER = "could not be read by the grader"
 
 
 def notebook_origin(module_path: Path) -> dict[str, Any] | None:
@@ -708,9 +708,21 @@ def notebook_code(path: Path) -> str:
         numbered = numbered_code_cells(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError) as error:
         raise ValueError(f"{path} is not a readable Jupyter notebook ({error})") from error
-    text, starts = join_cells([chunk for _, chunk in numbered])
-    _NOTEBOOK_CELLS[str(path)] = (path.name, [(start, number) for start, (number, _) in zip(starts, numbered)])
+    text, starts = join_numbered(numbered)
+    _NOTEBOOK_CELLS[str(path)] = (path.name, list(starts))
     return text
+
+
+# A module joined from a notebook's code cells, and where each cell starts in it, with its number
+# among the notebook's code cells: ``(start line, cell number)``, as ``NOTEBOOK_ORIGIN`` records.
+Joined = tuple[str, tuple[tuple[int, int], ...]]
+
+
+def join_numbered(cells: Sequence[tuple[int, str]], added: Sequence[str] = ()) -> Joined:
+    """``join_cells`` of numbered cells (``(number, text)``, as ``numbered_code_cells`` gives them)
+    after the lines ``added`` (which no cell of the notebook holds), with where each cell starts."""
+    text, starts = join_cells([*added, *(text for _, text in cells)])
+    return text, tuple((start, number) for start, (number, _) in zip(starts[len(added) :], cells))
 
 
 def join_cells(cells: list[str]) -> tuple[str, list[int]]:
@@ -720,14 +732,13 @@ def join_cells(cells: list[str]) -> tuple[str, list[int]]:
     below the stub may start with one: such lines move to the top, each leaving an empty line
     behind so that the cell's other lines keep their numbers.
     """
-    futures: list[str] = []
+    futures: dict[str, None] = {}  # in order, each once
     chunks = []
     for cell in cells:
         kept = []
         for line in cell.split("\n"):
             if line.startswith("from __future__ import "):
-                if line not in futures:
-                    futures.append(line)
+                futures[line] = None
                 line = ""
             kept.append(line)
         chunks.append("\n".join(kept))
@@ -801,8 +812,7 @@ def numbered_code_cells(
         metadata = cell.get("metadata")
         nnkata = metadata.get(NOTEBOOK_METADATA_KEY) if isinstance(metadata, dict) else None
         role = nnkata.get("role") if isinstance(nnkata, dict) else None
-        source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
+        text = cell_source(cell)
         if role in NNKATA_CELL_ROLES:
             kept, lines = own_code(text)
             if lines and left_out is not None:
@@ -814,6 +824,17 @@ def numbered_code_cells(
     return chunks
 
 
+def cell_source(cell: Any) -> str:
+    """A notebook cell's source as one text: nbformat saves it as a string or a list of lines.
+    Empty when it is neither, or a list holding anything else than strings (a damaged notebook)."""
+    source = cell.get("source", "") if isinstance(cell, dict) else ""
+    if isinstance(source, str):
+        return source
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return ""
+
+
 # The cells nnkata writes into its notebooks (see grader/notebooks.py): its statements there import
 # the grader's notebook support and call it, which the checks must not run (and cannot, where the
 # grader is not installed); the learner's own code in them is theirs.
@@ -821,7 +842,7 @@ NNKATA_CELL_ROLES = ("setup", "tests")
 _NNKATA_NAMES = frozenset({"setup_notebook", "run_checks"})
 
 
-def own_code(text: str) -> tuple[str | None, list[int]]:
+def own_code(text: str, uses: dict[int, list[str]] | None = None) -> tuple[str | None, list[int]]:
     """The learner's own code in one of nnkata's setup or tests cells, and the lines of code of
     theirs left out.
 
@@ -829,30 +850,103 @@ def own_code(text: str) -> tuple[str | None, list[int]]:
     ``setup_notebook`` or ``run_checks``), each line where it was, with magics and experiments
     commented out as in any cell; None when nothing else there is code. Left out are the
     learner's statements inside nnkata's (a line added in its ``try:``) or on one of its lines,
-    and every line of a cell that does not parse (nnkata's cannot be told apart there).
+    those that use a name only left-out code binds (``assert report.ok`` after
+    ``report = run_checks(...)``: it would fail where nnkata's lines are not run), and every line
+    of a cell that does not parse (nnkata's cannot be told apart there). ``uses``, when given,
+    receives the first line of each statement left out for the names it uses, with those names.
     """
     text = strip_magics(text)
     lines = text.split("\n")
     tree = parse_learner_code(text)
     if tree is None:
         return None, [i for i, line in enumerate(lines, start=1) if line.strip() and not line.lstrip().startswith("#")]
-    theirs = [node for node in tree.body if _is_nnkata_statement(node)]
-    taken = {line for node in theirs for line in range(_first_line(node), (node.end_lineno or node.lineno) + 1)}
-    left_out = [line for node in theirs for line in _learner_lines_in(node)]
-    own = []
+    theirs = {id(node) for node in tree.body if _is_nnkata_statement(node)}
+    taken = {line for node in tree.body if id(node) in theirs for line in _span(node)}
+    left_out = [line for node in tree.body if id(node) in theirs for line in _learner_lines_in(node)]
+    unbound: set[str] = set()  # the names only left-out code has bound so far
+    own: list[ast.stmt] = []
+
+    def leave_out(node: ast.stmt) -> None:
+        left_out.append(_first_line(node))
+        unbound.update(_bound_names(node))
+        taken.update(_span(node))
+
     for node in tree.body:
-        if node in theirs:
+        if id(node) in theirs:
+            unbound.update(_bound_names(node))
             continue
-        span = set(range(_first_line(node), (node.end_lineno or node.lineno) + 1))
-        if span & taken:  # `import numpy as np; setup_notebook(...)`
-            left_out.append(_first_line(node))
+        used = sorted(_used_names(node) & unbound) if unbound else []
+        if used or any(line in taken for line in _span(node)):  # `import numpy as np; setup_notebook(...)`
+            if used and uses is not None:
+                uses[_first_line(node)] = used
+            leave_out(node)
+            while own and (own[-1].end_lineno or own[-1].lineno) >= _first_line(node):  # `y = 2; assert report.ok`
+                leave_out(own.pop())
         else:
             own.append(node)
+            if unbound:
+                unbound.difference_update(_bound_names(node))
     for line in taken:
         lines[line - 1] = ""
     kept = strip_experiments("\n".join(lines)) if own else ""
     body = parse_learner_code(kept)
     return (kept if body is not None and body.body else None), sorted(set(left_out))
+
+
+def _span(node: ast.stmt) -> range:
+    """The lines of a statement, its decorators included."""
+    return range(_first_line(node), (node.end_lineno or node.lineno) + 1)
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _run_now(node: ast.AST) -> Iterator[ast.AST]:
+    """``node`` and what is inside it that runs when it does: not the bodies of the functions it
+    defines (their defaults, decorators and annotations are). A class's body is: it runs."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        yield current
+        if isinstance(current, _FUNCTIONS):
+            arguments = current.args
+            pending += [*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)]
+            if not isinstance(current, ast.Lambda):
+                pending += current.decorator_list
+                pending += [a.annotation for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+                pending += [a.annotation for a in (arguments.vararg, arguments.kwarg) if a is not None]
+                pending.append(current.returns)
+            pending = [p for p in pending if p is not None]
+        else:
+            pending += ast.iter_child_nodes(current)
+
+
+def _used_names(node: ast.stmt) -> set[str]:
+    """The names a statement reads when it runs (see ``_run_now``)."""
+    names = set()
+    for sub in _run_now(node):
+        if isinstance(sub, ast.Name) and not isinstance(sub.ctx, ast.Store):
+            names.add(sub.id)
+        elif isinstance(sub, ast.AugAssign) and isinstance(sub.target, ast.Name):  # `x += 1` reads x
+            names.add(sub.target.id)
+    return names
+
+
+def _bound_names(node: ast.stmt) -> set[str]:
+    """The names a top-level statement binds in the module (see ``_run_now``)."""
+    names = set()
+    for sub in _run_now(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+            names.add(sub.id)
+        elif isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(sub.name)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in sub.names if a.name != "*")
+        elif isinstance(sub, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and sub.name:
+            names.add(sub.name)
+        elif isinstance(sub, ast.MatchMapping) and sub.rest:
+            names.add(sub.rest)
+    return names
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -937,22 +1031,36 @@ def strip_experiments(text: str) -> str:
             return (node.module or "").split(".")[0] in DISPLAY_LIBRARIES
         return False
 
-    others = [(n.lineno, n.end_lineno or n.lineno) for n in tree.body if not only_shows(n)]
+    # A line that also holds a statement that stays (`a = f(); a`) is kept whole.
+    kept = {line for n in tree.body if not only_shows(n) for line in range(n.lineno, (n.end_lineno or n.lineno) + 1)}
     for node in tree.body:
-        first, last = node.lineno, node.end_lineno or node.lineno
-        # A line that also holds a statement that stays (`a = f(); a`) is kept whole.
-        if only_shows(node) and not any(a <= last and first <= b for a, b in others):
-            for index in range(first - 1, last):
-                lines[index] = "# (not checked) " + lines[index]
+        span = range(node.lineno, (node.end_lineno or node.lineno) + 1)
+        if only_shows(node) and not any(line in kept for line in span):
+            for line in span:
+                lines[line - 1] = "# (not checked) " + lines[line - 1]
     return "\n".join(lines)
 
 
+# A line IPython runs as a magic (``%timeit f()``, ``%%time``) or in the shell (``!pip ...``), not a
+# line that continues Python (``!= 0``, ``% 2``).
+_MAGIC_LINE = re.compile(r"[ \t]*(?:%%?[^\W\d]|!(?!=))")
+
+
 def strip_magics(text: str) -> str:
-    """Comment out lines that are IPython syntax rather than Python."""
-    lines = text.splitlines()
+    """Comment out lines that are IPython syntax rather than Python. Lines end where Python ends
+    them (``\\n``, ``\\r\\n`` or ``\\r``, which become ``\\n``), so line numbers are Python's.
+    A cell that Python reads as it is keeps every line: its ``%`` or ``!`` lines continue an
+    expression or a string."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()
     if lines and lines[0].lstrip().startswith("%%"):
         return ""  # a cell magic makes the whole cell non-Python
-    return "\n".join("# (jupyter) " + line if line.lstrip().startswith(("%", "!")) else line for line in lines)
+    magics = [index for index, line in enumerate(lines) if _MAGIC_LINE.match(line)]
+    if magics and parse_learner_code("\n".join(lines)) is None:
+        for index in magics:
+            lines[index] = "# (jupyter) " + lines[index]
+    return "\n".join(lines)
 
 
 def _notebook_stub_hash(path: Path) -> str | None:

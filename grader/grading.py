@@ -618,6 +618,7 @@ def grade_submission(
             # What a worker wrote goes with it: a hand-in holds at most one worker's disk cap
             # at a time, not one per exercise until its last exercise is graded.
             remove_tree(workdir)
+        run["refused"] = exercise in intake.refused  # for exercise_cause
         module = tree / exercise / f"{module_name(exercise)}.py"
         uses = handin.imported_exercises(module.read_text(encoding="utf-8", errors="replace"))
         exercises[exercise] = exercise_report(plan, exercise, run, uses)
@@ -647,7 +648,7 @@ GRADER_FAULT = "grader fault"
 SYNTAX_ERROR = "syntax error"
 NOT_IMPORTED = "could not import"
 # What was handed in for the exercise could not be read at all (a notebook too large, not JSON):
-# see handin._collect. Its checks say why.
+# the intake wrote it out as refused (``handin.Intake.refused``), and its checks say why.
 NOT_READ = "could not read"
 NO_ANSWER = "no answer"
 TIME_LIMIT = "time limit"
@@ -671,16 +672,16 @@ def exercise_cause(run: dict[str, Any]) -> tuple[str | None, str | None]:
         if run.get("limit_hit"):
             return LIMIT_CAUSES.get(run["limit_hit"], f"{run['limit_hit']} limit"), None
         return run.get("cause") or NO_ANSWER, None
-    from grader import calling  # calling.NOT_READ: what the worker says of a file the intake could not read
-
     outcomes = run["outcomes"]
     failed = {(o.status, o.message) for o in outcomes}
     if outcomes and len(failed) == 1 and next(iter(failed))[0] in (IMPORT_FAILED, FORBIDDEN_IMPORT):
         message = outcomes[0].message
+        # What the intake refused (``grade_submission`` records it): never told by what the message
+        # says, which the learner's code can raise too.
+        if run.get("refused") and next(iter(failed))[0] == IMPORT_FAILED:
+            return NOT_READ, message
         # Its own file; not one that builds on such a file (and says so).
         own = "it builds on exercise" not in message
-        if own and calling.NOT_READ in message and next(iter(failed))[0] == IMPORT_FAILED:
-            return NOT_READ, message
         own_syntax_error = own and "Python could not read the file" in message
         return (SYNTAX_ERROR if own_syntax_error else NOT_IMPORTED), message
     if any(o.stopped for o in outcomes):  # a call's own time limit: the worker still answered

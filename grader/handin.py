@@ -37,26 +37,33 @@ from typing import IO, TypeVar
 
 from grader.calling import (
     EXERCISES,
-    NOT_READ,
+    MAX_ORIGIN_CELLS,
+    NOT_READ_BY_GRADER,
     NOTEBOOK_ORIGIN,
     UNREADABLE_CELLS,
+    Joined,
+    cell_source,
     imported_modules,
-    join_cells,
+    join_numbered,
     module_name,
     module_text,
     numbered_code_cells,
+    own_code,
     parse_learner_code,
     strip_magics,
 )
 
 MAX_FILE_BYTES = 2 * 1024**2  # a module larger than this is not a hand-in, nor the code of a notebook
+# Nor is a notebook with more code cells than this (JupyterLab itself crawls long before).
+MAX_CODE_CELLS = MAX_ORIGIN_CELLS
 # A notebook larger than this is not a hand-in. Its outputs count (a notebook saved with its plots
 # is normal: 30 of them take a few MB), so it is generous; parsing that much JSON takes a second.
 MAX_NOTEBOOK_BYTES = 32 * 1024**2
 MAX_ZIP_MEMBERS = 2000
 MAX_ZIP_BYTES = 64 * 1024**2
 MAX_SCAN_FILES = 5000
-# Telling a class from one learner reads at most this much, and parses no file longer than that.
+# Telling a class from one learner reads at most this much in all (a file that would take more is
+# skipped), and parses as Python no module, nor the code of a notebook, longer than that.
 MAX_SCAN_BYTES = 16 * 1024**2
 MAX_PARSED_CHARS = 256 * 1024
 # A zip inside a hand-in (a course site's submission.zip) is opened, one level only, when it is
@@ -92,6 +99,9 @@ class Intake:
     found: dict[str, str] = field(default_factory=dict)  # exercise -> where it came from
     notes: list[str] = field(default_factory=list)
     content_hash: str = ""
+    # The exercises written out as refused (``_write_refused``): what was handed in for them could
+    # not be read at all. Their checks say why; the grader flags them by this, not by that text.
+    refused: set[str] = field(default_factory=set)
 
 
 def _shown(path: PurePath | str) -> str:
@@ -380,17 +390,6 @@ def _open_nested_zip(
     return _walk(base.joinpath(*inner.parts)), base, others, notes
 
 
-# A module joined from a notebook's code cells, and where each cell starts in it, with its number
-# among the notebook's code cells: ``(start line, cell number)``, as ``NOTEBOOK_ORIGIN`` records.
-_Joined = tuple[str, tuple[tuple[int, int], ...]]
-
-
-def join_numbered(cells: Sequence[tuple[int, str]], added: Sequence[str] = ()) -> _Joined:
-    """``join_cells`` of numbered cells after the lines ``added`` (which no cell of the notebook holds)."""
-    text, starts = join_cells([*added, *(text for _, text in cells)])
-    return text, tuple((start, number) for start, (number, _) in zip(starts[len(added) :], cells))
-
-
 def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) -> dict[str, str]:
     """Share a notebook's code cells between the exercises whose functions they define.
 
@@ -403,7 +402,7 @@ def split_notebook(code_cells: Iterable[str], functions: dict[str, set[str]]) ->
     return {exercise: code for exercise, (code, _) in split.items()}
 
 
-def split_numbered(cells: Sequence[tuple[int, str]], functions: dict[str, set[str]]) -> dict[str, _Joined]:
+def split_numbered(cells: Sequence[tuple[int, str]], functions: dict[str, set[str]]) -> dict[str, Joined]:
     """``split_notebook`` of numbered cells (``(number, text)``): each module with where its cells
     start in it (the ``from <earlier> import *`` lines are no cell's)."""
     owner_of: dict[str, str] = {}
@@ -434,7 +433,7 @@ def split_numbered(cells: Sequence[tuple[int, str]], functions: dict[str, set[st
 
 
 def _notebook_cells(
-    data: bytes, where: str, notes: list[str], unreadable: dict[str, str] | None = None
+    data: bytes, where: str, notes: list[str], unreadable: dict[str, str] | None = None, most: int | None = None
 ) -> list[tuple[int, str]]:
     """The learner's code cells of a notebook, numbered, minus those that do not parse (each one noted).
 
@@ -443,19 +442,22 @@ def _notebook_cells(
     functions such a cell defines (``def conv2d(`` at the start of a line), each with the cell,
     for the check that misses it (see ``_with_unreadable``). Of nnkata's setup and tests cells,
     the learner's own code is kept (``numbered_code_cells``); what of it cannot be is noted.
-    Raises ``HandinError`` for an invalid notebook, or one whose code is larger than a module may be.
+    Raises ``HandinError`` for an invalid notebook, or one whose code cells, joined, would take
+    more than ``most`` characters (``MAX_FILE_BYTES`` by default; measured as saved, before
+    anything is parsed, and again with the lines commented out) or are more than ``MAX_CODE_CELLS``.
     """
+    most = MAX_FILE_BYTES if most is None else most
     left_out: list[tuple[int, str, list[int]]] = []
     try:
         notebook = json.loads(data.decode("utf-8-sig"))
+        code = _code_cells_of(notebook)
+        _refuse_large_code([cell_source(cell) for cell in code], where, most)  # bounded work from here on
         numbered = numbered_code_cells(notebook, left_out)
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise HandinError(f"{where} is not a valid Jupyter notebook ({str(error)[:200]})") from None
-    size = sum(len(text) for _, text in numbered)
-    if size > MAX_FILE_BYTES:
-        raise HandinError(f"{where}'s code cells hold {size} characters, more than the {MAX_FILE_BYTES} accepted")
+    _refuse_large_code([text for _, text in numbered], where, most, "make a module of")  # lines commented out
     for number, role, lines in left_out:
-        notes.append(_left_out_note(notebook, number, role, lines, where))
+        notes += _left_out_notes(code[number - 1], number, role, lines, where)
     cells = []
     for number, text in numbered:
         problem = _why_unparsable(text)
@@ -469,24 +471,59 @@ def _notebook_cells(
     return cells
 
 
-def _left_out_note(notebook: dict, number: int, role: str, lines: list[int], where: str) -> str:
-    """What the learner is told of their code in nnkata's setup or tests cell that the checks
-    leave out (see ``calling.own_code``): the cell, the lines, and where to move them."""
-    cell = [c for c in notebook["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"][number - 1]
-    source = cell.get("source", "")
-    text = "".join(source) if isinstance(source, list) else str(source)
+def _code_cells_of(notebook: object) -> list[dict]:
+    """A notebook's code cells, as ``numbered_code_cells`` numbers them."""
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(cells, list):
+        return []
+    return [cell for cell in cells if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+
+
+def _refuse_large_code(texts: Sequence[str], where: str, most: int, verb: str = "hold") -> None:
+    """Raise ``HandinError`` when the code cells ``texts`` are more than ``MAX_CODE_CELLS``, or would
+    make a module of more than ``most`` characters (``join_cells`` puts an empty line between two)."""
+    if len(texts) > MAX_CODE_CELLS:
+        raise HandinError(f"{where} has {len(texts)} code cells, more than the {MAX_CODE_CELLS} accepted")
+    size = sum(map(len, texts)) + 2 * max(len(texts) - 1, 0)
+    if size > most:
+        raise HandinError(f"{where}'s code cells {verb} {size} characters, more than the {most} accepted")
+
+
+def _left_out_notes(cell: dict, number: int, role: str, lines: list[int], where: str) -> list[str]:
+    """What the learner is told of their code in nnkata's setup or tests cell ``cell`` that the
+    checks leave out (see ``calling.own_code``): the cell, the lines, why, and what to do."""
+    text = cell_source(cell)
     problem = _why_unparsable(strip_magics(text))
     if problem is not None:
-        return (
+        return [
             f"code cell {number} of {where}, nnkata's {role} cell, does not parse ({problem}): it was left out, "
             "with the code of yours it holds; fix it, or move your code into a cell of its own"
+        ]
+    uses: dict[int, list[str]] = {}
+    own_code(text, uses)
+    notes = []
+    inside = [line for line in lines if line not in uses]
+    if inside:
+        notes.append(
+            f"code cell {number} of {where}, nnkata's {role} cell: your {_lines(inside)} left out, being inside "
+            "nnkata's own code there (or on one of its lines); move your code below nnkata's lines or into a cell "
+            "of its own"
         )
+    if uses:
+        names = sorted({name for used in uses.values() for name in used})
+        shown = ", ".join(f"`{name}`" for name in names[:5]) + (", …" if len(names) > 5 else "")
+        notes.append(
+            f"code cell {number} of {where}, nnkata's {role} cell: your {_lines(sorted(uses))} left out, as "
+            f"{'it uses' if len(uses) == 1 else 'they use'} {shown}, which only code the grader leaves out there "
+            "defines (nnkata's, or yours inside it); define what your functions need in a cell of your own"
+        )
+    return notes
+
+
+def _lines(lines: list[int]) -> str:
+    """``line 3 was`` or ``lines 3, 5 were``: at most five numbers."""
     shown = ", ".join(map(str, lines[:5])) + (", …" if len(lines) > 5 else "")
-    which = f"line {shown} was" if len(lines) == 1 else f"lines {shown} were"
-    return (
-        f"code cell {number} of {where}, nnkata's {role} cell: your {which} left out, being inside nnkata's "
-        "own code there (or on one of its lines); move your code below nnkata's lines or into a cell of its own"
-    )
+    return f"line {shown} was" if len(lines) == 1 else f"lines {shown} were"
 
 
 _DEFINED_AT_TOP = re.compile(r"^(?:async[ \t]+)?def[ \t]+([^\W\d]\w*)", re.MULTILINE)
@@ -507,8 +544,8 @@ def _with_unreadable(
             by_exercise.setdefault(exercise, {})[name] = cell
     modules = dict(split)
     for exercise, cells in by_exercise.items():
-        code = modules.get(exercise, "")
-        modules[exercise] = f"{code.rstrip()}\n\n{UNREADABLE_CELLS} = {cells!r}\n".lstrip()
+        code = modules.get(exercise, "")  # not stripped at the start: its lines keep their numbers
+        modules[exercise] = f"{code.rstrip()}\n\n{UNREADABLE_CELLS} = {cells!r}\n"
     return modules
 
 
@@ -710,13 +747,18 @@ def _nested_zip_entries(source: Path, stack: contextlib.ExitStack) -> list[tuple
     return entries
 
 
-def _read_where(where: _Where) -> bytes:
+def _read_where(where: _Where, most: int) -> bytes:
+    """The bytes of a file or zip member, at most ``most`` (and its ``_limit``): ``HandinError`` when
+    it holds more."""
     if isinstance(where, Path):
-        return _read_regular(where)
+        return _read_regular(where, min(most, _limit(where.name)))
     archive, info = where
-    limit = _limit(info.filename)
+    limit = min(most, _limit(info.filename))
     with archive.open(info) as member:
-        return member.read(limit + 1)[:limit]
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise HandinError(f"{info.filename!r} holds more than {limit} bytes")
+    return data
 
 
 def _work_by_child(entries: Sequence[tuple[PurePosixPath, _Where]]) -> dict[str, dict[str, set[str]]]:
@@ -735,14 +777,14 @@ def _work_by_child(entries: Sequence[tuple[PurePosixPath, _Where]]) -> dict[str,
         if budget <= 0:  # bounded work in the grader's own process, however many zips a zip holds
             break
         try:
-            data = _read_where(where)
+            data = _read_where(where, budget)  # a file larger than what is left of the budget is skipped
             budget -= len(data)
             if path.suffix.lower() == ".py":
                 codes = {match.exercise: module_text(data)}
-            else:
-                cells = _notebook_cells(data, _shown(path), [])
+            else:  # no notebook with more code than is worth parsing (MAX_PARSED_CHARS) is parsed
+                cells = _notebook_cells(data, _shown(path), [], most=MAX_PARSED_CHARS)
                 texts = [text for _, text in cells]
-                codes = {match.exercise: join_cells(texts)[0]} if match else split_notebook(texts, functions)
+                codes = {match.exercise: join_numbered(cells)[0]} if match else split_notebook(texts, functions)
         except (HandinError, *_UNREADABLE_MEMBER, NotImplementedError, RuntimeError):
             continue
         for exercise, code in codes.items():
@@ -820,7 +862,7 @@ class _Module:
     path: Path
     origin: str  # the file as the learner named it, relative to the hand-in
     rank: tuple[tuple[int, int], int]  # how well named and how deep (see _collect): equal ranks tie
-    cells: tuple[tuple[int, int], ...] | None = None  # joined from a notebook: where its cells start (_Joined)
+    cells: tuple[tuple[int, int], ...] | None = None  # joined from a notebook: where its cells start (calling.Joined)
 
 
 def _collect(
@@ -888,21 +930,27 @@ def _collect(
             continue
         origin = _shown(path.relative_to(base))
         unreadable: dict[str, str] = {}
+        match = _exercise_named(path.name)
         try:
             cells = _notebook_cells(_read_regular(path), origin, intake.notes, unreadable)
+            if match is not None:
+                joined = {match.exercise: join_numbered(cells)}
+                owner_of: dict[str, str] | str = match.exercise
+            else:
+                functions = functions or _functions_by_exercise()
+                owner_of = {name: e for e in reversed(EXERCISES) for name in functions.get(e, ())}  # the first's
+                joined = split_numbered(cells, functions)
+            split = _with_unreadable({e: code for e, (code, _) in joined.items()}, unreadable, owner_of)
+            largest = max(map(len, split.values()), default=0)
+            if largest > MAX_FILE_BYTES:  # the cells joined, with the lines added to them
+                raise HandinError(
+                    f"{origin}'s code cells make a module of {largest} characters, more than the {MAX_FILE_BYTES} "
+                    "accepted"
+                )
         except (HandinError, OSError) as error:
             intake.notes.append(f"{origin}: {error}")
             refuse(path.relative_to(base), str(error))
             continue
-        match = _exercise_named(path.name)
-        if match is not None:
-            joined = {match.exercise: join_numbered(cells)}
-            owner_of: dict[str, str] | str = match.exercise
-        else:
-            functions = functions or _functions_by_exercise()
-            owner_of = {name: e for e in reversed(EXERCISES) for name in functions.get(e, ())}  # the first's
-            joined = split_numbered(cells, functions)
-        split = _with_unreadable({e: code for e, (code, _) in joined.items()}, unreadable, owner_of)
         if match is None and not split:
             intake.notes.append(f"{origin}: no code cell defines an exercise function")
         for exercise, code in split.items():
@@ -918,6 +966,7 @@ def _collect(
                 why = refused_unnamed[0]
             if why is not None:
                 intake.found[exercise] = _write_refused(intake.root, exercise, why)
+                intake.refused.add(exercise)
                 continue
         if not found:
             continue
@@ -946,9 +995,11 @@ def _refusal(origin: str, why: str) -> str:
         )
     elif "characters" in why:
         advice = "Keep only the exercises' code in it (no data) and hand it in again"
+    elif "code cells," in why:
+        advice = "Delete the cells you no longer need (keep the exercises' code), save it and hand it in again"
     else:
         advice = "Open it in Jupyter to check that it is whole, save it again and hand it in again"
-    return f"{origin} {NOT_READ}, so none of its code was graded: {why}. {advice}."
+    return f"{origin} {NOT_READ_BY_GRADER}, so none of its code was graded: {why}. {advice}."
 
 
 def _in_mib(size: int) -> str:
@@ -963,20 +1014,23 @@ def _write_module(root: Path, exercise: str, module: _Module) -> None:
     name = module_name(exercise)
     (folder / f"{name}.py").write_text(module.code, encoding="utf-8")
     if module.cells is not None:
-        origin = {"notebook": module.origin, "cells": [list(pair) for pair in module.cells]}
-        (folder / NOTEBOOK_ORIGIN.format(name)).write_text(json.dumps(origin, ensure_ascii=False), encoding="utf-8")
+        # More cells than calling.notebook_origin reads: messages name the notebook, not the cell.
+        cells = [list(pair) for pair in module.cells] if len(module.cells) <= MAX_ORIGIN_CELLS else []
+        origin = {"notebook": module.origin, "cells": cells}
+        (folder / NOTEBOOK_ORIGIN.format(name)).write_text(json.dumps(origin), encoding="utf-8")
 
 
 def _write_refused(root: Path, exercise: str, why: str) -> str:
     """Write ``exercise`` out as refused: an empty module, and beside it ``why`` (see
-    ``calling.NOTEBOOK_ORIGIN``), which the worker reports in place of running anything. Returns
-    what ``Intake.found`` records: the file that could not be read."""
+    ``calling.NOTEBOOK_ORIGIN``), which the worker reports in place of running anything. ``why`` may
+    hold any text an error gave (a file name that is not UTF-8): JSON escapes it. Returns what
+    ``Intake.found`` records: the file that could not be read."""
     folder = root / exercise
     folder.mkdir(parents=True, exist_ok=True)
     name = module_name(exercise)
     (folder / f"{name}.py").write_text("", encoding="utf-8")
-    (folder / NOTEBOOK_ORIGIN.format(name)).write_text(json.dumps({"refused": why}, ensure_ascii=False), "utf-8")
-    return why.split(f" {NOT_READ}", 1)[0]
+    (folder / NOTEBOOK_ORIGIN.format(name)).write_text(json.dumps({"refused": why}), encoding="utf-8")
+    return why.split(f" {NOT_READ_BY_GRADER}", 1)[0]
 
 
 def _choose(exercise: str, candidates: Sequence[_Module]) -> tuple[_Module, list[str]]:

@@ -20,11 +20,13 @@ import ast
 import builtins
 import hashlib
 import inspect
+import json
 import re
 import symtable
 import sys
 import textwrap
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,14 +40,19 @@ from grader.calling import (
     NOTEBOOK_METADATA_KEY,
     LearnerModules,
     LearnerSource,
+    _first_line,
+    _statements_in,
+    cell_source,
     forbidden_message,
     join_cells,
     missing_message,
     module_name,
     module_text,
     numbered_code_cells,
+    parse_learner_code,
     strip_magics,
 )
+from grader.handin import _DEFINED_AT_TOP, MAX_NOTEBOOK_BYTES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -313,13 +320,13 @@ def missing_advice(missing: list[str], namespace: dict) -> str:
             unknown.append(name)
     for why, defined in failed.items():
         one = len(defined) == 1
-        them = ("it" if one else "them") if defined == missing else ", ".join(f"`{n}`" for n in defined)
+        them = ("it" if one else "them") if defined == missing else _listed(defined)
         lines.append(
             f"The cell that defines {them} ran but stopped with an error{why}, so {'it was' if one else 'they were'} "
             "not defined: scroll up to that error, fix it, and run the cell again."
         )
-    if unknown:
-        it = "it" if len(unknown) == 1 else "them"
+    if unknown:  # named when the lines above are about other functions
+        it = ("it" if len(unknown) == 1 else "them") if unknown == missing else _listed(unknown)
         if cells is not None:  # no cell run in this session defines them
             lines.append(
                 f"No cell run in this session defines {it}: run the cell that does (after a kernel restart: "
@@ -334,9 +341,8 @@ def missing_advice(missing: list[str], namespace: dict) -> str:
 
 
 def _last_cell_defining(cells: list[str], name: str) -> str | None:
-    """The last cell run that defines ``name`` at its top level."""
-    pattern = re.compile(rf"^(?:async[ \t]+)?(?:def|class)[ \t]+{re.escape(name)}\b", re.MULTILINE)
-    return next((cell for cell in reversed(cells) if pattern.search(cell)), None)
+    """The last cell run that defines the function ``name`` at its top level."""
+    return next((cell for cell in reversed(cells) if name in _DEFINED_AT_TOP.findall(cell)), None)
 
 
 def _why_it_failed(cell: str) -> str:
@@ -367,100 +373,129 @@ def saved_notebook(exercise: str, namespace: dict) -> Path | None:
     return next((path for path in candidates if path.is_file()), None)
 
 
-_PYTHON_BUILTINS = frozenset(dir(builtins)) - {"display", "get_ipython", "__IPYTHON__"}  # IPython adds these
+# What IPython adds to the builtins: in the session only, like the imports of DISPLAY_LIBRARIES.
+_IPYTHON_BUILTINS = frozenset({"display", "get_ipython", "__IPYTHON__"})
+_PYTHON_BUILTINS = frozenset(dir(builtins)) - _IPYTHON_BUILTINS
+_DISPLAY = " and ".join(DISPLAY_LIBRARIES)
+_ONLY_SHOWS = "only in lines that just show something (a call on a line of its own)"
 
 
-def _role(cell: Any) -> str | None:
-    nnkata = cell.get("metadata", {}).get(NOTEBOOK_METADATA_KEY)
-    return nnkata.get("role") if isinstance(nnkata, dict) else None
+def _listed(names: list[str]) -> str:
+    """`a`, `b` and `c`."""
+    quoted = [f"`{name}`" for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """Where a saved code cell binds a name that the code the grader runs does not bind, and why.
+
+    ``why`` is "cell magic" (``detail`` is the magic), "magic" (a line magic, ``detail``),
+    "nnkata" (the learner's line of nnkata's ``role`` cell left out with nnkata's code:
+    ``detail`` is "try" or "code" when inside it, "line" when it shares a line with code left
+    out, "uses" when it uses what only that code sets), "shows" (a line that only shows
+    something), "display import" (``detail`` is the library) or "nnkata's own" (nnkata's line).
+    """
+
+    cell: int
+    line: int
+    why: str
+    detail: str = ""
+    role: str = ""
+
+
+# Said where the name is bound (the fix is there), once for all the names bound there.
+_AT_THE_BINDING = frozenset({"cell magic", "magic", "nnkata", "shows"})
 
 
 def saved_notebook_notes(exercise: str, namespace: dict, path: Path) -> list[str]:
     """Where the saved notebook at ``path``, run as the grader runs it, would not do what the session does.
 
-    Its code cells are read and joined as the runners do (``numbered_code_cells``, ``join_cells``)
-    and compiled, never run. Said: a cell Python cannot read; a function the checks need that the
-    saved code does not define; a name the saved code uses and never defines (defined only in the
-    setup or tests cell, where the grader leaves it out; imported from a display library, whose imports it
-    leaves out; or from a cell since deleted); a function whose saved code is not what the session
-    ran; a cell that showed an error when it last ran; an edited ``.py`` that pytest checks instead.
+    Its code cells are read (as JSON, at most ``MAX_NOTEBOOK_BYTES``, as the grader reads them)
+    and joined as the runners do (``numbered_code_cells``, ``join_cells``), and compiled, never
+    run. Said: a cell Python cannot read; a function the checks need, or a name the saved code
+    uses, that the code the grader runs does not define, with why when a saved cell does
+    define it (``_lost_bindings``: a cell magic, a line magic, a line inside nnkata's own code,
+    an import of a display library, a line of nnkata's); a function whose saved code is not
+    what the session ran; a line the grader runs that raised when it last ran; an edited
+    ``.py`` that pytest checks instead.
     """
-    import nbformat
-
-    try:
-        notebook = nbformat.read(path, as_version=4)
-        numbered = numbered_code_cells(notebook)
-    except Exception as error:  # whatever Jupyter or the learner left in the file
-        return [f"{path.name} cannot be read as a notebook ({type(error).__name__}: {error})."]
     from grader.checks import checks_of
 
-    notes: list[str] = []
-    code_cells = [cell for cell in notebook.cells if cell.get("cell_type") == "code"]
-    readable = []
+    left_out: list[tuple[int, str, list[int]]] = []
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_NOTEBOOK_BYTES + 1)
+        if len(data) > MAX_NOTEBOOK_BYTES:
+            return [
+                f"{path.name} takes more than the {MAX_NOTEBOOK_BYTES // 1024**2} MiB the grader reads, outputs "
+                "included: clear them (Edit > Clear Outputs of All Cells) and save it."
+            ]
+        notebook = json.loads(data.decode("utf-8-sig"))
+        numbered = numbered_code_cells(notebook, left_out)
+    except (OSError, ValueError, RecursionError) as error:  # whatever Jupyter or the learner left in the file
+        return [f"{path.name} cannot be read as a notebook ({type(error).__name__}: {error})."]
+    code_cells = [c for c in notebook["cells"] if isinstance(c, dict) and c.get("cell_type") == "code"]
+    readable: list[tuple[int, str, ast.Module]] = []
+    unreadable: list[tuple[int, str, str]] = []
     for number, text in numbered:
         try:
             compile(join_cells([text])[0], f"code cell {number}", "exec")
-        except (SyntaxError, ValueError, OverflowError) as error:
+            readable.append((number, text, ast.parse(text)))  # the cell's own line numbers
+        except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as error:
             at = f", line {error.lineno}" if isinstance(error, SyntaxError) and error.lineno else ""
-            why = error.msg if isinstance(error, SyntaxError) else str(error)
-            notes.append(f"Python cannot read code cell {number}{at} ({why}): none of that cell counts.")
-            continue
-        readable.append((number, text))
-    code = join_cells([text for _, text in readable])[0]
+            why = error.msg if isinstance(error, SyntaxError) else str(error) or type(error).__name__
+            unreadable.append((number, text, f"{at} ({why})"))
+    code = join_cells([text for _, text, _ in readable])[0]
     try:
         compile(code, str(path), "exec")
         tree = ast.parse(code)
         table = symtable.symtable(code, str(path), "exec")
-    except (SyntaxError, ValueError, OverflowError, RecursionError) as error:
-        return [*notes, f"Python cannot read its code cells joined together ({error})."]
+    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as error:
+        return [
+            *(
+                f"Python cannot read code cell {number}{why}: none of that cell counts."
+                for number, _, why in unreadable
+            ),
+            f"Python cannot read its code cells joined together ({error}).",
+        ]
 
     bound = _bound_names(table)
-    in_nnkata_cells = {  # what the setup and tests cells bind that the code above does not have
-        name: role for cell in code_cells if (role := _role(cell)) in ("setup", "tests")
-        for name in _cell_bindings(cell.get("source", ""))
-    }  # fmt: skip
-    where_left_out = {"setup": "the setup cell", "tests": "the last cell (the checks' cell)"}
-    for function in sorted({c.function for c in checks_of(exercise)} - bound):
-        if function in in_nnkata_cells:
+    needed = sorted({c.function for c in checks_of(exercise)} - bound)
+    starred = any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(tree))
+    used = set() if starred else _globals_used(table) - bound - _PYTHON_BUILTINS
+    unknown = sorted(n for n in used if not (n.startswith("__") and n.endswith("__")))
+    notes = []
+    for number, text, why in unreadable:  # with the functions that cell would have defined
+        defined = set(_DEFINED_AT_TOP.findall(text))
+        its = [name for name in [*needed, *unknown] if name in defined]
+        needed = [name for name in needed if name not in defined]
+        unknown = [name for name in unknown if name not in defined]
+        so = f", so {_listed(its)} {'is' if len(its) == 1 else 'are'} not defined" if its else ""
+        notes.append(f"Python cannot read code cell {number}{why}: none of that cell counts{so}.")
+
+    lost = _lost_bindings(code_cells, dict(numbered), {n for n, _, _ in readable}, left_out, {*needed, *unknown})
+    at_binding: dict[_Lost, list[str]] = {}
+    for name in [*needed, *unknown]:
+        if name in lost and lost[name].why in _AT_THE_BINDING:
+            at_binding.setdefault(lost[name], []).append(name)
+    for name in needed:
+        if name not in lost or lost[name].why not in _AT_THE_BINDING:
             notes.append(
-                f"`{function}` is defined in {where_left_out[in_nnkata_cells[function]]}, which the grader leaves out: "
-                "move it to a cell above."
-            )
-        else:
-            notes.append(
-                f"It does not define `{function}`, which this session has (from a cell since deleted or "
+                f"It does not define `{name}`, which this session has (from a cell since deleted or "
                 "changed, or not saved yet)."
             )
-    starred = any(isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(tree))
-    unknown = set() if starred else _globals_used(table) - bound - _PYTHON_BUILTINS
-    for name in sorted(n for n in unknown if not (n.startswith("__") and n.endswith("__"))):
-        cell = next((number for number, text in readable if _uses(text, name)), None)
-        uses = f"Code cell {cell} uses `{name}`" if cell else f"It uses `{name}`"
-        origin = (getattr(namespace.get(name), "__module__", None) or "").split(".")[0]
-        if origin in DISPLAY_LIBRARIES:  # its import would be left out, wherever it is
-            why = (
-                f"the grader leaves out imports of {' and '.join(DISPLAY_LIBRARIES)}, so use `{name}` only in "
-                f"lines that just show something, like `display({name}(...))`"
-            )
-        elif name in in_nnkata_cells:
-            cell_name = where_left_out[in_nnkata_cells[name]]
-            why = f"it is defined only in {cell_name}, where the grader leaves it out: move it to a cell above"
-        elif name in namespace:
-            why = "this session has it from a cell since deleted or changed: define or import it in a cell again"
-        else:
-            why = "define or import it in a cell above"
-        notes.append(f"{uses}, which the saved code never defines or imports: {why}.")
+    for where in sorted(at_binding, key=lambda lost_at: (lost_at.cell, lost_at.line)):
+        notes.append(_lost_note(where, at_binding[where]))
+    for name in unknown:
+        if name not in lost or lost[name].why not in _AT_THE_BINDING:
+            notes.append(_unknown_note(name, lost.get(name), _first_use(readable, name), namespace))
     notes += _changed_since_run(namespace, tree, bound)
-    for number, text in readable:
-        errors = [o for o in code_cells[number - 1].get("outputs", []) if o.get("output_type") == "error"]
-        runs = any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines())
-        if errors and runs:
-            notes.append(
-                f"Code cell {number} showed {errors[-1].get('ename', 'an error')} when it last ran: the grader runs "
-                "it too, and an error there costs the whole exercise. Fix the cell or delete it."
-            )
+    notes += _raised_when_last_run(code_cells, readable)
+    metadata = notebook.get("metadata")
+    nnkata = metadata.get(NOTEBOOK_METADATA_KEY) if isinstance(metadata, dict) else None
+    stub = nnkata.get("stub_sha256") if isinstance(nnkata, dict) else None
     module = path.parent / f"{module_name(exercise)}.py"
-    stub = notebook.get("metadata", {}).get(NOTEBOOK_METADATA_KEY, {}).get("stub_sha256")
     edited = (
         path.name == f"{module_name(exercise)}.ipynb"
         and module.is_file()
@@ -473,6 +508,233 @@ def saved_notebook_notes(exercise: str, namespace: dict, path: Path) -> list[str
             "not this notebook: keep your work in one of them, and hand in that one."
         )
     return notes
+
+
+def _lost_note(where: _Lost, names: list[str]) -> str:
+    """What the learner is told of ``names``, bound at ``where`` and left out by the grader."""
+    them = _listed(names)
+    at = f"Code cell {where.cell}, line {where.line}"
+    if where.why == "cell magic":
+        return (
+            f"Code cell {where.cell} starts with the cell magic `{where.detail}`, so the grader leaves out that whole "
+            f"cell, and with it {them}: delete that first line."
+        )
+    if where.why == "magic":
+        return (
+            f"{at} starts with the magic `{where.detail}`, so the grader leaves out that line, and with it {them}: "
+            f"write it without `{where.detail}`."
+        )
+    if where.why == "shows":
+        return (
+            f"{at} only shows something, so the grader leaves it out, and with it {them}: "
+            f"assign {'it' if len(names) == 1 else 'them'} in a line of its own."
+        )
+    at = f"Code cell {where.cell} (nnkata's {where.role} cell), line {where.line},"  # "nnkata"
+    if where.detail == "line":
+        return (
+            f"{at} shares its line with code the grader leaves out, so it is left out too, and with it {them}: "
+            "put it on a line of its own."
+        )
+    if where.detail == "uses":
+        return (
+            f"{at} uses what only nnkata's code sets, so the grader leaves it out, and with it {them}: "
+            f"define {'it' if len(names) == 1 else 'them'} in your own code another way."
+        )
+    inside = "`try:`" if where.detail == "try" else "code"
+    return (
+        f"{at} is inside nnkata's {inside}, so the grader leaves it out, and with it {them}: move it below "
+        "nnkata's lines or into a cell of its own."
+    )
+
+
+def _unknown_note(name: str, where: _Lost | None, use: tuple[int, int] | None, namespace: dict) -> str:
+    """What the learner is told of ``name``, used (at ``use``) by the code the grader runs, which
+    does not bind it; ``where`` is the saved cell that binds it, if one does."""
+    uses = f"Code cell {use[0]}, line {use[1]} uses `{name}`" if use else f"It uses `{name}`"
+    if where is not None and where.why == "display import":
+        return (
+            f"{uses}, imported from {where.detail} in code cell {where.cell}, line {where.line}: the grader "
+            f"leaves out imports of {_DISPLAY}, so use `{name}` {_ONLY_SHOWS}."
+        )
+    if where is not None and where.why == "nnkata's own":
+        return (
+            f"{uses}, which only nnkata's own code sets (code cell {where.cell}, line {where.line}), and the "
+            f"grader leaves that out: define or import `{name}` in your own code, or do without it."
+        )
+    library = "IPython" if name in _IPYTHON_BUILTINS else _display_library(namespace.get(name))
+    if library:
+        return (
+            f"{uses}, which this session has from {library}: the grader leaves out imports of {_DISPLAY}, "
+            f"so use `{name}` {_ONLY_SHOWS}."
+        )
+    if name in namespace:
+        return (
+            f"{uses}, which the saved code never defines or imports (this session has it from a cell since "
+            "deleted or changed): define or import it in a cell again."
+        )
+    return f"{uses}, which the saved code never defines or imports: define or import it in a cell above."
+
+
+def _display_library(value: Any) -> str | None:
+    """The display library (one of ``DISPLAY_LIBRARIES``) a module or an object of the session comes from."""
+    name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+    root = name.split(".")[0] if isinstance(name, str) else ""
+    return root if root in DISPLAY_LIBRARIES else None
+
+
+def _lost_bindings(
+    cells: list[dict],
+    kept: dict[int, str],
+    readable: set[int],
+    left_out: list[tuple[int, str, list[int]]],
+    wanted: set[str],
+) -> dict[str, _Lost]:
+    """Of the names ``wanted``, those a saved code cell binds in a line the grader does not run, with
+    where (its last cell that does) and why.
+
+    ``cells`` are the notebook's code cells; ``kept`` the code the grader takes of each (by
+    number, as ``numbered_code_cells`` gives it, with each line where it was); ``left_out`` the
+    learner's lines of nnkata's cells left out (as ``numbered_code_cells`` gives them).
+    """
+    lost: dict[str, _Lost] = {}
+    left = {number: (role, set(lines)) for number, role, lines in left_out}
+    for number, cell in enumerate(cells, start=1):
+        text = cell_source(cell)
+        if not any(name in text for name in wanted) or (number in kept and number not in readable):
+            continue  # nothing wanted; a cell Python cannot read, said already
+        python, cell_magic, magics = _as_python(text)
+        tree = parse_learner_code(python)
+        if tree is None:
+            continue
+        kept_lines = (kept.get(number) or "").splitlines()
+        found: dict[str, _Lost] = {}
+        for node, names, around in _bindings(tree.body):
+            names &= wanted
+            if not names:
+                continue
+            line = _first_line(node)
+            shown = kept_lines[line - 1] if line <= len(kept_lines) else ""
+            role, lines = left.get(number, ("", set()))
+            if cell_magic:
+                why = _Lost(number, 1, "cell magic", cell_magic)
+            elif line in magics:
+                why = _Lost(number, line, "magic", magics[line])
+            elif {_first_line(n) for n in (*around, node)} & lines:
+                if around:
+                    where = "try" if isinstance(around[0], ast.Try) else "code"
+                else:  # own_code leaves out a statement that shares a line with one left out, or uses its names
+                    where = "line" if any(o is not node and _lines(o) & _lines(node) for o in tree.body) else "uses"
+                why = _Lost(number, line, "nnkata", where, role)
+            elif shown.startswith("# (not checked) ") and isinstance(node, (ast.Import, ast.ImportFrom)):
+                why = _Lost(number, line, "display import", _imported_library(node))
+            elif shown.startswith("# (not checked) "):
+                why = _Lost(number, line, "shows")
+            elif not shown.strip():  # own_code blanks nnkata's lines
+                why = _Lost(number, line, "nnkata's own")
+            else:
+                continue
+            for name in names:
+                found.setdefault(name, why)
+        lost.update(found)
+    return lost
+
+
+def _as_python(text: str) -> tuple[str, str | None, dict[int, str]]:
+    """A cell's text as the Python it runs in the session, line for line as ``strip_magics`` has
+    them: a line magic's name taken off (``%time w = train()`` binds ``w``), shell escapes and a
+    cell magic's line blank; with the cell magic (``%%time``) and the line magics, by line."""
+    if text.lstrip().startswith("%%") and not strip_magics(text):  # a cell magic: none of it is checked
+        first, _, rest = text.lstrip().partition("\n")
+        return "\n" + rest, first.split()[0][:40], {}
+    lines = strip_magics(text).split("\n")
+    magics: dict[int, str] = {}
+    for index, line in enumerate(lines):
+        if line.startswith(_MAGIC_MARK):
+            magic = line[len(_MAGIC_MARK) :]
+            word = magic.split()[0]
+            magics[index + 1] = word[:40]
+            rest = magic.lstrip()[len(word) :].strip() if word.startswith("%") else ""
+            lines[index] = magic[: len(magic) - len(magic.lstrip())] + rest
+    return "\n".join(lines), None, magics
+
+
+_MAGIC_MARK = "# (jupyter) "  # how strip_magics comments out a line magic
+
+
+def _bindings(
+    body: list[ast.stmt], around: tuple[ast.stmt, ...] = ()
+) -> Iterator[tuple[ast.stmt, set[str], tuple[ast.stmt, ...]]]:
+    """Each statement of ``body`` and those inside it (not inside a function or a class), innermost
+    first, with the names it binds and the statements it is inside."""
+    for node in body:
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            yield from _bindings(list(_statements_in(node)), (*around, node))
+        try:
+            names = _bound_names(symtable.symtable(ast.unparse(node), "<cell>", "exec"))
+        except (SyntaxError, ValueError, RecursionError):
+            names = set()
+        yield node, names, around
+
+
+def _lines(node: ast.stmt) -> set[int]:
+    return set(range(_first_line(node), (node.end_lineno or node.lineno) + 1))
+
+
+def _imported_library(node: ast.Import | ast.ImportFrom) -> str:
+    modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+    return next((m.split(".")[0] for m in modules if m.split(".")[0] in DISPLAY_LIBRARIES), modules[0])
+
+
+def _first_use(readable: list[tuple[int, str, ast.Module]], name: str) -> tuple[int, int] | None:
+    """The first code cell, and its first line, that uses ``name`` in what the grader runs."""
+    for number, _, tree in readable:
+        lines = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name]
+        if lines:
+            return number, min(lines)
+    return None
+
+
+# Where an error output says the cell's line that raised: "Cell In[3], line 2" (IPython 8.6+),
+# "<cell line: 2>" (IPython 8.0-8.5), else its first frame's arrow, "----> 2" (IPython 7).
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_LINE = re.compile(r"Cell In ?\[\d*\], line (\d+)|<cell line: (\d+)>|^-+> ?(\d+)", re.MULTILINE)
+_NOT_RAISED_NOW = frozenset({"KeyboardInterrupt", "SyntaxError", "IndentationError", "TabError"})
+
+
+def _raised_when_last_run(cells: list[dict], readable: list[tuple[int, str, ast.Module]]) -> list[str]:
+    """The cells whose saved output is an error raised by a line the grader runs.
+
+    Not said: a KeyboardInterrupt (the learner stopped the cell), a syntax error of a cell that
+    Python reads now, an error of a line the grader does not run (``sigmoid(z)`` alone on its line,
+    run while ``sigmoid`` was a stub) or of a cell it runs nothing of.
+    """
+    notes = []
+    for number, _, tree in readable:
+        outputs = cells[number - 1].get("outputs")
+        outputs = outputs if isinstance(outputs, list) else []
+        errors = [o for o in outputs if isinstance(o, dict) and o.get("output_type") == "error"]
+        if not errors:
+            continue
+        name = str(errors[-1].get("ename") or "an error")[:80]
+        runs = {line for node in tree.body for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)}
+        line = _error_line(errors[-1])
+        if name in _NOT_RAISED_NOW or not runs or (line is not None and line not in runs):
+            continue
+        where, what = (f"Code cell {number}, line {line}", "that line") if line else (f"Code cell {number}", "it")
+        notes.append(
+            f"{where} raised {name} when it last ran, and the grader runs {what}: run the cell again, and if it "
+            "still fails, fix it or delete it (an error there costs the whole exercise)."
+        )
+    return notes
+
+
+def _error_line(output: dict) -> int | None:
+    """The line of its cell that raised the error of the error output ``output``, when it says."""
+    frames = output.get("traceback")
+    if not isinstance(frames, list):
+        return None
+    match = _CELL_LINE.search(_ANSI.sub("", "\n".join(str(frame)[:5000] for frame in frames[:5])))
+    return int(next(group for group in match.groups() if group)) if match else None
 
 
 def _bound_names(table: symtable.SymbolTable) -> set[str]:
@@ -496,23 +758,6 @@ def _scopes(table: symtable.SymbolTable) -> list[symtable.SymbolTable]:
     for child in table.get_children():
         found += [child, *_scopes(child)]
     return found
-
-
-def _cell_bindings(source: Any) -> set[str]:
-    """The names a cell's code binds at its top level (none when it does not parse)."""
-    text = "".join(source) if isinstance(source, list) else str(source)
-    try:
-        table = symtable.symtable(join_cells([strip_magics(text)])[0], "<cell>", "exec")
-    except (SyntaxError, ValueError, OverflowError, RecursionError):
-        return set()
-    return _bound_names(table)
-
-
-def _uses(text: str, name: str) -> bool:
-    try:
-        return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(ast.parse(join_cells([text])[0])))
-    except (SyntaxError, ValueError, RecursionError):
-        return False
 
 
 def _changed_since_run(namespace: dict, tree: ast.Module, bound: set[str]) -> list[str]:

@@ -61,7 +61,7 @@ def exercise_notebook(exercise: str, readme: str, stub: str) -> bytes:
     setup = (
         "# Run this cell first: it lets this notebook import your other exercises\n"
         "# (for example `from sigmoid import sigmoid`), from their notebooks or .py files.\n"
-        "# Keep your own code out of this cell and the last one: write it in the cells between.\n"
+        "# Your lines here run when graded too, except inside the `try:`; write functions in the cells below.\n"
         "try:\n"
         "    import grader\n"
         "except ImportError:  # nnkata is not installed: use the repository this notebook is in\n"

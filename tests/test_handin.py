@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import os
 import shutil
+import signal
 import stat
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -673,15 +676,17 @@ def test_telling_a_class_from_one_learner_is_bounded_work_however_many_zips_a_zi
 ) -> None:
     # 40 small zips of 3 big modules each: 240 MiB of code from a zip of less than 2 MB, all of it
     # read and parsed in the grader's own process before the bounds (hours of work).
-    big = "x = 1\n" * (2 * 1024**2 // 6)
+    big = "x = 1\n" * (2 * 1024**2 // 6 - 1)
     inner = zip_of(tmp_path / "inner.zip", {f"d{j}/neuron.py": big + f"y = {j}\n" for j in range(3)})
     archive = zip_of(tmp_path / "bomb.zip", {f"class/z{i}.zip": inner.read_bytes() for i in range(40)})
     read, parsed = [], []
     read_where, parse = handin._read_where, handin.parse_learner_code
-    monkeypatch.setattr(handin, "_read_where", lambda where: read.append(len(data := read_where(where))) or data)
+    monkeypatch.setattr(
+        handin, "_read_where", lambda where, most: read.append(len(data := read_where(where, most))) or data
+    )
     monkeypatch.setattr(handin, "parse_learner_code", lambda code: parsed.append(len(code)) or parse(code))
     handin.folder_of_handins(archive)
-    assert sum(read) <= handin.MAX_SCAN_BYTES + handin.MAX_FILE_BYTES
+    assert read and sum(read) <= handin.MAX_SCAN_BYTES
     assert all(length <= handin.MAX_PARSED_CHARS for length in parsed)
 
 
@@ -1065,3 +1070,284 @@ def test_the_learners_code_that_cannot_be_kept_from_nnkatas_cells_is_named(tmp_p
         "code cell 3 of sigmoid.ipynb, nnkata's tests cell, does not parse (invalid syntax, line 1): it was left "
         "out, with the code of yours it holds; fix it, or move your code into a cell of its own",
     ]
+
+
+# ----------------------------------------------------------------------------------------------
+# Bounded work on a notebook in the grader's own process (the intake and the class scan)
+
+
+@contextlib.contextmanager
+def finishes_within(seconds: float) -> Iterator[None]:
+    """Fail, rather than wait, when the block runs longer than ``seconds``: for work that must be
+    linear in its input, on an input that quadratic work takes many times longer over."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s: not linear work")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def never_called(*args: object, **kwargs: object) -> None:
+    raise AssertionError("called on a notebook refused by its size")
+
+
+def test_a_notebooks_code_is_measured_as_saved_before_any_of_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 30 MiB of code in one cell took 66 s and 10 GB in the grader's process before it was refused.
+    line = "x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n"
+    lines = [line] * (28 * 1024**2 // len(line))
+    size = len(line) * len(lines)
+    root = tmp_path / "big"
+    root.mkdir()
+    (root / "sigmoid.ipynb").write_text(role_notebook_json([([*lines], None)]))  # saved as a list of lines
+    monkeypatch.setattr(handin, "numbered_code_cells", never_called)
+    with finishes_within(5):
+        intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.notes == [
+        f"sigmoid.ipynb: sigmoid.ipynb's code cells hold {size} characters, more than the {handin.MAX_FILE_BYTES} "
+        "accepted"
+    ]
+    assert intake.refused == {"02_sigmoid"} and refusal(tmp_path / "tree", "02_sigmoid").endswith(
+        "Keep only the exercises' code in it (no data) and hand it in again."
+    )
+    # The empty line that joins two cells counts: the module written never takes more.
+    small = 4096
+    monkeypatch.setattr(handin, "MAX_FILE_BYTES", small)
+    half = "x = 1\n" * (small // 12)
+    cells = [half, half, "y"]
+    assert sum(map(len, cells)) == small - 3  # and two empty lines
+    (root / "sigmoid.ipynb").write_text(notebook_json(cells))
+    assert handin.normalise(root, tmp_path / "t2").notes == [
+        f"sigmoid.ipynb: sigmoid.ipynb's code cells hold {small + 1} characters, more than the {small} accepted"
+    ]
+    # So does what the experiments commented out add; and what a notebook shared out adds.
+    monkeypatch.undo()
+    monkeypatch.setattr(handin, "MAX_FILE_BYTES", small)
+    (root / "sigmoid.ipynb").write_text(notebook_json(["x\n" * 1000]))
+    assert handin.normalise(root, tmp_path / "t3").notes == [
+        f"sigmoid.ipynb: sigmoid.ipynb's code cells make a module of {18 * 1000 - 1} characters, more than the "
+        f"{small} accepted"
+    ]
+    (root / "sigmoid.ipynb").unlink()
+    neuron, sigmoid = "def weighted_sum(w, x, b):\n    return 0", "def sigmoid(z):\n    return z"
+    feedforward = "def feedforward(network, x):\n    return x"
+    cells = ["p = 0\n" * 500, neuron, sigmoid, feedforward]
+    monkeypatch.setattr(handin, "MAX_FILE_BYTES", sum(map(len, cells)) + 2 * 3 + 10)
+    (root / "kata.ipynb").write_text(notebook_json(cells))
+    intake = handin.normalise(root, tmp_path / "t4")
+    assert len(intake.notes) == 1 and "kata.ipynb's code cells make a module of " in intake.notes[0]
+    assert intake.refused == set(EXERCISES) - {"08_training"} or intake.refused == set(intake.found)
+    assert all(p.stat().st_size <= handin.MAX_FILE_BYTES for p in (tmp_path / "t4").rglob("*.py"))
+
+
+def test_a_notebook_of_more_code_cells_than_a_hand_in_holds_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "many"
+    root.mkdir()
+    (root / "sigmoid.ipynb").write_text(notebook_json(["x = 1"] * (handin.MAX_CODE_CELLS + 1)))
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.notes == [
+        f"sigmoid.ipynb: sigmoid.ipynb has {handin.MAX_CODE_CELLS + 1} code cells, more than the "
+        f"{handin.MAX_CODE_CELLS} accepted"
+    ]
+    assert refusal(tmp_path / "tree", "02_sigmoid").endswith(
+        "Delete the cells you no longer need (keep the exercises' code), save it and hand it in again."
+    )
+
+
+def test_reading_a_notebooks_cells_is_linear_work() -> None:
+    from grader.calling import join_cells, own_code, strip_experiments
+
+    # Each took from 6 to 12 s (quadratic), and now takes well under 1 s.
+    with finishes_within(2):
+        kept, left_out = own_code("run_checks\n" * 40_000)
+    assert kept is None and left_out == []
+    with finishes_within(2):
+        stripped = strip_experiments("a = 1\nb\n" * 20_000).split("\n")
+    assert stripped[:3] == ["a = 1", "# (not checked) b", "a = 1"]
+    with finishes_within(2):
+        text, starts = join_cells(["\n".join(f"from __future__ import a{i}" for i in range(60_000)), "x = 1"])
+    assert starts == [60_001, 120_002] and text.count("from __future__") == 60_000
+
+
+def test_telling_a_class_from_one_learner_parses_no_notebook_of_more_code_than_that(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 0.72 MiB in bob's tests cell took 26 s (own_code was quadratic, and it was parsed whole).
+    klass = tmp_path / "class"
+    (klass / "alice").mkdir(parents=True)
+    (klass / "alice" / "neuron.py").write_text(solution_text("01_neuron"))
+    (klass / "bob").mkdir()
+    (klass / "bob" / "neuron.ipynb").write_text(role_notebook_json([("run_checks()\nx=1\n" * 40_000, "tests")]))
+    (klass / "cy").mkdir()
+    (klass / "cy" / "sigmoid.ipynb").write_text(notebook_json([solution_text("02_sigmoid")]))
+    (klass / "dee").mkdir()
+    (klass / "dee" / "sigmoid.ipynb").write_text(notebook_json([solution_text("02_sigmoid").replace("1.0", "1")]))
+    parsed = []
+    numbered = handin.numbered_code_cells
+    monkeypatch.setattr(
+        handin,
+        "numbered_code_cells",
+        lambda notebook, left_out: (
+            parsed.append(sum(len(c["source"]) for c in notebook["cells"])) or numbered(notebook, left_out)
+        ),
+    )
+    with finishes_within(5):
+        assert handin.folder_of_handins(klass) is not None  # cy and dee
+    assert len(parsed) == 2 and all(size <= handin.MAX_PARSED_CHARS for size in parsed)
+    # A notebook larger than what is left to read is not read at all (one of 32 MiB got through).
+    size = (klass / "cy" / "sigmoid.ipynb").stat().st_size
+    monkeypatch.setattr(handin, "MAX_SCAN_BYTES", size + len(solution_text("01_neuron")) + 10)
+    read = []
+    read_where = handin._read_where
+    monkeypatch.setattr(
+        handin, "_read_where", lambda where, most: read.append(len(data := read_where(where, most))) or data
+    )
+    assert handin.folder_of_handins(klass) is None  # dee's notebook was not read
+    assert sum(read) <= handin.MAX_SCAN_BYTES
+
+
+def test_a_learners_line_that_needs_one_of_nnkatas_is_left_out_and_named(tmp_path: Path) -> None:
+    from grader.calling import Call, perform
+
+    setup, _, tests = generated_cells("02_sigmoid").values()
+    work = solution_text("02_sigmoid").replace("import numpy as np\n", "")
+    setup = setup.replace(
+        'setup_notebook("02_sigmoid");',
+        'modules = setup_notebook("02_sigmoid")\nroot = modules.impl_root\nimport numpy as np\ny = 2; z = root',
+    )
+    tests = tests.replace('run_checks("02_sigmoid", globals());', 'report = run_checks("02_sigmoid", globals())\n')
+    tests += "assert report.ok, report\nDONE = True\n"
+    root_line = setup.split("\n").index("root = modules.impl_root") + 1
+    assert_line = tests.split("\n").index("assert report.ok, report") + 1
+    (tmp_path / "ron").mkdir()
+    cells = [(setup, "setup"), (work, "exercise"), (tests, "tests")]
+    (tmp_path / "ron" / "sigmoid.ipynb").write_text(role_notebook_json(cells))
+    tree = tmp_path / "tree"
+    intake = handin.normalise(tmp_path / "ron", tree)
+    assert intake.notes == [  # `y = 2; z = root`: y is left out with z
+        f"code cell 1 of sigmoid.ipynb, nnkata's setup cell: your lines {root_line}, {root_line + 2} were left out, "
+        "as they use `modules`, `root`, which only code the grader leaves out there defines (nnkata's, or yours "
+        "inside it); define what your functions need in a cell of your own",
+        f"code cell 3 of sigmoid.ipynb, nnkata's tests cell: your line {assert_line} was left out, as it uses "
+        "`report`, which only code the grader leaves out there defines (nnkata's, or yours inside it); define what "
+        "your functions need in a cell of your own",
+    ]
+    module = (tree / "02_sigmoid" / "sigmoid.py").read_text()
+    assert "import numpy as np" in module and "DONE = True" in module
+    assert "report" not in module and "root" not in module and "y = 2" not in module
+    loaded = load_in_process(tree, "02_sigmoid")
+    assert loaded.module is not None and loaded.module.DONE
+    assert perform(loaded.module, Call("sigmoid", (0.0,)), source=loaded.shown).ok
+
+
+def test_a_cell_that_does_not_parse_moves_no_line_of_the_others(tmp_path: Path) -> None:
+    from grader.calling import LearnerModules, where
+
+    cells = ["", "def sigmoid(z):\n    return z  # MARK", "def sigmoid_prime(z) oops:\n    pass"]
+    (tmp_path / "sigmoid.ipynb").write_text(notebook_json(cells))
+    tree = tmp_path / "tree"
+    assert handin.normalise(tmp_path / "sigmoid.ipynb", tree).found == {"02_sigmoid": "sigmoid.ipynb"}
+    module = tree / "02_sigmoid" / "sigmoid.py"
+    LearnerModules(tree, tree).source("02_sigmoid")
+    line = module.read_text().split("\n").index("    return z  # MARK") + 1
+    assert where(str(module), line) == "code cell 2, line 2 of sigmoid.ipynb"
+
+
+def test_a_refusal_naming_a_file_that_is_not_utf8_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.calling import LearnerImportError, LearnerModules
+
+    def unreadable(path: Path, limit: int | None = None) -> bytes:  # an error that names the file as it is
+        raise OSError("cannot read " + os.fsdecode(b"/handin/sigmoid\xe9.ipynb"))
+
+    (tmp_path / "zoe").mkdir()
+    (tmp_path / "zoe" / "sigmoid.ipynb").write_text(notebook_json([solution_text("02_sigmoid")]))
+    monkeypatch.setattr(handin, "_read_regular", unreadable)
+    tree = tmp_path / "tree"
+    intake = handin.normalise(tmp_path / "zoe", tree)  # UnicodeEncodeError: the grader failed on the hand-in
+    assert intake.found == {"02_sigmoid": "sigmoid.ipynb"} and intake.refused == {"02_sigmoid"}
+    with pytest.raises(LearnerImportError) as raised:
+        LearnerModules(tree, tree).source("02_sigmoid")
+    assert str(raised.value).startswith(
+        "sigmoid.ipynb could not be read by the grader, so none of its code was graded: cannot read "
+        "/handin/sigmoid?.ipynb."
+    )
+
+
+def test_the_grader_flags_what_the_intake_refused_not_what_a_message_says() -> None:
+    from grader.calling import IMPORT_FAILED, Outcome
+    from grader.grading import NOT_IMPORTED, NOT_READ, exercise_cause
+
+    message = "sigmoid.ipynb could not be imported: importing sigmoid raised Exception: could not be read by the grader"
+    run = {"problem": None, "outcomes": [Outcome(IMPORT_FAILED, message=message)] * 3}
+    assert exercise_cause(run) == (NOT_IMPORTED, message)
+    assert exercise_cause({**run, "refused": True}) == (NOT_READ, message)
+
+
+def test_a_sidecar_of_more_cells_than_are_read_names_the_notebook_only(tmp_path: Path) -> None:
+    from grader.calling import MAX_ORIGIN_CELLS, notebook_origin
+
+    cells = tuple((number, number) for number in range(1, MAX_ORIGIN_CELLS + 2))
+    module = handin._Module("x = 1\n", tmp_path / "kata.ipynb", "kata.ipynb", ((0, 0), 0), cells)
+    handin._write_module(tmp_path, "02_sigmoid", module)
+    origin = tmp_path / "02_sigmoid" / "sigmoid.origin.json"
+    assert json.loads(origin.read_text()) == {"notebook": "kata.ipynb", "cells": []}
+    assert notebook_origin(tmp_path / "02_sigmoid" / "sigmoid.py") == {"notebook": "kata.ipynb", "cells": []}
+
+
+def test_a_cell_whose_source_is_damaged_is_empty_not_a_crash(tmp_path: Path) -> None:
+    from grader.calling import cell_source
+
+    assert cell_source({"source": ["a\n", "b"]}) == "a\nb" and cell_source({"source": "a"}) == "a"
+    for damaged in ([1, 2], [None], ["x = 1\n", {"a": 1}], None, 3, {"a": "b"}):
+        assert cell_source({"source": damaged}) == ""
+        root = tmp_path / f"h{len(list(tmp_path.iterdir()))}"
+        root.mkdir()
+        cells = [{"cell_type": "code", "metadata": {}, "source": damaged, "outputs": []}]
+        cells.append({"cell_type": "code", "metadata": {}, "source": solution_text("02_sigmoid"), "outputs": []})
+        (root / "sigmoid.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}}))
+        intake = handin.normalise(root, root.with_suffix(".tree"))
+        assert intake.found == {"02_sigmoid": "sigmoid.ipynb"} and intake.notes == []
+    # Nor in telling a class from one learner, which stopped `grade CLASS` for everyone.
+    klass = tmp_path / "class"
+    (klass / "alice").mkdir(parents=True)
+    (klass / "alice" / "neuron.py").write_text(solution_text("01_neuron"))
+    (klass / "bob").mkdir()
+    cell = {"cell_type": "code", "metadata": {}, "source": [1], "outputs": []}
+    (klass / "bob" / "neuron.ipynb").write_text(json.dumps({"cells": [cell], "metadata": {}}))
+    handin.folder_of_handins(klass)
+
+
+def test_magics_are_commented_out_and_python_is_not() -> None:
+    from grader.calling import code_cells, strip_magics
+
+    # A line that continues an expression or a string is Python, whatever it starts with.
+    for python in ("ok = (a\n    != b)", "r = (7\n% 2)", "s = '''\n%d items\n!done\n'''"):
+        assert strip_magics(python) == python
+    assert strip_magics("%timeit f(x)\nok = (a\n    != b)\n!pip install numpy") == (
+        "# (jupyter) %timeit f(x)\nok = (a\n    != b)\n# (jupyter) !pip install numpy"
+    )
+    assert strip_magics("%%time\nx = 1") == ""
+    # Lines end where Python ends them: a form feed or U+2028 inside a line starts none.
+    assert strip_magics("a = 1\r\nb = 2\rc = '\x0c\u2028'\n") == "a = 1\nb = 2\nc = '\x0c\u2028'"
+    cells = code_cells(json.loads(notebook_json(["%matplotlib inline\nx = '\u2028'\ny = (1\n!= 2)"])))
+    assert cells == ["# (jupyter) %matplotlib inline\nx = '\u2028'\ny = (1\n!= 2)"]
+
+
+def test_the_intake_and_notebook_code_join_a_notebook_alike(tmp_path: Path) -> None:
+    from grader.calling import _NOTEBOOK_CELLS, notebook_code, notebook_origin
+
+    pasted = "from __future__ import annotations\n\n" + solution_text("02_sigmoid")
+    (tmp_path / "sigmoid.ipynb").write_text(notebook_json(["import numpy as np", "%timeit 1", pasted]))
+    tree = tmp_path / "tree"
+    handin.normalise(tmp_path / "sigmoid.ipynb", tree)
+    code = notebook_code(tmp_path / "sigmoid.ipynb")
+    assert (tree / "02_sigmoid" / "sigmoid.py").read_text() == code
+    origin = notebook_origin(tree / "02_sigmoid" / "sigmoid.py")
+    assert origin is not None and _NOTEBOOK_CELLS[str(tmp_path / "sigmoid.ipynb")] == ("sigmoid.ipynb", origin["cells"])

@@ -186,6 +186,18 @@ def problem_handins(root: Path) -> dict[str, Path]:
     (root / "ron").mkdir()
     nbformat.write(notebook, root / "ron" / "sigmoid.ipynb")
     handins["ron"] = root / "ron"
+    # tia: the session's report kept in the tests cell and asserted on; the setup's result used.
+    notebook = filled("02_sigmoid")
+    setup, tests = cell_of(notebook, "setup"), cell_of(notebook, "tests")
+    setup.source = setup.source.replace(
+        'setup_notebook("02_sigmoid");', 'modules = setup_notebook("02_sigmoid")\nroot = modules.impl_root'
+    )
+    tests.source = tests.source.replace(
+        'run_checks("02_sigmoid", globals());', 'report = run_checks("02_sigmoid", globals())\nassert report.ok'
+    )
+    (root / "tia").mkdir()
+    nbformat.write(notebook, root / "tia" / "sigmoid.ipynb")
+    handins["tia"] = root / "tia"
     return handins
 
 
@@ -245,3 +257,11 @@ def test_code_in_the_setup_and_tests_cells_is_the_learners_too(problems_graded: 
     results, _, _ = problems_graded
     ron = results["ron"]["exercises"]["02_sigmoid"]
     assert ron["score"] == 20, [c["message"] for c in ron["checks"].values() if c["message"]][:2]
+    # A line of hers that needs one of nnkata's (left out, so not run) is left out too, and named.
+    tia = results["tia"]["exercises"]["02_sigmoid"]
+    assert tia["score"] == 20, [c["message"] for c in tia["checks"].values() if c["message"]][:2]
+    assert [note.split(": your ")[0] for note in results["tia"]["notes"]] == [
+        "code cell 1 of sigmoid.ipynb, nnkata's setup cell",
+        "code cell 3 of sigmoid.ipynb, nnkata's tests cell",
+    ]
+    assert "as it uses `report`, which only code the grader leaves out there defines" in results["tia"]["notes"][1]

@@ -12,12 +12,21 @@ import re
 import shutil
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from grader.calling import NOTEBOOK_METADATA_KEY, code_cells, find_source, join_cells, module_name, notebook_code
+from grader.calling import (
+    NOTEBOOK_METADATA_KEY,
+    code_cells,
+    find_source,
+    join_cells,
+    module_name,
+    notebook_code,
+    numbered_code_cells,
+)
 from grader.checks import checks_of, exercises_with_checks
 from grader.mnist import find_data_dir
 from grader.notebook_support import (
@@ -26,6 +35,7 @@ from grader.notebook_support import (
     ChecksReport,
     exercises_root,
     run_checks,
+    saved_notebook_notes,
     setup_notebook,
 )
 from grader.notebooks import for_notebook
@@ -410,7 +420,22 @@ def test_the_setup_and_tests_cells_claim_no_more_than_they_do(exercise):
     tests = _cell(path, "tests").source
     assert "exactly like" not in tests
     assert "of this session" in tests and "saved notebook's code cells" in tests and "Restart & Run All" in tests
-    assert "Keep your own code out of this cell" in _cell(path, "setup").source
+    setup = _cell(path, "setup").source
+    assert "Your lines here run when graded too, except inside the `try:`" in setup
+    assert "Keep your own code out" not in setup
+
+
+def test_the_setup_cell_says_what_the_runners_keep_of_it():
+    """Its comment says what ``numbered_code_cells`` does: a line of the learner's at its end is run
+    when graded, one inside nnkata's ``try:`` is not."""
+    notebook = nbformat.read(notebook_path(EXERCISES_DIR, "02_sigmoid"), as_version=4)
+    setup = next(c for c in notebook.cells if c.metadata.get(NOTEBOOK_METADATA_KEY, {}).get("role") == "setup")
+    assert "except inside the `try:`" in setup.source
+    setup.source = setup.source.replace("    import grader\n", "    import grader\n    INSIDE = 1\n") + "\nBELOW = 2\n"
+    left_out: list = []
+    kept = "\n".join(text for _, text in numbered_code_cells(notebook, left_out))
+    assert "BELOW = 2" in kept and "INSIDE" not in kept
+    assert left_out == [(1, "setup", [6])]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -454,6 +479,21 @@ def test_a_missing_function_suggests_a_failed_cell_before_the_spelling(tmp_path)
         assert advice.startswith(expected), text
         if history is None:
             assert advice.index("show an error") < advice.index("Run All Above") < advice.index("spelling")
+
+
+def test_a_missing_function_after_a_line_on_another_is_named_not_it(tmp_path):
+    code = (
+        solution_text("01_neuron")
+        .replace("def weighted_sum(", "def _one(")
+        .replace("def layer_weighted_sums(", "def _two(")
+    )
+    broken = "def weighted_sum(weights, activations, bias)\n    return 0.0\n"
+    lines = _missing_run("01_neuron", tmp_path, code, [code, broken]).splitlines()
+    assert lines[1].startswith("The cell that defines `weighted_sum` ran but stopped with an error")
+    assert lines[2] == (
+        "No cell run in this session defines `layer_weighted_sums`: run the cell that does (after a kernel "
+        "restart: Run All Above), or check the name."
+    )
 
 
 def test_a_renamed_function_gets_the_rename_suggestion_of_pytest(tmp_path):
@@ -536,24 +576,25 @@ _DOUBLE = "\n\ndef double(x):\n    return 2 * x\n"
             _uses_double,
             _DOUBLE,
             None,
-            "Code cell 2 uses `double`, which the saved code never defines or imports: this session has it "
-            "from a cell since deleted or changed",
+            "Code cell 2, line 25 uses `double`, which the saved code never defines or imports (this session has "
+            "it from a cell since deleted or changed): define or import it in a cell again.",
             id="deleted-helper",
         ),
         pytest.param(  # Markdown imported in the setup cell, or in a cell since deleted
             _with_cell("note = Markdown('**done**')\nnote"),
             "",
             {"Markdown": type("Markdown", (), {"__module__": "IPython.core.display"})},
-            "Code cell 3 uses `Markdown`, which the saved code never defines or imports: the grader leaves out "
-            "imports of IPython and matplotlib, so use `Markdown` only in lines that just show something",
+            "Code cell 3, line 1 uses `Markdown`, which this session has from IPython: the grader leaves out "
+            "imports of IPython and matplotlib, so use `Markdown` only in lines that just show something (a call "
+            "on a line of its own).",
             id="display-import",
         ),
         pytest.param(  # an experiment that raised, ignored
             _with_cell("x = np.zeros(3)\ny = x[7]", [nbformat.v4.new_output("error", ename="IndexError", evalue="7")]),
             "",
             None,
-            "Code cell 3 showed IndexError when it last ran: the grader runs it too, and an error there costs "
-            "the whole exercise.",
+            "Code cell 3 raised IndexError when it last ran, and the grader runs it: run the cell again, and if "
+            "it still fails, fix it or delete it (an error there costs the whole exercise).",
             id="raised-experiment",
         ),
         pytest.param(  # edited after its cell ran, or not saved since
@@ -567,7 +608,8 @@ _DOUBLE = "\n\ndef double(x):\n    return 2 * x\n"
             lambda notebook, index: setattr(notebook.cells[index], "source", "def weighted_sum(a, b, c)\n    pass"),
             "",
             None,
-            "Python cannot read code cell 2, line 1 (expected ':'): none of that cell counts.",
+            "Python cannot read code cell 2, line 1 (expected ':'): none of that cell counts, so `weighted_sum` "
+            "is not defined.",
             id="syntax-error",
         ),
     ],
@@ -600,7 +642,7 @@ def test_a_helper_in_the_tests_cell_is_said_when_the_grader_leaves_it_out(tmp_pa
 
     _, text, path = _saved_run(tmp_path, helper_in_tests_cell, _DOUBLE)
     graded = join_cells(code_cells(nbformat.read(path, as_version=4)))[0]
-    note = "it is defined only in the last cell (the checks' cell), where the grader leaves it out"
+    note = "(nnkata's tests cell)"
     # Whatever the runners take from nnkata's cells, the check cell says what they leave out.
     assert (note in text) == ("def double" not in graded), text
 
@@ -611,6 +653,214 @@ def test_an_edited_py_beside_the_notebook_is_said(tmp_path):
 
     _, text, _ = _saved_run(tmp_path, edit_py)
     assert "neuron.py beside it has been edited, so `pytest exercises/01_neuron` checks neuron.py" in text
+
+
+# ----------------------------------------------------------------------------------------------
+# The saved notebook's notes, read from small notebooks on disk (no session, no kernel)
+
+
+def _notes(tmp_path: Path, edit=None, namespace: dict | None = None) -> list[str]:
+    """``saved_notebook_notes`` of 02_sigmoid's released notebook with the solution in its exercise
+    cell, then ``edit(notebook)``: code cells 1 (setup), 2 (exercise), then the learner's, then tests."""
+    notebook = nbformat.read(notebook_path(EXERCISES_DIR, "02_sigmoid"), as_version=4)
+    _role_cell(notebook, "exercise").source = solution_text("02_sigmoid")
+    if edit is not None:
+        edit(notebook)
+    path = tmp_path / "sigmoid.ipynb"
+    nbformat.write(notebook, path)
+    return saved_notebook_notes("02_sigmoid", {"__name__": "__main__", **(namespace or {})}, path)
+
+
+def _role_cell(notebook, role: str):
+    return next(c for c in notebook.cells if c.metadata.get(NOTEBOOK_METADATA_KEY, {}).get("role") == role)
+
+
+def _add_cell(source: str, outputs: list | None = None):
+    """An edit: a code cell of the learner's just above the tests cell (code cell 3)."""
+
+    def edit(notebook):
+        cell = nbformat.v4.new_code_cell(source)
+        cell.outputs = outputs or []
+        notebook.cells.insert(len(notebook.cells) - 1, cell)
+
+    return edit
+
+
+def _error(ename: str, *traceback: str) -> list:
+    return [nbformat.v4.new_output("error", ename=ename, evalue="", traceback=list(traceback))]
+
+
+# How IPython 9 and IPython 7 show the line of the cell that raised (with their colours).
+_IPYTHON_9 = (
+    "\x1b[36mCell\x1b[39m\x1b[36m \x1b[39m\x1b[32mIn[4]\x1b[39m\x1b[32m, line {}\x1b[39m\n\x1b[32m----> \x1b[39m {}"
+)
+_IPYTHON_7 = "<ipython-input-4-5c3c5e1c7a0e> in <module>\n      1 z = np.zeros(3)\n\x1b[0;32m----> {}\x1b[0m {}"
+
+
+def test_the_solution_as_saved_gets_no_note(tmp_path):
+    assert _notes(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "outputs"),
+    [
+        pytest.param(  # stopped by the learner
+            "for i in range(10**9):\n    y = sigmoid(i)", _error("KeyboardInterrupt"), id="interrupted"
+        ),
+        pytest.param(  # run while sigmoid was the stub; the grader does not run that line
+            "z = np.zeros(3)\nsigmoid(z)",
+            _error("NotImplementedError", "---", _IPYTHON_9.format(2, "sigmoid(z)")),
+            id="stripped-line-ipython-9",
+        ),
+        pytest.param(
+            "z = np.zeros(3)\nsigmoid(z)",
+            _error("NotImplementedError", "---", _IPYTHON_7.format(2, "sigmoid(z)")),
+            id="stripped-line-ipython-7",
+        ),
+        pytest.param("sigmoid(np.zeros(3))", _error("NotImplementedError"), id="nothing-run"),
+        pytest.param("y = sigmoid(np.zeros(3))", _error("SyntaxError"), id="syntax-error-since-fixed"),
+    ],
+)
+def test_an_error_the_grader_cannot_meet_again_is_not_said(tmp_path, source, outputs):
+    assert _notes(tmp_path, _add_cell(source, outputs)) == []
+
+
+@pytest.mark.parametrize(
+    ("traceback", "where", "what"),
+    [
+        ((_IPYTHON_9.format(2, "y = z[7]"),), "Code cell 3, line 2", "that line"),
+        ((_IPYTHON_7.format(2, "y = z[7]"),), "Code cell 3, line 2", "that line"),
+        ((), "Code cell 3", "it"),  # no line said: the cell runs something all the same
+    ],
+)
+def test_an_error_of_a_line_the_grader_runs_is_said_once_with_its_line(tmp_path, traceback, where, what):
+    notes = _notes(tmp_path, _add_cell("z = np.zeros(3)\ny = z[7]", _error("IndexError", "---", *traceback)))
+    assert notes == [
+        f"{where} raised IndexError when it last ran, and the grader runs {what}: run the cell again, and if it "
+        "still fails, fix it or delete it (an error there costs the whole exercise)."
+    ]
+
+
+def test_a_cell_magic_is_named_as_what_leaves_out_the_functions(tmp_path):
+    def time_the_exercise_cell(notebook):
+        cell = _role_cell(notebook, "exercise")
+        cell.source = "%%time\n" + cell.source
+
+    assert _notes(tmp_path, time_the_exercise_cell) == [
+        "Code cell 2 starts with the cell magic `%%time`, so the grader leaves out that whole cell, and with it "
+        "`sigmoid` and `sigmoid_prime`: delete that first line."
+    ]
+
+
+def test_a_line_magic_is_named_as_what_leaves_out_its_line(tmp_path):
+    notes = _notes(tmp_path, _add_cell("%time scale = 2.0\nhalf = scale / 2"))
+    assert notes == [
+        "Code cell 3, line 1 starts with the magic `%time`, so the grader leaves out that line, and with it "
+        "`scale`: write it without `%time`."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("source", "namespace", "use"),
+    [  # imported in the saved code; imported in the session only (a module, an object)
+        ("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()", {}, "Code cell 3, line 2 uses `plt`"),
+        ("fig, ax = plt.subplots()", {"plt": types.ModuleType("matplotlib.pyplot")}, "Code cell 3, line 1 uses `plt`"),
+        (
+            "from IPython.display import display\ndef show(z):\n    display(sigmoid(z))",
+            {},
+            "Code cell 3, line 3 uses `display`",
+        ),
+        ("def show(z):\n    display(sigmoid(z))", {}, "Code cell 3, line 2 uses `display`"),
+    ],
+)
+def test_a_display_import_is_said_as_the_cause_from_the_saved_code_or_the_session(tmp_path, source, namespace, use):
+    notes = _notes(tmp_path, _add_cell(source), namespace)
+    assert len(notes) == 1 and notes[0].startswith(use), notes
+    name = use.rsplit("`", 2)[1]
+    assert notes[0].endswith(
+        f"the grader leaves out imports of IPython and matplotlib, so use `{name}` only in lines that just show "
+        "something (a call on a line of its own)."
+    )
+    assert "since deleted" not in notes[0] and f"{name}({name}(" not in notes[0]
+    if "import" in source:
+        assert "imported from " in notes[0] and "in code cell 3, line 1" in notes[0]
+
+
+def test_a_line_inside_nnkatas_try_is_said_as_left_out_with_where_to_move_it(tmp_path):
+    def import_numpy_in_the_try(notebook):
+        setup = _role_cell(notebook, "setup")
+        setup.source = setup.source.replace("    import grader\n", "    import grader\n    import numpy as np\n")
+        exercise = _role_cell(notebook, "exercise")
+        exercise.source = exercise.source.replace("import numpy as np\n", "")
+
+    notes = _notes(tmp_path, import_numpy_in_the_try)
+    assert notes == [
+        "Code cell 1 (nnkata's setup cell), line 6, is inside nnkata's `try:`, so the grader leaves it out, and "
+        "with it `np`: move it below nnkata's lines or into a cell of its own."
+    ]
+    assert "cell above" not in notes[0] and "never defines or imports" not in notes[0]
+
+
+def test_a_line_left_out_beside_nnkatas_code_says_why(tmp_path):
+    def on_nnkatas_line(notebook):
+        setup = _role_cell(notebook, "setup")
+        setup.source = setup.source.replace("setup_notebook(", "import numpy as np; setup_notebook(")
+        exercise = _role_cell(notebook, "exercise")
+        exercise.source = exercise.source.replace("import numpy as np\n", "")
+
+    assert _notes(tmp_path, on_nnkatas_line) == [
+        "Code cell 1 (nnkata's setup cell), line 13, shares its line with code the grader leaves out, so it is "
+        "left out too, and with it `np`: put it on a line of its own."
+    ]
+
+    def with_the_report(notebook):  # `passed` is set from what only nnkata's line sets
+        tests = _role_cell(notebook, "tests")
+        tests.source = tests.source.replace("run_checks(", "report = run_checks(") + "\npassed = report.passed\n"
+        notebook.cells.append(nbformat.v4.new_code_cell("fraction = passed / 6"))
+
+    assert _notes(tmp_path, with_the_report) == [
+        "Code cell 3 (nnkata's tests cell), line 8, uses what only nnkata's code sets, so the grader leaves it "
+        "out, and with it `passed`: define it in your own code another way."
+    ]
+
+
+def test_lines_of_the_learners_in_nnkatas_cells_are_no_note(tmp_path):
+    def own_lines(notebook):
+        _role_cell(notebook, "setup").source += "\nSCALE = 2.0\n"
+        _role_cell(notebook, "tests").source += "\n\ndef doubled(z):\n    return SCALE * sigmoid(z)\n"
+
+    assert _notes(tmp_path, own_lines) == []
+
+
+def test_a_name_only_nnkatas_own_line_sets_is_said_where_it_is_used(tmp_path):
+    def use_the_report(notebook):
+        tests = _role_cell(notebook, "tests")
+        tests.source = tests.source.replace(
+            'run_checks("02_sigmoid", globals());', 'report = run_checks("02_sigmoid", globals())'
+        )
+        cell = nbformat.v4.new_code_cell("passed = report.passed")
+        notebook.cells.append(cell)
+
+    assert _notes(tmp_path, use_the_report) == [
+        "Code cell 4, line 1 uses `report`, which only nnkata's own code sets (code cell 3, line 7), and the "
+        "grader leaves that out: define or import `report` in your own code, or do without it."
+    ]
+
+
+def test_the_saved_notebook_is_read_as_json_and_bounded(tmp_path, monkeypatch):
+    def not_nbformat(*args, **kwargs):
+        raise AssertionError("nbformat validates, which takes a second on a notebook full of plots")
+
+    plot = [nbformat.v4.new_output("display_data", data={"image/png": "A" * 1024**2})]
+    _notes(tmp_path, _add_cell("x = 1", plot))
+    monkeypatch.setattr(nbformat, "read", not_nbformat)
+    monkeypatch.setattr(nbformat, "reads", not_nbformat)
+    assert saved_notebook_notes("02_sigmoid", {}, tmp_path / "sigmoid.ipynb") == []  # read as JSON
+    monkeypatch.setattr("grader.notebook_support.MAX_NOTEBOOK_BYTES", 1024**2)  # as the grader's intake
+    assert saved_notebook_notes("02_sigmoid", {}, tmp_path / "sigmoid.ipynb") == [
+        "sigmoid.ipynb takes more than the 1 MiB the grader reads, outputs included: clear them "
+        "(Edit > Clear Outputs of All Cells) and save it."
+    ]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -693,7 +943,7 @@ def test_the_check_cell_in_a_kernel_names_a_failed_cell_a_rename_and_a_deleted_h
     session = nbformat.read(path, as_version=4)
     _with_cell(_DOUBLE, offset=0)(session, 2)
     text = execute(path, session)
-    assert "Code cell 2 uses `double`, which the saved code never defines or imports" in text, text
+    assert "Code cell 2, line 25 uses `double`, which the saved code never defines or imports" in text, text
     assert text.rstrip().endswith("your saved notebook needs a look first (see above)")
 
 
