@@ -524,10 +524,7 @@ def _value_lines(
 ) -> list[str]:
     expected64 = np.asarray(expected, dtype=np.float64)
     got64 = np.asarray(got, dtype=np.float64)
-    finite = np.isfinite(got64) & np.isfinite(expected64)
-    # Tolerances mean nothing for inf and NaN: there, only the very same value matches.
-    same = (got64 == expected64) | (np.isnan(got64) & np.isnan(expected64))
-    bad_numbers = ~finite & ~same
+    bad_numbers, excess = _mismatches(expected64, got64, tolerance)
     if bad_numbers.any():
         index = tuple(int(i) for i in np.argwhere(bad_numbers)[0])
         count = int(bad_numbers.sum())
@@ -537,7 +534,6 @@ def _value_lines(
             f"{where}: got {_fmt(got64[index])}{at} where {_fmt(expected64[index])} was expected "
             f"({count} such value{'s' * (count != 1)}{cause})"
         ]
-    excess = _excess(expected64, got64, tolerance)
     if not (excess > 0).any():
         return []
     if excess.ndim == 0:  # one number: all of it, to its last digit
@@ -562,13 +558,16 @@ def _value_lines(
     return lines
 
 
-def _excess(expected64: np.ndarray, got64: np.ndarray, tolerance: Tolerance) -> np.ndarray:
-    """How far each entry lies outside the tolerance (above 0: wrong); 0 where either is not finite."""
+def _mismatches(expected64: np.ndarray, got64: np.ndarray, tolerance: Tolerance) -> tuple[np.ndarray, np.ndarray]:
+    """(the entries where an inf or NaN stands for another value, how far each finite entry lies
+    outside the tolerance: above 0 is wrong)."""
     finite = np.isfinite(got64) & np.isfinite(expected64)
+    # Tolerances mean nothing for inf and NaN: there, only the very same value matches.
+    same = (got64 == expected64) | (np.isnan(got64) & np.isnan(expected64))
     with np.errstate(invalid="ignore"):
         error = np.abs(got64 - expected64)
         allowed = tolerance.atol + tolerance.rtol * np.abs(expected64)
-        return np.where(finite, error - allowed, 0.0)
+        return ~finite & ~same, np.where(finite, error - allowed, 0.0)
 
 
 def entrywise_lines(expected: Any, got: Any, tolerance: Tolerance, name: str, inputs: Any) -> list[str]:
@@ -578,10 +577,7 @@ def entrywise_lines(expected: Any, got: Any, tolerance: Tolerance, name: str, in
         return []
     if not expected.shape == got.shape == inputs.shape or got.dtype.kind not in "iuf":
         return []
-    expected64, got64 = expected.astype(np.float64), got.astype(np.float64)
-    same = (got64 == expected64) | (np.isnan(got64) & np.isnan(expected64))
-    bad_numbers = ~(np.isfinite(got64) & np.isfinite(expected64)) & ~same
-    excess = _excess(expected64, got64, tolerance)
+    bad_numbers, excess = _mismatches(expected.astype(np.float64), got.astype(np.float64), tolerance)
     wrong = bad_numbers | (excess > 0)
     if not wrong.any():
         return []

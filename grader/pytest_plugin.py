@@ -236,7 +236,7 @@ class Runner:
         """
         root = loaded.failed_exercise or exercise
         earlier = root if root != exercise else None
-        untouched = earlier is not None and is_untouched_stub(loaded.source, exercise)
+        untouched = earlier is not None and nothing_written(loaded.source, exercise)
         message = loaded.message
         if root in self._told and untouched:
             readme = self.modules.display(REPO_ROOT / "exercises" / exercise / "README.md")
@@ -260,9 +260,10 @@ class Runner:
         return contextlib.redirect_stdout(printed) if self.capture_prints else contextlib.nullcontext()
 
 
-def is_untouched_stub(source: LearnerSource | None, exercise: str) -> bool:
-    """Whether ``exercise``'s code is still the stub: each function of its API defined at the top,
-    its body only a docstring and ``raise NotImplementedError(...)``, and its name bound nowhere else.
+def nothing_written(source: LearnerSource | None, exercise: str) -> bool:
+    """Whether none of ``exercise``'s functions is written yet: each is defined at the top, its body
+    only a docstring and ``raise NotImplementedError(...)``, and its name bound nowhere else. (Not
+    ``handin.is_untouched_stub``, which asks whether a file is the stub exactly as handed out.)
 
     Decided from the text alone, since the module may not import: code that does not parse is not
     a stub, nor is code where any of the functions is missing or written.

@@ -12,7 +12,7 @@ import pytest
 
 from grader.calling import EXERCISES, LearnerSource, module_name
 from grader.checks import checks_of
-from grader.pytest_plugin import Progress, is_untouched_stub
+from grader.pytest_plugin import Progress, nothing_written
 from tests.conftest import EXERCISES_DIR, REPO, solution_text
 
 UNCLOSED = "    return 1 / (1 + np.exp(-z)\n"  # a beginner's syntax error in sigmoid
@@ -59,8 +59,8 @@ def done(exercise: str) -> tuple[int, int]:
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_every_stub_is_untouched_and_no_solution_is(exercise):
-    assert is_untouched_stub(source(exercise, stub_text(exercise)), exercise)
-    assert not is_untouched_stub(source(exercise, solution_text(exercise)), exercise)
+    assert nothing_written(source(exercise, stub_text(exercise)), exercise)
+    assert not nothing_written(source(exercise, solution_text(exercise)), exercise)
 
 
 @pytest.mark.parametrize(
@@ -85,13 +85,13 @@ def test_a_stub_the_learner_has_changed_is_not_untouched(change):
     stub = stub_text("03_feedforward")
     changed = change(stub)
     assert changed != stub
-    assert not is_untouched_stub(source("03_feedforward", changed), "03_feedforward")
+    assert not nothing_written(source("03_feedforward", changed), "03_feedforward")
 
 
 def test_a_helper_or_a_note_beside_the_stub_leaves_it_untouched():
     stub = stub_text("03_feedforward") + "\n\ndef _helper(x):\n    return x\n\n# to do: read README.md\n"
-    assert is_untouched_stub(source("03_feedforward", stub), "03_feedforward")
-    assert not is_untouched_stub(None, "03_feedforward")
+    assert nothing_written(source("03_feedforward", stub), "03_feedforward")
+    assert not nothing_written(None, "03_feedforward")
 
 
 # ----------------------------------------------------------------------------------------------
