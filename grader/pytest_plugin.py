@@ -50,10 +50,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 class CheckFailed(pytest.fail.Exception):
     """A check found a wrong result; shown as its message alone (no traceback)."""
 
-    def __init__(self, message: str, *, not_started: bool = False, blocked_by: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        not_started: bool = False,
+        blocked_by: str | None = None,
+        not_importing: str | None = None,
+    ) -> None:
         super().__init__(message, pytrace=False)
         self.not_started = not_started
         self.blocked_by = blocked_by  # the earlier exercise whose module failed to import
+        self.not_importing = not_importing  # the exercise whose file failed to import: this one or blocked_by
 
 
 def mnist_training_data(request: MnistData) -> Any:
@@ -167,13 +175,19 @@ class Runner:
                 loaded = load_exercise(self.modules, exercise)
             self._run(exercise, get_check(exercise, name), loaded)
         except LearnerImportError as error:
-            raise CheckFailed("\n".join(filter(None, [str(error), imported.report()]))) from None
+            message = "\n".join(filter(None, [str(error), imported.report()]))
+            raise CheckFailed(message, not_importing=exercise) from None
         except CheckFailed as failure:
             prints = imported.report()
             if not prints:
                 raise
             message = "\n".join([str(failure.msg), prints])
-            raise CheckFailed(message, not_started=failure.not_started, blocked_by=failure.blocked_by) from None
+            raise CheckFailed(
+                message,
+                not_started=failure.not_started,
+                blocked_by=failure.blocked_by,
+                not_importing=failure.not_importing,
+            ) from None
 
     def _run(self, exercise: str, check: Check, loaded: LoadedExercise) -> None:
         if loaded.source is None:
@@ -254,7 +268,7 @@ class Runner:
                 else "the same error as above."
             )
         self._told.add(root)
-        return CheckFailed(message, not_started=untouched, blocked_by=earlier)
+        return CheckFailed(message, not_started=untouched, blocked_by=earlier, not_importing=root)
 
     def _prints_into(self, printed: PrintedText) -> contextlib.AbstractContextManager:
         return contextlib.redirect_stdout(printed) if self.capture_prints else contextlib.nullcontext()
@@ -398,8 +412,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
             item.config.stash[_PROGRESS].blocked_by[exercise] = call.excinfo.value.blocked_by
     else:
         state = "failing"
-        if call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and call.excinfo.value.blocked_by:
-            item.config.stash[_PROGRESS].blocked_by[exercise] = call.excinfo.value.blocked_by
+        failure = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(failure, CheckFailed) and failure.blocked_by:
+            item.config.stash[_PROGRESS].blocked_by[exercise] = failure.blocked_by
+        if isinstance(failure, CheckFailed) and failure.not_importing:
+            item.config.stash[_PROGRESS].not_importing.add(failure.not_importing)
     item.config.stash[_PROGRESS].record(exercise, state)
 
 
@@ -429,9 +446,10 @@ _DONE = "nnkata/done"  # pytest's cache: per implementation tree, the exercises 
 _HINTS = "nnkata/hints"  # pytest's cache: per implementation tree and exercise, the hints shown so far
 
 
-def _hints_to_show(config: pytest.Config, exercise: str, available: int) -> int:
-    """How many of ``exercise``'s ``available`` hints to show now: one more than last time (all
-    with --all-hints, or when pytest's cache is off and there is no last time)."""
+def _hints_to_show(config: pytest.Config, exercise: str, available: int, *, more: bool = True) -> int:
+    """How many of ``exercise``'s ``available`` hints to show now: one more than last time, or
+    with ``more`` false the same as last time (at least one); all with --all-hints, or when
+    pytest's cache is off and there is no last time."""
     cache = getattr(config, "cache", None)
     if config.getoption("--all-hints") or cache is None:
         return available
@@ -439,7 +457,8 @@ def _hints_to_show(config: pytest.Config, exercise: str, available: int) -> int:
     record = record if isinstance(record, dict) else {}
     key = f"{config.stash[_PROGRESS].impl_root}::{exercise}"
     shown = record.get(key, 0)
-    count = min(available, (shown if isinstance(shown, int) else 0) + 1)
+    shown = shown if isinstance(shown, int) else 0
+    count = min(available, shown + 1 if more else max(shown, 1))
     cache.set(_HINTS, {**record, key: count})
     return count
 
@@ -478,6 +497,7 @@ class Progress:
     skip_reasons: dict[str, None] = field(default_factory=dict)  # ordered, without repeats
     # exercise -> the earlier one it cannot import, or whose unwritten function it calls
     blocked_by: dict[str, str] = field(default_factory=dict)
+    not_importing: set[str] = field(default_factory=set)  # exercises whose file failed to import
     done_before: set[str] = field(default_factory=set)  # not run now, all checks passed when last run
     remembered: bool = False  # whether done_before comes from pytest's cache (off with -p no:cacheprovider)
 
@@ -584,8 +604,10 @@ class Progress:
             f"Stuck? Hints:  pytest {folder} --hints{target}",
         ]
 
-    def hints(self, how_many: Callable[[str, int], int]) -> list[str]:
-        """The hints of the first unfinished exercise: the first ``how_many(exercise, available)``."""
+    def hints(self, how_many: Callable[..., int]) -> list[str]:
+        """The hints of the first unfinished exercise: the first ``how_many(exercise, available,
+        more=...)``, where ``more`` is false while its file does not import: no hint is about
+        that, so asking then must not use one up."""
         exercise = self.first_unfinished()
         if exercise is None:
             # Printing the next exercise's hints unasked would spoil it before it is tried.
@@ -600,9 +622,15 @@ class Progress:
         if not path.is_file():
             return ["", f"Hints for {exercise}: there is no {shown_path(path)}."]
         hints = hint_items(path.read_text(encoding="utf-8"))
-        count = how_many(exercise, len(hints))
+        importable = exercise not in self.not_importing
+        count = how_many(exercise, len(hints), more=importable)
         heading = f"Hints for {exercise} ({shown_path(path)}), {count} of {len(hints)}:"
-        if count < len(hints):
+        if not importable and count < len(hints):
+            after = (
+                f"No new hint this time: {exercise}'s file does not import (its error is above), and no hint "
+                "is about that. Fix it, and the same command gives the next hint."
+            )
+        elif count < len(hints):
             everything = f"pytest {shown_path(REPO_ROOT / 'exercises' / exercise)} --all-hints{self._target()}"
             after = f"Still stuck? The same command again gives the next hint (all of them: {everything})."
         else:

@@ -139,6 +139,20 @@ def test_hints_come_one_more_each_time_gentlest_first(tmp_path):
     assert "6 of 6:" in every and hints[5] in every and "That is every hint" in every
 
 
+def test_asking_for_hints_while_the_file_does_not_import_uses_none_up(make_tree, tmp_path):
+    # A syntax error is not what the hints are about: the next hint waits until the file imports.
+    sigmoid = (REPO / "solutions" / "02_sigmoid" / "sigmoid.py").read_text(encoding="utf-8")
+    tree = make_tree({"02_sigmoid": sigmoid.replace("return s * (1 - s)", "return s * (1 - s")})
+    ask = ("--impl", str(tree), "--hints", "-o", f"cache_dir={tmp_path / 'cache'}")
+    for exercise in ("02_sigmoid", "03_feedforward"):  # its own file, and the file of one it imports
+        out = run_pytest(f"exercises/{exercise}", *ask, cache=True).stdout
+        assert "Hints for 02_sigmoid (exercises/02_sigmoid/hints.md), 1 of 6:" in out
+        assert "No new hint this time: 02_sigmoid's file does not import (its error is above)" in out
+    (tree / "02_sigmoid" / "sigmoid.py").write_text(sigmoid.replace("return s * (1 - s)", "return s"), "utf-8")
+    out = run_pytest("exercises/02_sigmoid", *ask, cache=True).stdout
+    assert "2 of 6:" in out and "The same command again gives the next hint" in out
+
+
 def test_running_a_test_file_with_python_runs_its_checks():
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     command = [sys.executable, "exercises/01_neuron/test_neuron.py", "-p", "no:cacheprovider"]
