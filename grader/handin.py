@@ -863,6 +863,7 @@ class _Module:
     origin: str  # the file as the learner named it, relative to the hand-in
     rank: tuple[tuple[int, int], int]  # how well named and how deep (see _collect): equal ranks tie
     cells: tuple[tuple[int, int], ...] | None = None  # joined from a notebook: where its cells start (calling.Joined)
+    borrowed: bool = False  # a notebook named after another exercise, whose cells define this one's functions
 
 
 def _collect(
@@ -881,6 +882,12 @@ def _collect(
     ``_choose``). ``others`` are the files (relative to ``base``) that cannot hold work: with
     ``files``, what ``_other_files_notes`` names. ``skipped`` are the files (relative to ``base``)
     too large to be extracted from a zip, with why.
+
+    A notebook named after one exercise is that exercise's code, whole. When its cells also define
+    another exercise's functions (every exercise pasted into ``neuron.ipynb``, or a ``sigmoid``
+    written again in ``backprop.ipynb``), it is a candidate for that exercise too, whole as well
+    (its cells may use each other, as in Jupyter), ranked after all others: graded only when no
+    file of the exercise's own holds work.
 
     A file that could not be read (too large, not a notebook) is not graded as nothing, nor is the
     untouched stub beside it: when no written candidate is left for its exercise, the exercise is
@@ -925,6 +932,7 @@ def _collect(
             continue
         candidates.setdefault(match.exercise, []).append(_Module(code, path, origin, rank(path)[:2]))
     functions = None
+    borrowed: list[tuple[str, _Module]] = []  # appended after every other candidate: they rank last
     for path in ranked:
         if path.suffix.lower() != ".ipynb":
             continue
@@ -936,11 +944,17 @@ def _collect(
             if match is not None:
                 joined = {match.exercise: join_numbered(cells)}
                 owner_of: dict[str, str] | str = match.exercise
+                functions = functions or _functions_by_exercise()
+                also = [e for e in split_numbered(cells, functions) if e != match.exercise]
             else:
                 functions = functions or _functions_by_exercise()
                 owner_of = {name: e for e in reversed(EXERCISES) for name in functions.get(e, ())}  # the first's
                 joined = split_numbered(cells, functions)
             split = _with_unreadable({e: code for e, (code, _) in joined.items()}, unreadable, owner_of)
+            if match is not None:
+                last = ((NOT_NAMED, 0), len(path.relative_to(base).parts))
+                whole = _Module(split[match.exercise], path, origin, last, joined[match.exercise][1], borrowed=True)
+                borrowed += [(exercise, whole) for exercise in also]
             largest = max(map(len, split.values()), default=0)
             if largest > MAX_FILE_BYTES:  # the cells joined, with the lines added to them
                 raise HandinError(
@@ -956,8 +970,11 @@ def _collect(
         for exercise, code in split.items():
             starts = joined[exercise][1] if exercise in joined else ()
             candidates.setdefault(exercise, []).append(_Module(code, path, origin, rank(path)[:2], starts))
+    for exercise, module in borrowed:
+        candidates.setdefault(exercise, []).append(module)
     graded: dict[str, _Module] = {}
     any_work = any(not is_untouched_stub(c.code) for found in candidates.values() for c in found)
+    graded_from: dict[str, list[str]] = {}  # notebook named after another exercise -> exercises graded from it
     for exercise in EXERCISES:
         found = candidates.get(exercise, [])
         if not any(not is_untouched_stub(c.code) for c in found):
@@ -971,10 +988,17 @@ def _collect(
         if not found:
             continue
         module, notes = _choose(exercise, found)
+        if module.borrowed:
+            graded_from.setdefault(module.origin, []).append(exercise)
         graded[exercise] = module
         _write_module(intake.root, exercise, module)
         intake.found[exercise] = module.origin
         intake.notes += notes
+    for origin, exercises in graded_from.items():
+        intake.notes.append(
+            f"{origin} was also graded for {', '.join(exercises)}, whose functions its cells define: "
+            "the hand-in has no file of their own with work"
+        )
     intake.notes += _other_files_notes([path.relative_to(base) for path in files], others, base, graded)
 
 
@@ -1037,9 +1061,10 @@ def _choose(exercise: str, candidates: Sequence[_Module]) -> tuple[_Module, list
     """The candidate graded for ``exercise`` (ranked as ``_collect`` says), and the notes on the choice.
 
     Never an untouched stub when something else holds work. A candidate set aside is named, with
-    the one graded instead, unless it holds the same code (nothing is lost) or is an untouched
-    stub beside a notebook or another stub (what a learner working in the notebooks leaves). When
-    only the name order decided between two written candidates, the note says so.
+    the one graded instead, unless it holds the same code (nothing is lost), is an untouched
+    stub beside a notebook or another stub (what a learner working in the notebooks leaves), or
+    is borrowed from a notebook named after another exercise (a helper written again there).
+    When only the name order decided between two written candidates, the note says so.
     """
     written = [c for c in candidates if not is_untouched_stub(c.code)]
     notebooks = [c for c in candidates if c.path.suffix.lower() == ".ipynb"]
@@ -1051,7 +1076,7 @@ def _choose(exercise: str, candidates: Sequence[_Module]) -> tuple[_Module, list
         notes.append(f"{chosen.origin} was graded as {exercise}: there is no {expected} in the hand-in")
     modules = chosen.path.suffix.lower() == ".py"
     for other in candidates:
-        if other is chosen:
+        if other is chosen or other.borrowed:
             continue
         if is_untouched_stub(other.code):
             if written and modules and other.path.suffix.lower() == ".py":

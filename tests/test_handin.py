@@ -6,6 +6,7 @@ import codecs
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -150,6 +151,49 @@ def test_one_notebook_with_every_exercise_is_split_by_the_functions_it_defines(t
     sigmoid = (tmp_path / "tree" / "02_sigmoid" / "sigmoid.py").read_text()
     assert "def sigmoid(" in sigmoid and "def weighted_sum(" not in sigmoid
     assert "from neuron import *" in sigmoid
+
+
+def without_exercise_imports(code: str) -> str:
+    """``code`` without its ``from sigmoid import sigmoid`` lines: in one notebook, the cells above define those."""
+    modules = "|".join(module_name(e) for e in EXERCISES)
+    return re.sub(rf"^from ({modules}) import .*$", "", code, flags=re.M)
+
+
+def test_every_exercise_in_a_notebook_named_after_one_of_them_is_graded(tmp_path: Path) -> None:
+    # A learner who went on writing every exercise in neuron.ipynb: the notebook is each one's code, whole.
+    from grader.checks import checks_of
+    from grader.pytest_plugin import Runner
+
+    path = tmp_path / "neuron.ipynb"
+    cells = [without_exercise_imports(solution_text(exercise)) for exercise in WRITTEN]
+    path.write_text(notebook_json(["import numpy as np", *cells]))
+    intake = handin.normalise(path, tmp_path / "tree")
+    assert intake.found == {exercise: "neuron.ipynb" for exercise in WRITTEN}
+    others = ", ".join(WRITTEN[1:])
+    assert intake.notes == [
+        f"neuron.ipynb was also graded for {others}, whose functions its cells define: "
+        "the hand-in has no file of their own with work"
+    ]
+    for exercise in WRITTEN:  # each module imports and passes, as the notebook ran in Jupyter
+        Runner(intake.root).run(exercise, checks_of(exercise)[0].name)
+
+
+def test_a_function_written_again_in_another_exercises_notebook_is_graded_only_without_a_file_of_its_own(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "handin"
+    root.mkdir()
+    own_sigmoid = without_exercise_imports(solution_text("02_sigmoid"))
+    backprop = without_exercise_imports(solution_text("05_backprop"))
+    (root / "backprop.ipynb").write_text(notebook_json([own_sigmoid, backprop]))
+    (root / "sigmoid.py").write_text(solution_text("02_sigmoid").replace("return", "return 0 +", 1))
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.found["02_sigmoid"] == "sigmoid.py" and intake.found["05_backprop"] == "backprop.ipynb"
+    assert not [note for note in intake.notes if "backprop.ipynb" in note]
+    (root / "sigmoid.py").write_text(stub("02_sigmoid"))  # the untouched stub holds no work
+    intake = handin.normalise(root, tmp_path / "tree2")
+    assert intake.found["02_sigmoid"] == "backprop.ipynb"
+    assert "backprop.ipynb was also graded for 02_sigmoid, whose functions its cells define" in intake.notes[0]
 
 
 def test_a_future_import_in_a_later_cell_compiles_as_it_does_for_pytest(tmp_path: Path) -> None:
