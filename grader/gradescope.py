@@ -333,6 +333,12 @@ def build_autograder(
     if not plan.checks:
         raise GradescopeError("the rubric grades no check: the autograder would give every submission 0 / 0")
     members = _source_members()
+    # What may stand in for an exercise the rubric does not grade: one before a graded one, which may import it.
+    last = max(EXERCISES.index(exercise) for exercise in plan.exercises)
+    for exercise in EXERCISES[:last]:
+        reference = grading.REFERENCE_SOLUTIONS / exercise / f"{module_name(exercise)}.py"
+        if exercise not in plan.exercises and reference.is_file():
+            members[f"solutions/{exercise}/{reference.name}"] = (reference.read_bytes(), 0o644)
     members.update(
         {
             "setup.sh": (SETUP_SH.replace("@TORCH_INDEX@", shlex.quote(torch_index or "")).encode(), 0o755),

@@ -60,6 +60,9 @@ from grader.sandbox import (
 
 RESULT_VERSION = 1
 GRADER_DIR = Path(__file__).resolve().parent
+# What stands in for an exercise the rubric does not grade and a graded one imports (see
+# handin.stand_in_for_ungraded); the Gradescope bundle carries the ones its rubric needs.
+REFERENCE_SOLUTIONS = GRADER_DIR.parent / "solutions"
 RUNTIME_FILES = ("calling.py", "files.py", "loading.py", "transport.py", "worker.py")
 # The grader's modules that decide no score (the command line, the outputs' other formats, the
 # learner's side): a change to them keeps earlier results. Every other module counts (see
@@ -1060,6 +1063,7 @@ class _Batch:
         try:
             try:
                 intake = handin.normalise(submission.path, scratch / "tree")
+                handin.stand_in_for_ungraded(intake, plan.exercises, REFERENCE_SOLUTIONS)
                 old = None if self.force else read_result(out / "results" / f"{submission.learner}.json")
                 if old and old.get("version") == RESULT_VERSION and old.get("key") == result_key(plan, intake):
                     return {**old, "skipped": True}

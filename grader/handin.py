@@ -1177,6 +1177,50 @@ def imported_exercises(code: str) -> list[str]:
     return [e for e in EXERCISES if module_name(e) in names]
 
 
+def stand_in_for_ungraded(intake: Intake, graded: Sequence[str], references: Path) -> list[str]:
+    """Write the reference solution (from ``references``, laid out like ``exercises/``) for every
+    exercise that a graded one imports, directly or not, when the rubric does not grade it and the
+    hand-in holds no work on it; returns those exercises, and notes them.
+
+    A rubric of one week's exercise (05 alone) must not score zero because its module imports
+    ``sigmoid`` and the learner handed in ``backprop.ipynb`` alone. The reference solutions ship
+    with nnkata, so the learner's code learns nothing from them it could not read anyway.
+    ``intake.content_hash`` is updated: a changed reference regrades.
+    """
+    stood_in: list[str] = []
+    pending, seen = [e for e in graded if e in intake.found], set(graded)
+    while pending:
+        exercise = pending.pop()
+        module = intake.root / exercise / f"{module_name(exercise)}.py"
+        code = module.read_text(encoding="utf-8", errors="replace") if module.is_file() else ""
+        for used in imported_exercises(code):
+            if used in seen:
+                continue
+            seen.add(used)
+            pending.append(used)
+            path = intake.root / used / f"{module_name(used)}.py"
+            reference = references / used / path.name
+            unwritten = not path.is_file() or is_untouched_stub(path.read_text(encoding="utf-8", errors="replace"))
+            if used in intake.refused or not unwritten or not reference.is_file():
+                continue
+            shutil.rmtree(path.parent, ignore_errors=True)  # with a notebook's sidecar, if any
+            path.parent.mkdir(parents=True)
+            shutil.copyfile(reference, path)
+            intake.found.pop(used, None)
+            stood_in.append(used)
+    if stood_in:
+        names = " and ".join([", ".join(sorted(stood_in)[:-1]), sorted(stood_in)[-1]]).removeprefix(" and ")
+        if len(stood_in) == 1:
+            told = f"{names} is not graded by this rubric and has no work in the hand-in: its reference solution stood"
+            told += " in, for the graded exercises that import it"
+        else:
+            told = f"{names} are not graded by this rubric and have no work in the hand-in: their reference solutions"
+            told += " stood in, for the graded exercises that import them"
+        intake.notes.append(told)
+        intake.content_hash = tree_hash(intake.root, intake.notes)
+    return stood_in
+
+
 def tree_hash(root: Path, notes: list[str] = ()) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):

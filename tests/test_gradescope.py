@@ -138,6 +138,13 @@ def test_a_rubric_that_trains_on_mnist_carries_it(tmp_path: Path, monkeypatch: p
     assert not (tmp_path / "without.zip").exists()
 
 
+def test_a_rubric_of_a_later_exercise_carries_the_reference_solutions_it_may_import(tmp_path: Path) -> None:
+    week = rubric.parse('total = 20\n[exercises]\n"03_feedforward" = 1\n')
+    with zipfile.ZipFile(gradescope.build_autograder(tmp_path / "week.zip", week, SEED).path) as z:
+        carried = sorted(name for name in z.namelist() if name.startswith("solutions/"))
+    assert carried == ["solutions/01_neuron/neuron.py", "solutions/02_sigmoid/sigmoid.py"]
+
+
 def test_run_autograder_grades_the_submission_in_a_fake_autograder_tree(bundle: Path, tmp_path: Path) -> None:
     root = tmp_path / "autograder"
     unpack(bundle, root / "source")

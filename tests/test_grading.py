@@ -182,6 +182,16 @@ def _gradebook(out: Path) -> dict[str, str]:
     return {row["learner"]: row["total"] for row in _rows(out)}
 
 
+def test_a_weekly_handin_of_one_exercise_is_graded_with_the_reference_for_what_it_imports(tmp_path: Path) -> None:
+    week = grading.build_plan(rubric.parse('total = 20\n[exercises]\n"05_backprop" = 1\n'), seed=3)
+    handin = tmp_path / "ann"
+    handin.mkdir()
+    (handin / "backprop.ipynb").write_text(notebook_json([solution_text("05_backprop")]))
+    (result,) = grading.grade([grading.Submission("ann", handin)], tmp_path / "out", week, jobs=1, first_slot=SLOT)
+    assert result["total"] == 20
+    assert any("01_neuron and 02_sigmoid are not graded by this rubric" in note for note in result["notes"])
+
+
 def test_a_late_handin_joins_the_gradebook_of_earlier_runs_with_the_same_settings(tmp_path: Path) -> None:
     one_exercise = grading.build_plan(rubric.parse(ONE_EXERCISE_RUBRIC), seed=3)
     out = tmp_path / "out"

@@ -196,6 +196,32 @@ def test_a_function_written_again_in_another_exercises_notebook_is_graded_only_w
     assert "backprop.ipynb was also graded for 02_sigmoid, whose functions its cells define" in intake.notes[0]
 
 
+def test_the_reference_stands_in_for_what_a_graded_exercise_imports_only_when_ungraded_and_unwritten(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "handin"
+    root.mkdir()
+    (root / "backprop.ipynb").write_text(notebook_json([solution_text("05_backprop")]))
+    (root / "sigmoid.py").write_text(stub("02_sigmoid"))  # the untouched stub holds no work
+    intake = handin.normalise(root, tmp_path / "tree")
+    before = intake.content_hash
+    assert sorted(handin.stand_in_for_ungraded(intake, ["05_backprop"], SOLUTIONS)) == ["01_neuron", "02_sigmoid"]
+    for exercise in ("01_neuron", "02_sigmoid"):
+        assert (intake.root / exercise / f"{module_name(exercise)}.py").read_text() == solution_text(exercise)
+    assert intake.notes[-1] == (
+        "01_neuron and 02_sigmoid are not graded by this rubric and have no work in the hand-in: their reference "
+        "solutions stood in, for the graded exercises that import them"
+    )
+    assert intake.content_hash != before and "02_sigmoid" not in intake.found
+    # The learner's own work is kept, however wrong; a graded exercise is never stood in for.
+    (root / "sigmoid.py").write_text(solution_text("02_sigmoid").replace("return", "return 0 +", 1))
+    intake = handin.normalise(root, tmp_path / "tree2")
+    assert handin.stand_in_for_ungraded(intake, ["05_backprop"], SOLUTIONS) == ["01_neuron"]
+    intake = handin.normalise(root, tmp_path / "tree3")
+    assert handin.stand_in_for_ungraded(intake, ["01_neuron", "05_backprop"], SOLUTIONS) == []
+    assert not (intake.root / "01_neuron").exists()
+
+
 def test_a_future_import_in_a_later_cell_compiles_as_it_does_for_pytest(tmp_path: Path) -> None:
     pasted = "from __future__ import annotations\n\n" + solution_text("01_neuron")
     root = tmp_path / "handin"
