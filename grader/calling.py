@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import hashlib
 import importlib.util
 import inspect
 import io
@@ -1063,7 +1064,90 @@ def strip_magics(text: str) -> str:
     return "\n".join(lines)
 
 
+# ----------------------------------------------------------------------------------------------
+# The code as handed out: the stub module, and the exercise cell of its notebook
+#
+# A learner gets each exercise twice, as ``NN_name/name.py`` and as the exercise cell of
+# ``NN_name/name.ipynb``; whichever of the two they leave as it came holds no work. Both the
+# runners (``find_source``) and the grader's intake (``handin.is_untouched_stub``) decide that with
+# ``handed_out_hashes``, which derives the notebook's form from the stub.
+
+
+def stub_message(exercise: str, function: str, *, in_notebook: bool = False) -> str:
+    """What ``function`` raises until the learner writes it: where its instructions are.
+
+    In a notebook they are its first cell. The notebook is named rather than called "this
+    notebook", as the message also shows where this exercise is imported into another one's.
+    """
+    if in_notebook:
+        where = f"the instructions at the top of {module_name(exercise)}.ipynb"
+    else:
+        where = f"exercises/{exercise}/README.md"
+    return f"{function} is yours to write: see {where}"
+
+
+def stub_guide(exercise: str) -> str:
+    """The line of a stub's docstring that says where to start and how to check (written in each
+    solution, which the stub is made from)."""
+    return f"Read README.md in this folder first. Run the checks with:  pytest exercises/{exercise}"
+
+
+# What that line says in the notebook: the instructions are its first cell, and its last cell runs
+# the checks on the functions defined by the cells run so far.
+NOTEBOOK_GUIDE = (
+    "Read the instructions at the top of this notebook first.\n"
+    "Run the checks: run this cell, then this notebook's last cell."
+)
+
+
+def exercise_cell(stub: str, exercise: str) -> str:
+    """The exercise cell of the notebook ``release`` generates: the stub, with what it says of the
+    README and of running ``pytest`` (its guide line, the messages of its ``NotImplementedError``)
+    said to a learner in the notebook."""
+    stub = _with_newlines(stub)
+    text = "\n".join(NOTEBOOK_GUIDE if line == stub_guide(exercise) else line for line in stub.split("\n"))
+    tree = parse_learner_code(stub)
+    nodes = ast.walk(tree) if tree is not None else ()
+    for function in sorted({n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}):
+        terminal, notebook = (f'"{stub_message(exercise, function, in_notebook=flag)}"' for flag in (False, True))
+        text = text.replace(terminal, notebook)
+    return text.rstrip() + "\n"
+
+
+def handed_out(stub: str, exercise: str) -> tuple[str, str]:
+    """An exercise's code as handed out, in both its forms: the stub module, and the code read from
+    its untouched notebook (nnkata's setup and tests cells add none), exactly as ``notebook_code``
+    and the grader's intake read it."""
+    cell = {"cell_type": "code", "metadata": {NOTEBOOK_METADATA_KEY: {"role": "exercise"}}}
+    cell["source"] = exercise_cell(stub, exercise)
+    return _with_newlines(stub), join_numbered(numbered_code_cells({"cells": [cell]}))[0]
+
+
+def handed_out_hash(code: str) -> str:
+    """SHA-256 of ``code`` as compared with the code as handed out (``handed_out_hashes``): whatever
+    its line endings, and the blank lines around it (Jupyter adds an empty cell below the last one run)."""
+    return stub_sha256(code.strip())
+
+
+def handed_out_hashes(stub: str, exercise: str) -> frozenset[str]:
+    """``handed_out_hash`` of both forms of ``exercise`` handed out with ``stub``: code with one of
+    these hashes holds no work."""
+    return frozenset(map(handed_out_hash, handed_out(stub, exercise)))
+
+
+def stub_sha256(text: str) -> str:
+    """SHA-256 of a stub as its generated notebook records it (``stub_sha256``), and of the ``.py``
+    beside the notebook, to tell whether it is still that stub: whatever its line endings, as with
+    git's core.autocrlf a Windows checkout has CRLF."""
+    return hashlib.sha256(_with_newlines(text).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _with_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _notebook_stub_hash(path: Path) -> str | None:
+    """The ``stub_sha256`` of the stub the notebook at ``path`` was generated with, as it records it."""
     try:
         notebook = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -1091,28 +1175,23 @@ def module_text(data: bytes) -> str:
 def find_source(impl_root: Path, exercise: str) -> LearnerSource | None:
     """Locate an exercise's code under ``impl_root``.
 
-    The ``.py`` module wins, except when it is still the untouched stub and the exercise's
-    notebook (as generated by ``release``, which records the stub's hash) holds the learner's
-    work: then the notebook's code is used.
+    The ``.py`` module wins, except when it is still the stub the exercise's notebook was
+    generated with (``release`` records the stub's hash in it) and the notebook holds the
+    learner's work, its code not as handed out (``handed_out``): then the notebook's code is used.
     """
-    import hashlib
-
     name = module_name(exercise)
     folder = impl_root / exercise
     module_path = folder / f"{name}.py"
     notebook_path = folder / f"{name}.ipynb"
     if module_path.is_file():
         text = module_text(module_path.read_bytes())
-        if notebook_path.is_file():
-            stub_hash = _notebook_stub_hash(notebook_path)
-            untouched = stub_hash == hashlib.sha256(text.encode("utf-8")).hexdigest()
-            if untouched:
-                try:
-                    code = notebook_code(notebook_path)
-                except ValueError:
-                    code = None
-                if code is not None and code.strip() != text.strip():
-                    return LearnerSource(exercise, code, notebook_path, from_notebook=True)
+        if notebook_path.is_file() and _notebook_stub_hash(notebook_path) == stub_sha256(text):
+            try:
+                code = notebook_code(notebook_path)
+            except ValueError:
+                code = None
+            if code is not None and handed_out_hash(code) not in handed_out_hashes(text, exercise):
+                return LearnerSource(exercise, code, notebook_path, from_notebook=True)
         return LearnerSource(exercise, text, module_path)
     if notebook_path.is_file():
         try:

@@ -43,6 +43,8 @@ from grader.calling import (
     UNREADABLE_CELLS,
     Joined,
     cell_source,
+    handed_out_hash,
+    handed_out_hashes,
     imported_modules,
     join_numbered,
     module_name,
@@ -559,25 +561,26 @@ def _why_unparsable(code: str) -> str | None:
     return None
 
 
-def _comparable(code: str) -> bytes:
-    """Code as compared with the stubs: with git's core.autocrlf a Windows checkout has CRLF."""
-    return code.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8", "surrogateescape")
-
-
 @functools.cache
 def _stub_hashes() -> frozenset[str]:
-    """SHA-256 of the untouched stubs in ``exercises/``: a module equal to one holds no work."""
+    """``calling.handed_out_hashes`` of every exercise: of its stub in the grader's own ``exercises/``,
+    and of its notebook's code as generated from that stub. Never from what a hand-in holds (a
+    notebook's recorded hash, say): a hand-in could then pass its work off as untouched."""
     repo = Path(__file__).resolve().parent.parent
+    stubs = {exercise: repo / "exercises" / exercise / f"{module_name(exercise)}.py" for exercise in EXERCISES}
     return frozenset(
-        hashlib.sha256(_comparable(module_text(path.read_bytes()))).hexdigest()
-        for exercise in EXERCISES
-        if (path := repo / "exercises" / exercise / f"{module_name(exercise)}.py").is_file()
+        digest
+        for exercise, path in stubs.items()
+        if path.is_file()
+        for digest in handed_out_hashes(module_text(path.read_bytes()), exercise)
     )
 
 
 def is_untouched_stub(code: str) -> bool:
-    """Whether ``code`` is one of the stubs as handed out, whatever its line endings."""
-    return hashlib.sha256(_comparable(code)).hexdigest() in _stub_hashes()
+    """Whether ``code`` is an exercise as handed out: one of the stubs, or the code the intake reads
+    from one of the untouched notebooks (``calling.handed_out``), whatever its line endings and the
+    blank lines around it."""
+    return handed_out_hash(code) in _stub_hashes()
 
 
 def normalise(source: Path, dest: Path) -> Intake:

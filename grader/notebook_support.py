@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import hashlib
 import inspect
 import json
 import re
@@ -51,6 +50,7 @@ from grader.calling import (
     numbered_code_cells,
     parse_learner_code,
     strip_magics,
+    stub_sha256,
 )
 from grader.handin import _DEFINED_AT_TOP, MAX_NOTEBOOK_BYTES
 
@@ -500,7 +500,7 @@ def saved_notebook_notes(exercise: str, namespace: dict, path: Path) -> list[str
         path.name == f"{module_name(exercise)}.ipynb"
         and module.is_file()
         and isinstance(stub, str)
-        and hashlib.sha256(module_text(module.read_bytes()).encode("utf-8")).hexdigest() != stub
+        and stub_sha256(module_text(module.read_bytes())) != stub  # as find_source tells it
     )
     if edited:
         notes.append(

@@ -1,8 +1,9 @@
 """One Jupyter notebook per exercise, generated from the same source as the stub.
 
 Output is deterministic (fixed cell ids, no timestamps) so the notebooks are committed and
-reviewed like code. The learner's code cell is the stub itself; the notebook records the stub's
-SHA-256 so the runners can tell an untouched ``.py`` from one the learner works in.
+reviewed like code. The learner's code cell is the stub said the notebook's way
+(``grader.calling.exercise_cell``); the notebook records the stub's SHA-256 so the runners can tell
+an untouched ``.py`` from one the learner works in.
 
 The README is written for a learner who edits the ``.py`` and runs ``pytest`` in a terminal; the
 notebook's first cell is the same README with those phrases said the notebook's way
@@ -11,13 +12,12 @@ notebook's first cell is the same README with those phrases said the notebook's 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
 import nbformat
 
-from grader.calling import NOTEBOOK_METADATA_KEY, module_name
+from grader.calling import NOTEBOOK_METADATA_KEY, exercise_cell, module_name, stub_sha256
 
 
 def _cell_id(exercise: str, role: str) -> str:
@@ -57,7 +57,11 @@ def for_notebook(text: str, exercise: str) -> str:
 
 
 def exercise_notebook(exercise: str, readme: str, stub: str) -> bytes:
-    """The notebook of one exercise: its README, a setup cell, the stub to complete, its tests."""
+    """The notebook of one exercise: its README, a setup cell, the stub to complete, its tests.
+
+    The README and the stub are written for the ``.py`` and the terminal; both are said the
+    notebook's way (``for_notebook``, ``exercise_cell``).
+    """
     setup = (
         "# Run this cell first: it lets this notebook import your other exercises\n"
         "# (for example `from sigmoid import sigmoid`), from their notebooks or .py files.\n"
@@ -85,7 +89,7 @@ def exercise_notebook(exercise: str, readme: str, stub: str) -> bytes:
             setup, id=_cell_id(exercise, "setup"), metadata={NOTEBOOK_METADATA_KEY: {"role": "setup"}}
         ),
         nbformat.v4.new_code_cell(
-            stub.rstrip() + "\n",
+            exercise_cell(stub, exercise),
             id=_cell_id(exercise, "exercise"),
             metadata={NOTEBOOK_METADATA_KEY: {"role": "exercise"}},
         ),
@@ -100,7 +104,7 @@ def exercise_notebook(exercise: str, readme: str, stub: str) -> bytes:
             "language_info": {"name": "python"},
             NOTEBOOK_METADATA_KEY: {
                 "exercise": exercise,
-                "stub_sha256": hashlib.sha256(stub.encode("utf-8")).hexdigest(),
+                "stub_sha256": stub_sha256(stub),
             },
         },
     )

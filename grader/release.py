@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from grader import files
-from grader.calling import EXERCISES, module_name
+from grader.calling import EXERCISES, module_name, stub_message
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -21,10 +21,6 @@ END = "# END SOLUTION"
 
 class MarkingError(ValueError):
     """A solution module whose markers are missing, unbalanced or outside a function."""
-
-
-def stub_message(exercise: str, function: str) -> str:
-    return f"{function} is yours to write: see exercises/{exercise}/README.md"
 
 
 def stub_source(solution: str, exercise: str, filename: str = "<solution>") -> str:

@@ -306,6 +306,82 @@ def test_a_worked_notebook_set_aside_for_a_worked_module_is_noted(tmp_path: Path
     assert handin.normalise(root, tmp_path / "tree2").notes == []
 
 
+def beside_untouched_notebooks(root: Path, modules: dict[str, str]) -> Path:
+    """A hand-in laid out like exercises/: each of ``modules`` (exercise -> text) beside its untouched
+    notebook, the last one run through (Jupyter then leaves an empty cell below the last)."""
+    write_handin(root, modules)
+    for exercise in modules:
+        shutil.copy(untouched_notebook(exercise), root / exercise)
+    run = root / exercise / f"{module_name(exercise)}.ipynb"
+    notebook = json.loads(run.read_text())
+    notebook["cells"].append({"cell_type": "code", "id": "below", "metadata": {}, "source": "", "outputs": []})
+    run.write_text(json.dumps(notebook))
+    return root
+
+
+@pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
+def test_an_untouched_notebook_is_never_graded_instead_of_a_written_module(tmp_path: Path, zipped: bool) -> None:
+    # Its exercise cell is not the stub word for word (it speaks to notebook learners), yet holds no work.
+    root = beside_untouched_notebooks(tmp_path / "handin", solution_texts(["01_neuron", "02_sigmoid"]))
+    handed_in = zip_folder(root, tmp_path / "handin.zip") if zipped else root
+    intake = handin.normalise(handed_in, tmp_path / "tree")
+    prefix = "handin/" if zipped else ""
+    assert intake.found == {e: f"{prefix}{e}/{module_name(e)}.py" for e in ("01_neuron", "02_sigmoid")}
+    assert intake.notes == []  # no untouched notebook is named as set aside: it holds nothing to lose
+    for exercise in ("01_neuron", "02_sigmoid"):
+        assert (intake.root / exercise / f"{module_name(exercise)}.py").read_text() == solution_text(exercise)
+
+
+def test_untouched_notebooks_alone_are_untouched_stubs(tmp_path: Path) -> None:
+    root = tmp_path / "handin"
+    for exercise in WRITTEN:
+        (root / exercise).mkdir(parents=True)
+        shutil.copy(untouched_notebook(exercise), root / exercise)
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert intake.found == {e: f"{e}/{module_name(e)}.ipynb" for e in WRITTEN} and intake.notes == []
+    for exercise in WRITTEN:
+        assert handin.is_untouched_stub((intake.root / exercise / f"{module_name(exercise)}.py").read_text())
+    # One learner's versions, the untouched download and the worked one, are not two learners' work.
+    versions = tmp_path / "versions"
+    shutil.copytree(root, versions / "v1")
+    write_handin(versions / "v2", solution_texts(["01_neuron"]))
+    assert handin.folder_of_handins(versions) is None
+
+
+SLOT = 400  # sandbox slots of its own (see test_grading.SLOT)
+
+
+def test_untouched_notebooks_grade_as_not_started_and_never_instead_of_written_modules(tmp_path: Path) -> None:
+    from grader import grading, rubric
+
+    beside = beside_untouched_notebooks(
+        tmp_path / "beside", {"01_neuron": solution_text("01_neuron"), "02_sigmoid": stub("02_sigmoid")}
+    )
+    notebooks = tmp_path / "notebooks"
+    for exercise in ("01_neuron", "02_sigmoid"):
+        (notebooks / exercise).mkdir(parents=True)
+        shutil.copy(untouched_notebook(exercise), notebooks / exercise)
+    handins = {"beside": beside, "zipped": zip_folder(beside, tmp_path / "zipped.zip"), "notebooks": notebooks}
+    plan = grading.build_plan(rubric.parse('total = 100\n[exercises]\n"01_neuron" = 1\n"02_sigmoid" = 1\n'), seed=3)
+    submissions = [grading.Submission(name, path) for name, path in handins.items()]
+    results = {r["learner"]: r for r in grading.grade(submissions, tmp_path / "out", plan, jobs=2, first_slot=SLOT)}
+
+    def messages(result: dict, exercise: str) -> list[str]:
+        return [check["message"] for check in result["exercises"][exercise]["checks"].values()]
+
+    for learner in ("beside", "zipped"):
+        neuron = results[learner]["exercises"]["01_neuron"]
+        assert neuron["score"] == neuron["max"] > 0, messages(results[learner], "01_neuron")
+        assert results[learner]["total"] == pytest.approx(50)
+        assert results[learner]["notes"] == []
+    for learner, exercises in (("beside", ["02_sigmoid"]), ("notebooks", ["01_neuron", "02_sigmoid"])):
+        for exercise in exercises:
+            assert results[learner]["exercises"][exercise]["score"] == 0
+            assert all("is not written yet" in m for m in messages(results[learner], exercise)), exercise
+        assert not grading.problems(results[learner])  # not started: nothing else to look at
+    assert results["notebooks"]["total"] == 0
+
+
 def test_the_notebook_named_after_the_exercise_is_graded_before_one_named_otherwise(tmp_path: Path) -> None:
     root = tmp_path / "handin"
     root.mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import io
@@ -19,9 +20,13 @@ import nbformat
 import pytest
 
 from grader.calling import (
+    API,
     NOTEBOOK_METADATA_KEY,
     code_cells,
     find_source,
+    handed_out,
+    handed_out_hash,
+    handed_out_hashes,
     join_cells,
     module_name,
     notebook_code,
@@ -205,6 +210,57 @@ def test_an_untouched_notebook_leaves_the_stub_in_charge():
         assert source is not None and not source.from_notebook, exercise
 
 
+def _as_released_before(path: Path, exercise: str) -> None:
+    """The notebook as release wrote it while its exercise cell was the stub itself, word for word."""
+    stub = (path.parent / f"{module_name(exercise)}.py").read_text(encoding="utf-8")
+    _edit_exercise_cell(path, lambda notebook, index: setattr(notebook.cells[index], "source", stub))
+
+
+def _with_an_empty_cell_below(path: Path, exercise: str) -> None:
+    """As Jupyter leaves a notebook run to its last cell: an empty cell below that one."""
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("", id="below"))
+    nbformat.write(notebook, path)
+
+
+def _with_windows_line_endings(path: Path) -> None:
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))  # git's core.autocrlf
+
+
+@pytest.mark.parametrize(
+    ("notebook_edit", "module_edit", "checked"),
+    [
+        pytest.param(None, None, "neuron.py", id="both-untouched"),
+        pytest.param(_as_released_before, None, "neuron.py", id="notebook-released-before-untouched"),
+        pytest.param(_with_an_empty_cell_below, None, "neuron.py", id="notebook-run-untouched"),
+        pytest.param(None, _with_windows_line_endings, "neuron.py", id="both-untouched-py-crlf"),
+        pytest.param(None, lambda path: path.write_text(solution_text("01_neuron")), "neuron.py", id="py-written"),
+        pytest.param(fill_notebook, None, "neuron.ipynb", id="notebook-written"),
+        pytest.param(fill_notebook, _with_windows_line_endings, "neuron.ipynb", id="notebook-written-py-crlf"),
+    ],
+)
+def test_the_py_is_checked_unless_only_the_notebook_holds_work(tmp_path, notebook_edit, module_edit, checked):
+    # The exercise cell is not the stub (it speaks to notebook learners): as handed out all the same.
+    root = copy_exercises(tmp_path)
+    if notebook_edit is not None:
+        notebook_edit(notebook_path(root, "01_neuron"), "01_neuron")
+    if module_edit is not None:
+        module_edit(root / "01_neuron" / "neuron.py")
+    source = find_source(root, "01_neuron")
+    assert source is not None and source.origin.name == checked
+    assert source.from_notebook == checked.endswith(".ipynb")
+
+
+@pytest.mark.parametrize("exercise", CHECKED)
+def test_the_untouched_notebook_holds_the_exercise_as_handed_out(exercise):
+    """What the runners and the grader's intake read from an untouched notebook is one of the forms
+    ``handed_out`` derives from the stub: they tell it from work by that."""
+    stub = (EXERCISES_DIR / exercise / f"{module_name(exercise)}.py").read_text(encoding="utf-8")
+    code = notebook_code(notebook_path(EXERCISES_DIR, exercise))
+    assert code == handed_out(stub, exercise)[1] != stub
+    assert handed_out_hash(code) in handed_out_hashes(stub, exercise)
+
+
 def test_pytest_checks_a_notebook_when_the_py_is_untouched(tmp_path):
     root = copy_exercises(tmp_path)
     fill_notebook(notebook_path(root, "01_neuron"), "01_neuron")
@@ -292,11 +348,15 @@ def test_run_checks_passes_the_solution_and_reads_like_pytest(tmp_path, make_tre
             assert report.final_line == f"nnkata: all {total} checks pass"
 
 
-def test_run_checks_on_the_stub_says_not_written_yet(tmp_path):
+@pytest.mark.parametrize("form", ["module", "notebook"])
+def test_run_checks_on_the_stub_says_not_written_yet(tmp_path, form):
     root = copy_exercises(tmp_path)
     setup_notebook("01_neuron", root / "01_neuron")
     namespace: dict = {}
-    exec((root / "01_neuron" / "neuron.py").read_text(encoding="utf-8"), namespace)
+    if form == "module":
+        exec((root / "01_neuron" / "neuron.py").read_text(encoding="utf-8"), namespace)
+    else:  # the untouched notebook's exercise cell, as run in Jupyter
+        exec(_cell(notebook_path(root, "01_neuron"), "exercise").source, namespace)
     out = io.StringIO()
     report = run_checks("01_neuron", namespace, out=out)
     text = out.getvalue()
@@ -383,6 +443,27 @@ def test_the_readme_cell_says_what_a_notebook_learner_does(exercise):
             assert f"`pytest exercises/{exercise}` checks this notebook too, once it is saved" in line
             assert f"as long as `{name}.py` beside it is left as it came" in line
     assert "## What to write (in the exercise cell below)" in cell
+
+
+@pytest.mark.parametrize("exercise", CHECKED)
+def test_the_exercise_cell_says_what_a_notebook_learner_does(exercise):
+    name = module_name(exercise)
+    cell = _cell(notebook_path(EXERCISES_DIR, exercise), "exercise").source
+    assert not _TERMINAL_PHRASES.search(cell), cell
+    # Nothing in it is about the terminal or the .py: the sentence on pytest is the README cell's.
+    assert "pytest" not in cell and f"{name}.py" not in cell and "this folder" not in cell, cell
+    docstring = ast.get_docstring(ast.parse(cell)) or ""
+    assert docstring.endswith(
+        "Read the instructions at the top of this notebook first.\n"
+        "Run the checks: run this cell, then this notebook's last cell."
+    ), docstring
+    namespace: dict = {}
+    exec(cell, namespace)
+    for function in API[exercise]:
+        with pytest.raises(NotImplementedError) as raised:
+            namespace[function](*[None] * namespace[function].__code__.co_argcount)
+        # Exact wherever it shows: also in another exercise's notebook that imports this one.
+        assert str(raised.value) == f"{function} is yours to write: see the instructions at the top of {name}.ipynb"
 
 
 def test_for_notebook_turns_every_terminal_phrase_of_the_readmes_and_hints():

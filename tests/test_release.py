@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.calling import NOTEBOOK_METADATA_KEY, module_name
+from grader.calling import NOTEBOOK_METADATA_KEY, exercise_cell, module_name
 from grader.release import (
     LearnerWorkError,
     MarkingError,
@@ -83,7 +83,7 @@ def test_notebook_is_valid_and_fixed(path):
     roles = [cell.metadata.get(NOTEBOOK_METADATA_KEY, {}).get("role") for cell in notebook.cells]
     assert roles == [None, "setup", "exercise", "tests"]
     stub = (path.parent / f"{module_name(exercise)}.py").read_text(encoding="utf-8")
-    assert notebook.cells[2].source == stub.rstrip() + "\n"
+    assert notebook.cells[2].source == exercise_cell(stub, exercise)  # the stub, said to a notebook learner
     assert f'setup_notebook("{exercise}")' in notebook.cells[1].source
     assert f'run_checks("{exercise}", globals())' in notebook.cells[3].source
     assert all(cell.get("outputs", []) == [] and cell.get("execution_count") is None for cell in notebook.cells[1:])
