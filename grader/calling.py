@@ -69,6 +69,11 @@ def module_name(exercise: str) -> str:
     return exercise.split("_", 1)[1]
 
 
+def listed(names: Sequence[str]) -> str:
+    """``a, b and c``: names as a sentence lists them."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 # ----------------------------------------------------------------------------------------------
 # What a call is made of
 
@@ -1204,6 +1209,42 @@ def find_source(impl_root: Path, exercise: str) -> LearnerSource | None:
             ) from None
         return LearnerSource(exercise, code, notebook_path, from_notebook=True)
     return None
+
+
+def nothing_written(source: LearnerSource | None, exercise: str) -> bool:
+    """Whether none of ``exercise``'s functions is written yet: each is defined at the top, its body
+    only a docstring and ``raise NotImplementedError(...)``, and its name bound nowhere else. (Not
+    ``handin.is_untouched_stub``, which asks whether a file is the stub exactly as handed out.)
+
+    Decided from the text alone, since the module may not import: code that does not parse is not
+    a stub, nor is code where any of the functions is missing or written.
+    """
+    tree = parse_learner_code(source.text) if source is not None else None
+    if tree is None:
+        return False
+    stub: dict[str, bool] = {}  # name -> whether its last top-level binding is a stub's def
+    for statement in tree.body:
+        if isinstance(statement, ast.FunctionDef):
+            stub[statement.name] = _only_raises_not_implemented(statement)
+            continue
+        for node in ast.walk(statement):  # any other binding of a name makes it written
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stub[node.name] = False
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                stub[node.id] = False
+            elif isinstance(node, ast.alias):
+                stub[(node.asname or node.name).split(".")[0]] = False
+    return all(stub.get(name, False) for name in API[exercise])
+
+
+def _only_raises_not_implemented(function: ast.FunctionDef) -> bool:
+    body = function.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    if function.decorator_list or len(body) != 1 or not isinstance(body[0], ast.Raise):
+        return False
+    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
 
 
 class LearnerImportError(Exception):

@@ -42,13 +42,16 @@ from grader.calling import (
     NOTEBOOK_ORIGIN,
     UNREADABLE_CELLS,
     Joined,
+    LearnerSource,
     cell_source,
     handed_out_hash,
     handed_out_hashes,
     imported_modules,
     join_numbered,
+    listed,
     module_name,
     module_text,
+    nothing_written,
     numbered_code_cells,
     own_code,
     parse_learner_code,
@@ -888,9 +891,10 @@ def _collect(
 
     A notebook named after one exercise is that exercise's code, whole. When its cells also define
     another exercise's functions (every exercise pasted into ``neuron.ipynb``, or a ``sigmoid``
-    written again in ``backprop.ipynb``), it is a candidate for that exercise too, whole as well
-    (its cells may use each other, as in Jupyter), ranked after all others: graded only when no
-    file of the exercise's own holds work.
+    written again in ``backprop.ipynb``), those cells are a candidate for that exercise too, shared
+    out as from a notebook named after no exercise, ranked after all others: graded only when no
+    file of the exercise's own holds work. Never for an exercise the notebook imports: its module
+    would import itself.
 
     A file that could not be read (too large, not a notebook) is not graded as nothing, nor is the
     untouched stub beside it: when no written candidate is left for its exercise, the exercise is
@@ -948,16 +952,20 @@ def _collect(
                 joined = {match.exercise: join_numbered(cells)}
                 owner_of: dict[str, str] | str = match.exercise
                 functions = functions or _functions_by_exercise()
-                also = [e for e in split_numbered(cells, functions) if e != match.exercise]
+                parts = split_numbered(cells, functions)
+                uses = {match.exercise, *imported_exercises(joined[match.exercise][0])}
+                also = {e: part for e, part in parts.items() if e not in uses}
             else:
                 functions = functions or _functions_by_exercise()
                 owner_of = {name: e for e in reversed(EXERCISES) for name in functions.get(e, ())}  # the first's
                 joined = split_numbered(cells, functions)
             split = _with_unreadable({e: code for e, (code, _) in joined.items()}, unreadable, owner_of)
-            if match is not None:
+            if match is not None and also:
                 last = ((NOT_NAMED, 0), len(path.relative_to(base).parts))
-                whole = _Module(split[match.exercise], path, origin, last, joined[match.exercise][1], borrowed=True)
-                borrowed += [(exercise, whole) for exercise in also]
+                owners = {name: e for e in reversed(EXERCISES) for name in functions.get(e, ())}  # the first's
+                codes = _with_unreadable({e: code for e, (code, _) in also.items()}, unreadable, owners)
+                for exercise, (_, starts) in also.items():
+                    borrowed.append((exercise, _Module(codes[exercise], path, origin, last, starts, borrowed=True)))
             largest = max(map(len, split.values()), default=0)
             if largest > MAX_FILE_BYTES:  # the cells joined, with the lines added to them
                 raise HandinError(
@@ -999,8 +1007,9 @@ def _collect(
         intake.notes += notes
     for origin, exercises in graded_from.items():
         intake.notes.append(
-            f"{origin} was also graded for {', '.join(exercises)}, whose functions its cells define: "
-            "the hand-in has no file of their own with work"
+            f"{origin}'s cells that define the functions of {listed(exercises)} were taken as "
+            f"{'its code' if len(exercises) == 1 else 'their code'}: the hand-in has no file of "
+            f"{'its' if len(exercises) == 1 else 'their'} own with work"
         )
     intake.notes += _other_files_notes([path.relative_to(base) for path in files], others, base, graded)
 
@@ -1146,7 +1155,9 @@ def _other_files_notes(
             continue
         miss = _near_miss(path)
         # An untouched stub graded for it (a clone's) is no reason to keep quiet about the real work.
-        if miss is not None and (miss[0] not in graded or is_untouched_stub(graded[miss[0]].code)):
+        # Nor is code for it found in a notebook named after another exercise (a helper written there).
+        standing_in = miss is not None and miss[0] in graded and graded[miss[0]].borrowed
+        if miss is not None and (miss[0] not in graded or is_untouched_stub(graded[miss[0]].code) or standing_in):
             exercise, name = miss
             near.setdefault(exercise, []).append(
                 f"{_shown(path)} was not graded: if it is your {exercise}, rename it {name}"
@@ -1169,7 +1180,7 @@ def _other_files_notes(
         if len(users) == 1:
             note += f"; put what {users[0]} needs into {users[0]} itself"
         elif users:
-            note += f"; put what {', '.join(users[:-1])} and {users[-1]} need into each of them"
+            note += f"; put what {listed(users)} need into each of them"
         notes.append(note)
     return notes
 
@@ -1197,13 +1208,14 @@ def stand_in_for_ungraded(intake: Intake, graded: Sequence[str], references: Pat
         module = intake.root / exercise / f"{module_name(exercise)}.py"
         code = module.read_text(encoding="utf-8", errors="replace") if module.is_file() else ""
         for used in imported_exercises(code):
-            if used in seen:
-                continue
+            if used in seen or EXERCISES.index(used) > EXERCISES.index(exercise):
+                continue  # a later exercise may not be imported: the worker refuses it
             seen.add(used)
             pending.append(used)
             path = intake.root / used / f"{module_name(used)}.py"
             reference = references / used / path.name
-            unwritten = not path.is_file() or is_untouched_stub(path.read_text(encoding="utf-8", errors="replace"))
+            text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+            unwritten = text is None or nothing_written(LearnerSource(used, text, path), used)
             if used in intake.refused or not unwritten or not reference.is_file():
                 continue
             shutil.rmtree(path.parent, ignore_errors=True)  # with a notebook's sidecar, if any
@@ -1212,7 +1224,7 @@ def stand_in_for_ungraded(intake: Intake, graded: Sequence[str], references: Pat
             intake.found.pop(used, None)
             stood_in.append(used)
     if stood_in:
-        names = " and ".join([", ".join(sorted(stood_in)[:-1]), sorted(stood_in)[-1]]).removeprefix(" and ")
+        names = listed(sorted(stood_in))
         if len(stood_in) == 1:
             told = f"{names} is not graded by this rubric and has no work in the hand-in: its reference solution stood"
             told += " in, for the graded exercises that import it"

@@ -44,6 +44,7 @@ from grader.calling import (
     cell_source,
     forbidden_message,
     join_cells,
+    listed,
     missing_message,
     module_name,
     module_text,
@@ -382,8 +383,7 @@ _ONLY_SHOWS = "only in lines that just show something (a call on a line of its o
 
 def _listed(names: list[str]) -> str:
     """`a`, `b` and `c`."""
-    quoted = [f"`{name}`" for name in names]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+    return listed([f"`{name}`" for name in names])
 
 
 @dataclass(frozen=True)

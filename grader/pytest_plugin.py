@@ -8,7 +8,6 @@ and the next thing to do.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import io
 import os
@@ -32,13 +31,12 @@ from grader.calling import (
     MNIST_CALL_SECONDS,
     LearnerImportError,
     LearnerModules,
-    LearnerSource,
     MnistData,
     Outcome,
     called_stub,
     module_name,
     not_called_again,
-    parse_learner_code,
+    nothing_written,
     perform_in_time,
 )
 from grader.checks import Check, Verdict, checks_of, failing_callees, failing_callees_note, get_check, judge_cases
@@ -274,42 +272,6 @@ class Runner:
         return contextlib.redirect_stdout(printed) if self.capture_prints else contextlib.nullcontext()
 
 
-def nothing_written(source: LearnerSource | None, exercise: str) -> bool:
-    """Whether none of ``exercise``'s functions is written yet: each is defined at the top, its body
-    only a docstring and ``raise NotImplementedError(...)``, and its name bound nowhere else. (Not
-    ``handin.is_untouched_stub``, which asks whether a file is the stub exactly as handed out.)
-
-    Decided from the text alone, since the module may not import: code that does not parse is not
-    a stub, nor is code where any of the functions is missing or written.
-    """
-    tree = parse_learner_code(source.text) if source is not None else None
-    if tree is None:
-        return False
-    stub: dict[str, bool] = {}  # name -> whether its last top-level binding is a stub's def
-    for statement in tree.body:
-        if isinstance(statement, ast.FunctionDef):
-            stub[statement.name] = _only_raises_not_implemented(statement)
-            continue
-        for node in ast.walk(statement):  # any other binding of a name makes it written
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                stub[node.name] = False
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                stub[node.id] = False
-            elif isinstance(node, ast.alias):
-                stub[(node.asname or node.name).split(".")[0]] = False
-    return all(stub.get(name, False) for name in API[exercise])
-
-
-def _only_raises_not_implemented(function: ast.FunctionDef) -> bool:
-    body = function.body
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]  # the docstring
-    if function.decorator_list or len(body) != 1 or not isinstance(body[0], ast.Raise):
-        return False
-    raised = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
-    return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
-
-
 def _stub_reached(outcomes: list[Outcome], exercise: str) -> str | None:
     """The other exercise whose unwritten function the checked code called, if it did: fix that first."""
     for outcome in outcomes:
@@ -406,13 +368,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         state = "skipped"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         item.config.stash[_PROGRESS].skip_reasons.setdefault(reason.removeprefix("Skipped: "), None)
-    elif call.excinfo is not None and isinstance(call.excinfo.value, CheckFailed) and call.excinfo.value.not_started:
-        state = "not started"
-        if call.excinfo.value.blocked_by:  # an untouched stub that an earlier exercise stops from importing
-            item.config.stash[_PROGRESS].blocked_by[exercise] = call.excinfo.value.blocked_by
     else:
-        state = "failing"
         failure = call.excinfo.value if call.excinfo is not None else None
+        # Not started: a stub's NotImplementedError, or an untouched stub an earlier exercise stops from importing.
+        state = "not started" if isinstance(failure, CheckFailed) and failure.not_started else "failing"
         if isinstance(failure, CheckFailed) and failure.blocked_by:
             item.config.stash[_PROGRESS].blocked_by[exercise] = failure.blocked_by
         if isinstance(failure, CheckFailed) and failure.not_importing:

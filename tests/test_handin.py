@@ -169,9 +169,9 @@ def test_every_exercise_in_a_notebook_named_after_one_of_them_is_graded(tmp_path
     path.write_text(notebook_json(["import numpy as np", *cells]))
     intake = handin.normalise(path, tmp_path / "tree")
     assert intake.found == {exercise: "neuron.ipynb" for exercise in WRITTEN}
-    others = ", ".join(WRITTEN[1:])
+    others = f"{', '.join(WRITTEN[1:-1])} and {WRITTEN[-1]}"
     assert intake.notes == [
-        f"neuron.ipynb was also graded for {others}, whose functions its cells define: "
+        f"neuron.ipynb's cells that define the functions of {others} were taken as their code: "
         "the hand-in has no file of their own with work"
     ]
     for exercise in WRITTEN:  # each module imports and passes, as the notebook ran in Jupyter
@@ -193,7 +193,18 @@ def test_a_function_written_again_in_another_exercises_notebook_is_graded_only_w
     (root / "sigmoid.py").write_text(stub("02_sigmoid"))  # the untouched stub holds no work
     intake = handin.normalise(root, tmp_path / "tree2")
     assert intake.found["02_sigmoid"] == "backprop.ipynb"
-    assert "backprop.ipynb was also graded for 02_sigmoid, whose functions its cells define" in intake.notes[0]
+    assert intake.notes[0] == (
+        "backprop.ipynb's cells that define the functions of 02_sigmoid were taken as its code: "
+        "the hand-in has no file of its own with work"
+    )
+    # A notebook that imports sigmoid is never sigmoid's code, whatever helper of 02 it defines:
+    # that module would import itself. The reference stands in when the rubric grades 05 alone.
+    helper = "def sigmoid_prime(z):\n    s = sigmoid(z)\n    return s * (1 - s)\n"
+    (root / "backprop.ipynb").write_text(notebook_json([solution_text("05_backprop"), helper]))
+    (root / "sigmoid.py").unlink()
+    intake = handin.normalise(root, tmp_path / "tree3")
+    assert "02_sigmoid" not in intake.found and intake.notes == []
+    assert "02_sigmoid" in handin.stand_in_for_ungraded(intake, ["05_backprop"], SOLUTIONS)
 
 
 def test_the_reference_stands_in_for_what_a_graded_exercise_imports_only_when_ungraded_and_unwritten(
@@ -213,6 +224,10 @@ def test_the_reference_stands_in_for_what_a_graded_exercise_imports_only_when_un
         "solutions stood in, for the graded exercises that import them"
     )
     assert intake.content_hash != before and "02_sigmoid" not in intake.found
+    # A stub the learner only signed is still no work on it.
+    (root / "sigmoid.py").write_text("# Ann Lee, week 2\n" + stub("02_sigmoid"))
+    intake = handin.normalise(root, tmp_path / "signed")
+    assert sorted(handin.stand_in_for_ungraded(intake, ["05_backprop"], SOLUTIONS)) == ["01_neuron", "02_sigmoid"]
     # The learner's own work is kept, however wrong; a graded exercise is never stood in for.
     (root / "sigmoid.py").write_text(solution_text("02_sigmoid").replace("return", "return 0 +", 1))
     intake = handin.normalise(root, tmp_path / "tree2")

@@ -148,6 +148,10 @@ def test_asking_for_hints_while_the_file_does_not_import_uses_none_up(make_tree,
         out = run_pytest(f"exercises/{exercise}", *ask, cache=True).stdout
         assert "Hints for 02_sigmoid (exercises/02_sigmoid/hints.md), 1 of 6:" in out
         assert "No new hint this time: 02_sigmoid's file does not import (its error is above)" in out
+    stub = (REPO / "exercises" / "03_feedforward" / "feedforward.py").read_text(encoding="utf-8")
+    (tree / "03_feedforward" / "feedforward.py").write_text(stub, "utf-8")  # not started, blocked by 02
+    out = run_pytest("exercises/03_feedforward", *ask, cache=True).stdout
+    assert "1 of 6:" in out and "No new hint this time" in out
     (tree / "02_sigmoid" / "sigmoid.py").write_text(sigmoid.replace("return s * (1 - s)", "return s"), "utf-8")
     out = run_pytest("exercises/02_sigmoid", *ask, cache=True).stdout
     assert "2 of 6:" in out and "The same command again gives the next hint" in out
