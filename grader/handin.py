@@ -948,24 +948,20 @@ def _collect(
         match = _exercise_named(path.name)
         try:
             cells = _notebook_cells(_read_regular(path), origin, intake.notes, unreadable)
+            functions = functions or _functions_by_exercise()
+            owners = {name: e for e in reversed(EXERCISES) for name in functions.get(e, ())}  # the first's
+            lent: dict[str, str] = {}
             if match is not None:
                 joined = {match.exercise: join_numbered(cells)}
-                owner_of: dict[str, str] | str = match.exercise
-                functions = functions or _functions_by_exercise()
-                parts = split_numbered(cells, functions)
+                split = _with_unreadable({match.exercise: joined[match.exercise][0]}, unreadable, match.exercise)
                 uses = {match.exercise, *imported_exercises(joined[match.exercise][0])}
-                also = {e: part for e, part in parts.items() if e not in uses}
+                defined = {e: part for e, part in split_numbered(cells, functions).items() if e not in uses}
+                joined.update(defined)
+                lent = _with_unreadable({e: code for e, (code, _) in defined.items()}, unreadable, owners)
+                lent = {e: lent[e] for e in defined}  # not the named exercise's unreadable cells
             else:
-                functions = functions or _functions_by_exercise()
-                owner_of = {name: e for e in reversed(EXERCISES) for name in functions.get(e, ())}  # the first's
                 joined = split_numbered(cells, functions)
-            split = _with_unreadable({e: code for e, (code, _) in joined.items()}, unreadable, owner_of)
-            if match is not None and also:
-                last = ((NOT_NAMED, 0), len(path.relative_to(base).parts))
-                owners = {name: e for e in reversed(EXERCISES) for name in functions.get(e, ())}  # the first's
-                codes = _with_unreadable({e: code for e, (code, _) in also.items()}, unreadable, owners)
-                for exercise, (_, starts) in also.items():
-                    borrowed.append((exercise, _Module(codes[exercise], path, origin, last, starts, borrowed=True)))
+                split = _with_unreadable({e: code for e, (code, _) in joined.items()}, unreadable, owners)
             largest = max(map(len, split.values()), default=0)
             if largest > MAX_FILE_BYTES:  # the cells joined, with the lines added to them
                 raise HandinError(
@@ -976,6 +972,8 @@ def _collect(
             intake.notes.append(f"{origin}: {error}")
             refuse(path.relative_to(base), str(error))
             continue
+        last = ((NOT_NAMED, 0), len(path.relative_to(base).parts))
+        borrowed += [(e, _Module(code, path, origin, last, joined[e][1], borrowed=True)) for e, code in lent.items()]
         if match is None and not split:
             intake.notes.append(f"{origin}: no code cell defines an exercise function")
         for exercise, code in split.items():
