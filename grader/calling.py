@@ -1288,6 +1288,47 @@ def imported_modules(code: str, *, relative: bool = False) -> set[str]:
     return names
 
 
+@dataclass(frozen=True)
+class ImportOfOwnFunction:
+    """``from sigmoid import sigmoid`` (code cell ``cell``, line ``line``) in cells that define ``sigmoid``."""
+
+    name: str
+    exercise: str
+    cell: int
+    line: int
+    statement: str
+
+
+def imports_of_own_functions(cells: Sequence[tuple[int, str]]) -> list[ImportOfOwnFunction]:
+    """The top-level imports, from an exercise's module, of names that numbered ``cells`` also
+    define with a top-level ``def``, in the order of the cells.
+
+    A notebook made of other notebooks' cells keeps their ``from sigmoid import sigmoid``. That
+    line loads 02_sigmoid's own file (its untouched stub, or nothing), and the ``sigmoid``
+    written in the notebook is not the one used after it, nor the one graded for 02_sigmoid.
+    """
+    trees = [(number, text, parse_learner_code(text)) for number, text in cells]
+    defined = {
+        node.name
+        for _, _, tree in trees
+        for node in (tree.body if tree is not None else [])
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    found = []
+    for number, text, tree in trees:
+        for node in tree.body if tree is not None else []:
+            exercise = _exercise_of_module(node.module) if isinstance(node, ast.ImportFrom) and not node.level else None
+            if exercise is None:
+                continue
+            statement = ast.get_source_segment(text, node) or f"from {node.module} import ..."
+            found += [
+                ImportOfOwnFunction(alias.asname or alias.name, exercise, number, node.lineno, statement)
+                for alias in node.names
+                if (alias.asname or alias.name) in defined
+            ]
+    return found
+
+
 def forbidden_imports(text: str) -> list[str]:
     """Top-level names of forbidden libraries that the source imports."""
     return sorted({name.split(".")[0] for name in imported_modules(text)}.intersection(FORBIDDEN_LIBRARIES))

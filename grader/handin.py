@@ -41,12 +41,14 @@ from grader.calling import (
     NOT_READ_BY_GRADER,
     NOTEBOOK_ORIGIN,
     UNREADABLE_CELLS,
+    ImportOfOwnFunction,
     Joined,
     LearnerSource,
     cell_source,
     handed_out_hash,
     handed_out_hashes,
     imported_modules,
+    imports_of_own_functions,
     join_numbered,
     listed,
     module_name,
@@ -894,7 +896,7 @@ def _collect(
     written again in ``backprop.ipynb``), those cells are a candidate for that exercise too, shared
     out as from a notebook named after no exercise, ranked after all others: graded only when no
     file of the exercise's own holds work. Never for an exercise the notebook imports: its module
-    would import itself.
+    would import itself (``_imports_of_own_functions_notes`` says how to have them graded).
 
     A file that could not be read (too large, not a notebook) is not graded as nothing, nor is the
     untouched stub beside it: when no written candidate is left for its exercise, the exercise is
@@ -940,6 +942,7 @@ def _collect(
         candidates.setdefault(match.exercise, []).append(_Module(code, path, origin, rank(path)[:2]))
     functions = None
     borrowed: list[tuple[str, _Module]] = []  # appended after every other candidate: they rank last
+    own_imports: dict[str, list[ImportOfOwnFunction]] = {}  # notebook named after an exercise -> see the note
     for path in ranked:
         if path.suffix.lower() != ".ipynb":
             continue
@@ -959,6 +962,7 @@ def _collect(
                 joined.update(defined)
                 lent = _with_unreadable({e: code for e, (code, _) in defined.items()}, unreadable, owners)
                 lent = {e: lent[e] for e in defined}  # not the named exercise's unreadable cells
+                own_imports[origin] = [i for i in imports_of_own_functions(cells) if i.exercise != match.exercise]
             else:
                 joined = split_numbered(cells, functions)
                 split = _with_unreadable({e: code for e, (code, _) in joined.items()}, unreadable, owners)
@@ -1009,7 +1013,37 @@ def _collect(
             f"{'its code' if len(exercises) == 1 else 'their code'}: the hand-in has no file of "
             f"{'its' if len(exercises) == 1 else 'their'} own with work"
         )
+    intake.notes += _imports_of_own_functions_notes(own_imports, graded)
     intake.notes += _other_files_notes([path.relative_to(base) for path in files], others, base, graded)
+
+
+def _imports_of_own_functions_notes(
+    own_imports: dict[str, list[ImportOfOwnFunction]], graded: dict[str, _Module]
+) -> list[str]:
+    """For each notebook named after an exercise that imports functions it defines itself: how
+    to have them graded, when the exercises they belong to got none of the learner's work.
+
+    Such a notebook is never those exercises' code (their module would import itself), so the
+    learner's ``sigmoid`` in ``neuron.ipynb`` is lost to 02_sigmoid while one pasted line,
+    ``from sigmoid import sigmoid``, stays.
+    """
+    notes = []
+    for origin, imports in own_imports.items():
+        lost = [i for i in imports if i.exercise not in graded or is_untouched_stub(graded[i.exercise].code)]
+        if not lost:
+            continue
+        names = list(dict.fromkeys(f"`{i.name}`" for i in lost))
+        exercises = listed(list(dict.fromkeys(i.exercise for i in lost)))
+        them = "it" if len(names) == 1 else "them"
+        first, lines = lost[0], len({(i.cell, i.line) for i in lost})
+        where = f"code cell {first.cell}, line {first.line}" + (f", the first of {lines} lines" if lines > 1 else "")
+        notes.append(
+            f"{origin} defines {listed(names)} itself, yet also imports {them} from {exercises} ({where}: "
+            f"`{first.statement}`): an exercise that a notebook imports is "
+            f"graded from a file of its own, never from that notebook, and this hand-in has none with work for "
+            f"{exercises}. Delete those import lines, and the notebook's own {listed(names)} will be graded."
+        )
+    return notes
 
 
 def _refusal(origin: str, why: str) -> str:

@@ -43,6 +43,7 @@ from grader.calling import (
     _statements_in,
     cell_source,
     forbidden_message,
+    imports_of_own_functions,
     join_cells,
     listed,
     missing_message,
@@ -200,6 +201,9 @@ def run_checks(exercise: str, namespace: dict, *, out: Any = None) -> ChecksRepo
     runner = Runner(base.impl_root, REPO_ROOT)
     runner.modules = _NotebookModules(base, exercise, namespace_module(exercise, namespace))
     banned = _forbidden_in(namespace)
+    replaced = replaced_definitions(namespace)
+    if replaced:
+        write("\n".join(replaced) + "\n\n")
     undefined = sorted({c.function for c in checks_of(exercise)} - {k for k, v in namespace.items() if callable(v)})
     if undefined:  # said once, here, rather than by each of their checks
         report.missing = undefined
@@ -286,6 +290,33 @@ def _progress(report: ChecksReport, saved: Path | None = None) -> list[str]:
     elif report.total:
         lines.append("Fix the first failing check above, re-run your code's cell, then this cell.")
         lines.append("Stuck? Hints: hints.md, beside this notebook.")
+    return lines
+
+
+def replaced_definitions(namespace: dict) -> list[str]:
+    """One line for each function that a cell of the session defines and that an import from an
+    exercise's module then replaced (``from sigmoid import sigmoid`` pasted from another notebook).
+
+    The session then checks, and uses, that exercise's file instead of the learner's function;
+    the grader does not grade the notebook's own for that exercise either
+    (``handin._imports_of_own_functions_notes``).
+    """
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return []
+    cells = [(number, cell) for number, cell in enumerate(history[:-1]) if isinstance(cell, str)]
+    lines = []
+    for found in imports_of_own_functions(cells):
+        module = sys.modules.get(module_name(found.exercise))
+        if getattr(namespace.get(found.name), "__module__", None) != module_name(found.exercise) or module is None:
+            continue  # the notebook's own definition ran last: it is the one in use
+        file = Path(str(getattr(module, "__file__", None) or f"{module_name(found.exercise)}.py")).name
+        line = (
+            f"Careful: `{found.name}` here is not the one this notebook defines. `{found.statement}` replaced it "
+            f"with {found.exercise}'s, from {file}: delete that line, then Kernel → Restart & Run All."
+        )
+        if line not in lines:
+            lines.append(line)
     return lines
 
 

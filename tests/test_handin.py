@@ -207,6 +207,35 @@ def test_a_function_written_again_in_another_exercises_notebook_is_graded_only_w
     assert "02_sigmoid" in handin.stand_in_for_ungraded(intake, ["05_backprop"], SOLUTIONS)
 
 
+def test_a_named_notebook_that_imports_functions_it_defines_is_told_how_to_have_them_graded(tmp_path: Path) -> None:
+    # Every exercise pasted into neuron.ipynb, with feedforward's `from sigmoid import sigmoid`.
+    root = tmp_path / "handin"
+    root.mkdir()
+    cells = [solution_text(e) for e in ("01_neuron", "02_sigmoid", "03_feedforward")]
+    (root / "neuron.ipynb").write_text(notebook_json(cells))
+    intake = handin.normalise(root, tmp_path / "tree")
+    assert "02_sigmoid" not in intake.found  # the module would import itself
+    assert intake.notes[-1] == (
+        "neuron.ipynb defines `sigmoid` itself, yet also imports it from 02_sigmoid (code cell 3, line 10: "
+        "`from sigmoid import sigmoid`): an exercise that a notebook imports is graded from a file of its own, "
+        "never from that notebook, and this hand-in has none with work for 02_sigmoid. Delete those import "
+        "lines, and the notebook's own `sigmoid` will be graded."
+    )
+    (root / "sigmoid.py").write_text(stub("02_sigmoid"))  # the untouched stub is no work either
+    assert handin.normalise(root, tmp_path / "stub").notes[-1] == intake.notes[-1]
+    # As the note says: without the import, the notebook's own sigmoid is graded.
+    cells[2] = cells[2].replace("from sigmoid import sigmoid\n", "")
+    (root / "neuron.ipynb").write_text(notebook_json(cells))
+    intake = handin.normalise(root, tmp_path / "deleted")
+    assert intake.found["02_sigmoid"] == "neuron.ipynb" and not [n for n in intake.notes if "imports" in n]
+    # A file of 02's own with work is graded: nothing of the notebook's is lost, nothing is said.
+    cells[2] = solution_text("03_feedforward")
+    (root / "neuron.ipynb").write_text(notebook_json(cells))
+    (root / "sigmoid.py").write_text(solution_text("02_sigmoid"))
+    intake = handin.normalise(root, tmp_path / "own")
+    assert intake.found["02_sigmoid"] == "sigmoid.py" and not [n for n in intake.notes if "imports" in n]
+
+
 def test_the_reference_stands_in_for_what_a_graded_exercise_imports_only_when_ungraded_and_unwritten(
     tmp_path: Path,
 ) -> None:

@@ -588,6 +588,34 @@ def test_a_renamed_function_gets_the_rename_suggestion_of_pytest(tmp_path):
     ], text
 
 
+def _session_run(exercise: str, tmp_path: Path, cells: list[str]) -> str:
+    """The check cell's output after ``cells`` ran in that order, in a copy of exercises/."""
+    root = copy_exercises(tmp_path)
+    setup_notebook(exercise, root / exercise)
+    namespace: dict = {"__name__": "__main__", "In": ["", *cells, f"run_checks({exercise!r}, globals())"]}
+    for cell in cells:
+        exec(compile(cell, "<cell>", "exec"), namespace)
+    out = io.StringIO()
+    run_checks(exercise, namespace, out=out)
+    return out.getvalue()
+
+
+def test_an_import_that_replaces_the_notebooks_own_function_is_said_first(tmp_path):
+    # Every exercise pasted into one notebook keeps feedforward's `from sigmoid import sigmoid`,
+    # which loads the untouched sigmoid.py over the sigmoid written above it.
+    own_sigmoid, feedforward = solution_text("02_sigmoid"), solution_text("03_feedforward")
+    own_neuron = solution_text("01_neuron")  # run after feedforward's `from neuron import ...`: in use
+    text = _session_run("03_feedforward", tmp_path / "after", [own_sigmoid, feedforward, own_neuron])
+    assert text.splitlines()[0] == (
+        "Careful: `sigmoid` here is not the one this notebook defines. `from sigmoid import sigmoid` replaced it "
+        "with 02_sigmoid's, from sigmoid.py: delete that line, then Kernel → Restart & Run All."
+    ), text
+    assert "`feedforward` calls `sigmoid`, which is not written yet" in text
+    # The notebook's own definition ran last: it is the one in use, and nothing is said.
+    text = _session_run("03_feedforward", tmp_path / "before", [feedforward, own_sigmoid, own_neuron])
+    assert "Careful" not in text and text.splitlines()[-1] == "nnkata: all 7 checks pass", text
+
+
 # ----------------------------------------------------------------------------------------------
 # The check cell: the session passes, the saved notebook is what is graded
 
