@@ -184,7 +184,11 @@ FUNCTION_ERROR_ADVICE = {
     ],
     "count_conv2d_parameters": [
         (
-            re.compile(r"non-iterable int|multiply sequence|'tuple' and 'int'|'int' and 'tuple'|'int' object is not"),
+            # (np.prod([c_out, c_in, kernel_size, kernel_size]) with a pair is the inhomogeneous one.)
+            re.compile(
+                r"non-iterable int|multiply sequence|'tuple' and 'int'|'int' and 'tuple'|'int' object is not|"
+                r"inhomogeneous"
+            ),
             "kernel_size is either one int k (a k × k kernel) or a pair (kh, kw): turn it into a pair first, "
             "e.g. kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size.",
         ),
@@ -387,9 +391,9 @@ def differences(
             return [f"{where}: expected a single number ({_fmt(expected)}), got {kind_of(got)}{hint}"]
         lines = _value_lines(np.float64(expected), np.float64(got), tolerance, where)
         if lines and isinstance(got, int):
-            return [
-                f"{where}: expected {_fmt(expected)}, got int {got} (int(...), round(...) and // drop the fraction)"
-            ]
+            dropped = got in (math.floor(expected), math.ceil(expected))  # not a count, say
+            why = " (int(...), round(...) and // drop the fraction)" if dropped else ""
+            return [f"{where}: expected {_fmt(expected)}, got int {got}{why}"]
         return lines
     if isinstance(expected, np.ndarray):
         if not isinstance(got, np.ndarray):
@@ -510,9 +514,10 @@ def _dtype_advice(expected: np.ndarray, got: np.ndarray) -> str:
             "and mixing one in makes the result float64: give new arrays dtype=x.dtype, or use np.zeros_like(x))"
         )
     if got.dtype.kind in "iub":
+        # Not "keep the input's dtype": the input may be the ints (one_hot's labels).
         return (
-            f" (integers where {expected.dtype} is wanted: .astype(int), int(...) or an array of ints made them; "
-            "keep the input's dtype, e.g. np.zeros_like(x), or dtype=x.dtype)"
+            f" (integers where {expected.dtype} is wanted: dtype=int, .astype(int), int(...) or an array of ints "
+            "made them)"
         )
     if expected.dtype == np.float64:
         return " (work in float64: float32 keeps only about 7 significant digits)"
@@ -763,16 +768,26 @@ def _right_and_wrong(expected: Any, got: Any, tolerance: Tolerance, parts: tuple
     return f"right: {listed(right)}; wrong: {listed(wrong)}"
 
 
-# How each function usually ends up changing its inputs, where it is not the generic `w -= ...`.
+# How each function usually ends up changing each of its inputs, where it is not the generic `w -= ...`.
+_SHUFFLED_IN_PLACE = (
+    "rng.shuffle(images) (like np.random.shuffle) shuffles in place: draw order = rng.permutation(len(images)) "
+    "and index images and labels with it, which also keeps each image with its label."
+)
 IN_PLACE = {
-    "numerical_gradient": "stepping an entry up and down (x[i] += eps, then -= 2·eps, then += eps) does "
-    "not give exactly the old value back in floating point, and without a copy the caller's x is the "
-    "one stepped: work on a copy (x = np.array(x, dtype=np.float64)) and put each saved entry back "
-    "with `=` after its difference.",
-    "train": "rng.shuffle(images) (like np.random.shuffle) shuffles in place: draw "
-    "order = rng.permutation(len(images)) and index images and labels with it, which also keeps "
-    "each image with its label.",
+    "numerical_gradient": {
+        "x": "stepping an entry up and down (x[i] += eps, then -= 2·eps, then += eps) does not give exactly the "
+        "old value back in floating point, and without a copy the caller's x is the one stepped: work on a copy "
+        "(x = np.array(x, dtype=np.float64)) and put each saved entry back with `=` after its difference."
+    },
+    "train": {
+        "images": _SHUFFLED_IN_PLACE,
+        "labels": _SHUFFLED_IN_PLACE,
+        "weights": "an update in place of the network you were given: `w -= ...` in sgd_step (or in train) "
+        "changes the caller's array, and `weights[i] = ...` the caller's list. Make new ones, as sgd_step "
+        "must: `w - learning_rate * g`, in a new list.",
+    },
 }
+IN_PLACE["train"]["biases"] = IN_PLACE["train"]["weights"]
 
 
 def _in_place_advice(argument: str) -> str:
@@ -787,13 +802,14 @@ def _in_place_advice(argument: str) -> str:
 
 def mutation_problem(outcome: Outcome, function: str) -> Diagnosis:
     """The diagnosis of a call that changed its arguments (``outcome.mutated`` names them)."""
+    changed = outcome.mutated[0].strip("`")
     return Diagnosis(
         f"`{function}` changed its input {', '.join(outcome.mutated)} in place.",
         [
             "callers keep using their arrays after the call, so a function, and every function it calls, must leave "
             "them as they were."
         ],
-        likely_mistake=IN_PLACE.get(function, _in_place_advice(outcome.mutated[0].strip("`"))),
+        likely_mistake=IN_PLACE.get(function, {}).get(changed, _in_place_advice(changed)),
     )
 
 

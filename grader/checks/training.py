@@ -116,9 +116,10 @@ PREDICTIONS_FLATTENED = (
     "np.argmax(output, axis=1)."
 )
 ZERO_ACCURACY = (
-    "your accuracy is 0, which two mistakes give: np.argmax without axis= (one index into the whole "
-    "flattened output, which no label equals; use axis=1), or an integer division (// or int() of the "
-    "share; use / and float())."
+    "your accuracy is 0, which three mistakes give: np.max instead of np.argmax (the largest output, "
+    "a number between 0 and 1 that no label equals, instead of its position), np.argmax without axis= "
+    "(one index into the whole flattened output; use axis=1), or an integer division (// or int() of "
+    "the share; use / and float())."
 )
 ERROR_RATE = "you returned the fraction of wrong answers: count the images where the prediction equals the label."
 

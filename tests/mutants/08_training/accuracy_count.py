@@ -1,6 +1,7 @@
 """MUTANT: accuracy returns the number of correct answers.
 
 expect: number of correct answers
+avoid: drop the fraction
 """
 
 import numpy as np
