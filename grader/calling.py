@@ -74,6 +74,12 @@ def listed(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def checks_counted(count: int, of: int, *, failing: bool = False) -> str:
+    """``2 of 7 checks pass``, ``0 of 1 check passes``, ``1 of 1 check fails``."""
+    verb = ("fail", "fails") if failing else ("pass", "passes")
+    return f"{count} of {of} checks {verb[0]}" if of != 1 else f"{count} of 1 check {verb[1]}"
+
+
 # ----------------------------------------------------------------------------------------------
 # What a call is made of
 
@@ -434,7 +440,10 @@ def time_limit(seconds: float) -> Iterator[Deadline]:
 
     def stop(signum: int, frame: Any) -> None:
         deadline.expired = True
-        raise TimeoutError(f"still running after {seconds:g} s, so it was stopped: look for a loop that never ends")
+        raise TimeoutError(
+            f"still running after {seconds:g} s, so it was stopped: look for a loop that never ends, or one that "
+            "runs far more often than needed (a loop over entries where one NumPy operation would do)"
+        )
 
     previous = signal.signal(signal.SIGALRM, stop)
     signal.setitimer(signal.ITIMER_REAL, seconds)

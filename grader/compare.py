@@ -309,7 +309,10 @@ def outcome_problem(outcome: Outcome, function: str) -> Diagnosis | None:
         shapes = (SHAPE_ERROR, f"{SHAPE_HINT}: {SHAPE_REMINDERS.get(function, DENSE_SHAPES)}.")
         advice = [*FUNCTION_ERROR_ADVICE.get(function, []), shapes, *ERROR_ADVICE]
         hint = next((text for pattern, text in advice if pattern.search(_advice_subject(pattern, outcome.message))), "")
-        return Diagnosis(f"`{function}` raised an error.", [outcome.message], likely_mistake=hint, raised=True)
+        headline = (
+            f"`{function}` was stopped: it ran too long." if outcome.stopped else f"`{function}` raised an error."
+        )
+        return Diagnosis(headline, [outcome.message], likely_mistake=hint, raised=True)
     if outcome.status == NOT_PLAIN:
         return Diagnosis(
             f"`{function}` returned something other than numbers (a number, a NumPy array, or a list or "

@@ -41,7 +41,16 @@ from typing import Any
 import numpy as np
 
 from grader import handin, transport, worker
-from grader.calling import FORBIDDEN_IMPORT, IMPORT_FAILED, NO_RESULT, Call, Outcome, call_seconds, module_name
+from grader.calling import (
+    FORBIDDEN_IMPORT,
+    IMPORT_FAILED,
+    NO_RESULT,
+    Call,
+    Outcome,
+    call_seconds,
+    listed,
+    module_name,
+)
 from grader.checks import Case, Check, all_checks, judge_cases
 from grader.files import remove_tree, write_atomically
 from grader.rubric import THRESHOLDS, Rubric, cents
@@ -623,8 +632,8 @@ def grade_submission(
             remove_tree(workdir)
         run["refused"] = exercise in intake.refused  # for exercise_cause
         module = tree / exercise / f"{module_name(exercise)}.py"
-        uses = handin.imported_exercises(module.read_text(encoding="utf-8", errors="replace"))
-        exercises[exercise] = exercise_report(plan, exercise, run, uses)
+        imports = handin.imported_functions(module.read_text(encoding="utf-8", errors="replace"))
+        exercises[exercise] = exercise_report(plan, exercise, run, imports)
         grader_fault = grader_fault or run["grader_fault"]
     return learner_result(
         submission,
@@ -692,31 +701,35 @@ def exercise_cause(run: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def exercise_report(plan: Plan, exercise: str, run: dict[str, Any], uses: list[str] | None = None) -> dict[str, Any]:
+def exercise_report(
+    plan: Plan, exercise: str, run: dict[str, Any], imports: dict[str, list[str] | None] | None = None
+) -> dict[str, Any]:
     """One exercise's part of a result: how its worker ran, and each check's points and message.
 
     ``run`` is what ``run_exercise`` returned (or ``_not_run``); its outcomes are judged against
-    the plan's cases, or, when there are none, every check fails with its problem. ``uses``
-    (the exercises its module imports) is recorded when the exercise was handed in.
+    the plan's cases, or, when there are none, every check fails with its problem. ``imports``
+    (what its module imports from each earlier exercise, ``handin.imported_functions``) is
+    recorded when the exercise was handed in, as ``uses`` (the exercises) and ``imports``.
     """
     checks = [c for c in plan.checks if c.exercise == exercise]
     report: dict[str, Any] = {key: run[key] for key in ("seconds", "limit_hit", "isolation", "problem")}
     report["cause"], problem = exercise_cause(run)
     report["problem"] = report["problem"] or problem
     report["checks"] = {}
-    if uses is not None:
-        report["uses"] = uses
+    if imports is not None:
+        report["uses"], report["imports"] = list(imports), imports
     position = 0
     # In whole cents, so that the points shown (2 decimals) add up to the totals shown.
     earned, most, bonus, bonus_most = 0, 0, 0, 0
     for check in checks:
         cases = plan.cases[check.id]
         count = sum(len(case.calls) for case in cases)
+        not_started = False
         if run["outcomes"] is None:
             fraction, message = 0.0, run["problem"]
         else:
             verdict = judge_cases(check, cases, run["outcomes"][position : position + count])
-            fraction, message = verdict.credit, verdict.message
+            fraction, message, not_started = verdict.credit, verdict.message, verdict.not_started
         position += count
         worth = cents(plan.points[check.id])
         got = round(worth * fraction)
@@ -728,6 +741,8 @@ def exercise_report(plan: Plan, exercise: str, run: dict[str, Any], uses: list[s
         else:
             most += worth
         report["checks"][check.id]["message"] = message
+        if not_started:  # its function is still the stub
+            report["checks"][check.id]["not_started"] = True
     if not _lost_points(report):
         report["cause"] = None  # e.g. a limit hit once every call had answered
     report["score"] = earned / 100  # bonus included
@@ -828,7 +843,7 @@ def feedback(result: dict[str, Any], plan: Plan | Layout) -> str:
         if inherited and _lost_points(report):
             which = "which fails checks of its own" if len(inherited) == 1 else "which fail checks of their own"
             lines += [
-                f"This exercise builds on your {', '.join(inherited)}, {which}: "
+                f"This exercise builds on your {listed(inherited)}, {which}: "
                 f"fix {inherited[0]} first, and this one may then pass without a change.",
                 "",
             ]
@@ -890,16 +905,39 @@ def _cell(text: str) -> str:
 
 
 def failing_dependencies(result: dict[str, Any], exercise: str) -> list[str]:
-    """The exercises ``exercise`` imports, directly or not, that lose points, earliest first."""
+    """The exercises whose failures may be why ``exercise`` fails, earliest first: those it imports
+    a function from that fails a check of its own, and theirs in turn.
+
+    None for an exercise whose failures are all its own stubs (to be written first, whatever
+    they import), nor one imported that was not handed in (the import error says so), nor one
+    whose failing functions are not those imported (``init_network`` for ``accuracy``).
+    """
     exercises = result["exercises"]
-    seen: set[str] = set()
-    todo = list(exercises.get(exercise, {}).get("uses", []))
+    failed = [c for c in exercises.get(exercise, {}).get("checks", {}).values() if not c["passed"]]
+    if all(c.get("not_started") for c in failed):
+        return []
+    found: set[str] = set()
+    todo = [exercise]
     while todo:
-        used = todo.pop()
-        if used not in seen and used in exercises:
-            seen.add(used)
-            todo += exercises[used].get("uses", [])
-    return sorted((e for e in seen if _lost_points(exercises[e])), key=list(exercises).index)
+        report = exercises[todo.pop()]
+        # Results of an older grader record the exercises only: every name counts.
+        imports = report.get("imports", dict.fromkeys(report.get("uses", [])))
+        for used, names in imports.items():
+            if used in found or used not in exercises or exercises[used].get("cause") == NOTHING_FOUND:
+                continue
+            if _fails_in(exercises[used], names):
+                found.add(used)
+                todo.append(used)
+    return sorted(found, key=list(exercises).index)
+
+
+def _fails_in(report: dict[str, Any], functions: list[str] | None) -> bool:
+    """Whether a check of one of ``functions`` (None: any) fails in an exercise's ``report``."""
+    of = {check.id: check.function for check in all_checks()}
+    return any(
+        not check["passed"] and (functions is None or of.get(check_id) in functions)
+        for check_id, check in report["checks"].items()
+    )
 
 
 def _lost_points(report: dict[str, Any]) -> bool:

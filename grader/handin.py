@@ -1223,6 +1223,22 @@ def imported_exercises(code: str) -> list[str]:
     return [e for e in EXERCISES if module_name(e) in names]
 
 
+def imported_functions(code: str) -> dict[str, list[str] | None]:
+    """The names a module imports from each earlier exercise (``from backprop import backprop``:
+    ``{"05_backprop": ["backprop"]}``); None for the whole module (``import backprop``, or ``*``)."""
+    tree = parse_learner_code(code)
+    found: dict[str, list[str] | None] = {}
+    for node in ast.walk(tree) if tree is not None else []:
+        if isinstance(node, ast.Import):
+            found.update({e: None for e in EXERCISES if module_name(e) in {a.name for a in node.names}})
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module in map(module_name, EXERCISES):
+            exercise = EXERCISES[[module_name(e) for e in EXERCISES].index(node.module)]
+            names = [a.name for a in node.names]
+            known = found.get(exercise, [])
+            found[exercise] = None if "*" in names or known is None else sorted({*known, *names})
+    return {e: found[e] for e in EXERCISES if e in found}
+
+
 def stand_in_for_ungraded(intake: Intake, graded: Sequence[str], references: Path) -> list[str]:
     """Write the reference solution (from ``references``, laid out like ``exercises/``) for every
     exercise that a graded one imports, directly or not, when the rubric does not grade it and the

@@ -42,6 +42,7 @@ from grader.calling import (
     _first_line,
     _statements_in,
     cell_source,
+    checks_counted,
     forbidden_message,
     imports_of_own_functions,
     join_cells,
@@ -135,8 +136,9 @@ class ChecksReport:
         if self.failed == 0 and skipped:
             return f"nnkata: no check fails ({self.passed} pass, {skipped} skipped){caveat}"
         if self.failed == 0:
-            return f"nnkata: all {self.total} checks pass{caveat}"
-        return f"nnkata: {self.failed} of {self.total} checks fail"
+            everything = f"all {self.total} checks pass" if self.total != 1 else "the check passes"
+            return f"nnkata: {everything}{caveat}"
+        return f"nnkata: {checks_counted(self.failed, self.total, failing=True)}"
 
     def __repr__(self) -> str:
         return f"<{self.final_line}>"
@@ -261,7 +263,7 @@ GRADER_RUNS_ITS = GRADER_RUNS.replace("your saved notebook's", "its")
 
 def _progress(report: ChecksReport, saved: Path | None = None) -> list[str]:
     exercise = report.exercise
-    lines = [f"{exercise}: {report.passed} of {report.total} checks pass"]
+    lines = [f"{exercise}: {checks_counted(report.passed, report.total)}"]
     skipped = [r for r in report.results if r.status == "skipped"]
     if report.total and report.failed == 0:
         if report.saved_notes:

@@ -34,6 +34,7 @@ from grader.calling import (
     MnistData,
     Outcome,
     called_stub,
+    checks_counted,
     module_name,
     not_called_again,
     nothing_written,
@@ -484,7 +485,7 @@ class Progress:
             passed = sum(s == "passed" for s in states)
             total = len(checks_of(exercise))
             ran = "" if len(states) >= total else f" ({len(states)} of {total} ran)"
-            detail = f"{passed} of {len(states)} checks pass{ran}" if states else ""
+            detail = f"{checks_counted(passed, len(states))}{ran}" if states else ""
             if exercise in self.blocked_by and status == "not started":
                 detail = f"(needs {self.blocked_by[exercise]})"  # an untouched stub: nothing of it to fix
             elif exercise in self.blocked_by:
@@ -520,12 +521,14 @@ class Progress:
             partly = next((e for e in EXERCISES if self.status(e) == "passing"), None)
             if partly is not None:
                 folder = shown_path(REPO_ROOT / "exercises" / partly)
-                return [*skipped, f"Everything that ran passes. Run all of {partly}'s checks: pytest {folder}{target}"]
+                run_all = f"Run all of {partly}'s checks: {learner_pytest()} {folder}{target}"
+                return [*skipped, f"Everything that ran passes. {run_all}"]
             upcoming = self.next_to_run()
             if upcoming is None:
                 everything = shown_path(REPO_ROOT / "exercises")
                 passes = "Everything else that ran passes." if skipped else "Everything that ran passes."
-                return [*skipped, f"{passes} Run every check of every exercise with: pytest {everything}{target}"]
+                run_all = f"Run every check of every exercise with: {learner_pytest()} {everything}{target}"
+                return [*skipped, f"{passes} {run_all}"]
             return [*skipped, "Everything that ran passes.", *self._pointers(upcoming, "Next", target)]
         if exercise in self.blocked_by:
             # Its own file may be fine: the earlier exercise it imports is the one to fix.
@@ -552,15 +555,15 @@ class Progress:
             states = self.states[failing[0]]
             fail = sum(s not in ("passed", "skipped") for s in states)
             names += f" ({fail} of {len(states)} checks fail)"
-        return [f"Still failing: {names}: pytest {folders}{target}"]
+        return [f"Still failing: {names}: {learner_pytest()} {folders}{target}"]
 
     @staticmethod
     def _pointers(exercise: str, verb: str, target: str) -> list[str]:
         folder = shown_path(REPO_ROOT / "exercises" / exercise)
         return [
             f"{verb}: {exercise} (read {Path(folder) / 'README.md'}).",
-            f"Run only it:   pytest {folder}{target}",
-            f"Stuck? Hints:  pytest {folder} --hints{target}",
+            f"Run only it:   {learner_pytest()} {folder}{target}",
+            f"Stuck? Hints:  {learner_pytest()} {folder} --hints{target}",
         ]
 
     def hints(self, how_many: Callable[..., int]) -> list[str]:
@@ -574,7 +577,7 @@ class Progress:
             later = ""
             if upcoming is not None:
                 folder = shown_path(REPO_ROOT / "exercises" / upcoming)
-                later = f" For the next exercise: pytest {folder} --hints{self._target()}"
+                later = f" For the next exercise: {learner_pytest()} {folder} --hints{self._target()}"
             return ["", f"No hints needed: everything that ran passes.{later}"]
         exercise = self.blocked_by.get(exercise, exercise)
         path = REPO_ROOT / "exercises" / exercise / "hints.md"
@@ -590,7 +593,8 @@ class Progress:
                 "is about that. Fix it, and the same command gives the next hint."
             )
         elif count < len(hints):
-            everything = f"pytest {shown_path(REPO_ROOT / 'exercises' / exercise)} --all-hints{self._target()}"
+            folder = shown_path(REPO_ROOT / "exercises" / exercise)
+            everything = f"{learner_pytest()} {folder} --all-hints{self._target()}"
             after = f"Still stuck? The same command again gives the next hint (all of them: {everything})."
         else:
             after = "That is every hint: the last one is nearly the answer."
@@ -615,6 +619,12 @@ def hint_items(text: str) -> list[str]:
         return ["\n".join(intro)]
     items[0] = "\n".join([*intro, items[0]])
     return items
+
+
+def learner_pytest() -> str:
+    """``pytest``, or ``./run pytest`` when ``./run`` (which runs from the repository's root)
+    started this one: the commands a run suggests work when typed as they are."""
+    return "./run pytest" if os.environ.get("NNKATA_RUN") else "pytest"
 
 
 def shown_path(path: Path) -> str:

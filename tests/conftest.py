@@ -49,6 +49,8 @@ def notebook_json(cells: list[str]) -> str:
 # No test downloads anything: the command line's first-use MNIST download is off in every
 # process the tests start (tests/test_mnist.py turns it on against a server on 127.0.0.1).
 os.environ["NNKATA_OFFLINE"] = "1"
+# The commands a run suggests read `pytest ...` here however the suite was started (./run sets it).
+os.environ.pop("NNKATA_RUN", None)
 
 
 def tree_with(tmp_path: Path, replacements: dict[str, str]) -> Path:

@@ -656,7 +656,34 @@ def test_feedback_traces_a_failure_back_to_the_earliest_failing_exercise() -> No
     result = {"learner": "x", "total": 0, "notes": [], "exercises": exercises}
     assert grading.failing_dependencies(result, "08_training") == ["01_neuron", "03_feedforward"]
     text = grading.feedback(result, grading.build_plan(rubric.parse(FAST_RUBRIC), seed=0))
-    assert "builds on your 01_neuron, 03_feedforward, which fail checks of their own: fix 01_neuron first" in text
+    assert "builds on your 01_neuron and 03_feedforward, which fail checks of their own: fix 01_neuron first" in text
+
+
+def test_feedback_blames_an_earlier_exercise_only_for_what_it_may_have_caused() -> None:
+    def report(failing: dict[str, bool], imports: dict[str, list[str] | None], cause: str | None = None) -> dict:
+        checks = {
+            check_id: {"points": 0, "max": 1, "passed": False, "message": "", "not_started": stub}
+            for check_id, stub in failing.items()
+        }
+        checks["x::passes"] = {"points": 1, "max": 1, "passed": True, "message": ""}
+        return {"score": 0, "max": 1, "cause": cause, "uses": list(imports), "imports": imports, "checks": checks}
+
+    exercises = {
+        "01_neuron": report({}, {}, grading.NOTHING_FOUND),
+        "02_sigmoid": report({"02_sigmoid::sigmoid_matches_torch": False}, {}),
+        "03_feedforward": report({"03_feedforward::init_network_is_deterministic": False}, {"02_sigmoid": ["sigmoid"]}),
+        "05_backprop": report({"05_backprop::backprop_matches_autograd": False}, {"01_neuron": None}),
+        "08_training": report({"08_training::accuracy_matches_torch": False}, {"03_feedforward": ["feedforward"]}),
+    }
+    result = {"exercises": exercises}
+    # feedforward's sigmoid fails; 03's failing check is init_network's, which accuracy does not use.
+    assert grading.failing_dependencies(result, "03_feedforward") == ["02_sigmoid"]
+    assert grading.failing_dependencies(result, "08_training") == []
+    # What was not handed in is said by the import error, not blamed here.
+    assert grading.failing_dependencies(result, "05_backprop") == []
+    # An exercise that is still its stub is to be written first, whatever it imports.
+    exercises["03_feedforward"]["checks"]["03_feedforward::init_network_is_deterministic"]["not_started"] = True
+    assert grading.failing_dependencies(result, "03_feedforward") == []
 
 
 def test_a_sandbox_failure_is_not_kept_as_the_learners_grade(

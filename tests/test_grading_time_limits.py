@@ -112,7 +112,7 @@ def test_a_train_that_never_ends_costs_only_the_checks_of_train(tmp_path: Path) 
     passed, stopped = checks["train_matches_torch_sgd"]
     assert not passed
     # One case, the one stopped: the later ones were never called, so no "N of M cases fail".
-    assert "epoch after epoch: it fails.\n`train` raised an error." in stopped, stopped
+    assert "epoch after epoch: it fails.\n`train` was stopped: it ran too long." in stopped, stopped
     assert "TimeoutError: still running after 5 s, so it was stopped: look for a loop that never ends" in stopped
     assert "of training.py, in " in stopped  # the line it was on (in train, or in sgd_step which it calls)
     assert "your code was stopped" not in stopped  # not the hard limit's message

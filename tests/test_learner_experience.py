@@ -82,7 +82,7 @@ def test_an_exercise_is_done_only_when_all_its_checks_ran_and_pass():
     progress = Progress(REPO)
     progress.record("01_neuron", "passed")  # e.g. pytest -k weighted_sum
     assert progress.status("01_neuron") == "passing"
-    assert "1 of 1 checks pass (1 of 3 ran)" in progress.table()[0]
+    assert "1 of 1 check passes (1 of 3 ran)" in progress.table()[0]
     assert progress.next_steps()[-1].startswith("Everything that ran passes. Run all of 01_neuron's checks: pytest ")
 
 

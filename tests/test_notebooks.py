@@ -1070,7 +1070,7 @@ def test_filled_notebooks_stay_valid(tmp_path):
 def test_the_final_line_counts_passes_failures_and_skips():
     results = [CheckResult("a", "A", "pass"), CheckResult("b", "B", "skipped", "MNIST is not on this machine")]
     assert ChecksReport("08_training", results).final_line == "nnkata: no check fails (1 pass, 1 skipped)"
-    assert ChecksReport("08_training", results[:1]).final_line == "nnkata: all 1 checks pass"
+    assert ChecksReport("08_training", results[:1]).final_line == "nnkata: the check passes"
     failing = [*results, CheckResult("c", "C", "not started", "not written yet")]
     assert ChecksReport("08_training", failing).final_line == "nnkata: 1 of 3 checks fail"
     assert not ChecksReport("08_training", failing).ok

@@ -168,6 +168,13 @@ def test_a_failing_exercise_after_the_next_one_is_named(monkeypatch):
     progress.states["03_feedforward"] = ["not started"] * 7
     assert progress.next_steps()[0].startswith("Next: 03_feedforward")
     assert progress.next_steps()[-1].startswith("Still failing: 04_parameters (1 of 2 checks fail)")
+    # Started by ./run (from the repository's root), the commands start with it too.
+    monkeypatch.setenv("NNKATA_RUN", "1")
+    assert progress.next_steps()[1:] == [
+        "Run only it:   ./run pytest exercises/03_feedforward",
+        "Stuck? Hints:  ./run pytest exercises/03_feedforward --hints",
+        "Still failing: 04_parameters (1 of 2 checks fail): ./run pytest exercises/04_parameters",
+    ]
 
 
 def test_several_failing_exercises_are_named_in_one_line(monkeypatch):
