@@ -11,6 +11,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -321,6 +322,51 @@ def shown_learner(name: str | None, submissions: list[Any], out: Path) -> str | 
     raise UserError(f"--show {named}: no such learner in this run ({hint})")
 
 
+def several_in_one(submissions: list[Any], out: Path, say: Callable[[str], None]) -> dict[str, tuple[Path, str]]:
+    """Under ``--each``: the children that hold several learners' hand-ins, which are not graded as
+    one learner (learner -> their path and the line that says so, said at once)."""
+    from grader import handin
+
+    refused = {}
+    for submission in submissions:
+        line = handin.several_in_one_child(submission.path, submission.path.parent)
+        if line is None:
+            continue
+        earlier = out / "results" / f"{submission.learner}.json"
+        if earlier.is_file():  # or the gradebook keeps it, as the result of a learner
+            line += f". An earlier run graded it as one learner: delete {earlier}"
+        refused[submission.learner] = (submission.path, line)
+        say(line)
+    return refused
+
+
+def _some(names: list[str]) -> str:
+    """Up to five names, for a line that must stay one line."""
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def other_settings(out: Path, plan: Any, learners: set[str]) -> None:
+    """Refuse to grade into an ``--out`` that holds learners, not graded in this run, graded with
+    other settings (another seed above all): the new gradebook would leave them out, beside their
+    feedback of the old settings. ``--force`` grades into it anyway; the run then names them."""
+    from grader import grading
+
+    saved = grading.saved_results(out.resolve(), plan, leave_out=learners)
+    if not saved.other_settings:
+        return
+    by_difference: dict[str, list[str]] = {}
+    for learner, differs in saved.other_settings.items():
+        by_difference.setdefault(differs, []).append(learner)
+    which = "; ".join(f"{_some(names)} ({differs})" for differs, names in by_difference.items())
+    theirs = "their seed (the same --seed-file)" if set(by_difference) == {"another seed"} else "their settings"
+    raise UserError(
+        f"--out {out} holds {len(saved.other_settings)} learner(s) graded with other settings, who are not in "
+        f"this run: {which}. This run's gradebook would leave them out, beside their old feedback: grade with "
+        f"{theirs}, add their hand-ins to grade everyone anew, use a new --out, or give --force to grade into "
+        "it anyway"
+    )
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from grader import gradescope, grading, handin, rubric
 
@@ -332,6 +378,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     try:
         plan = grading.build_plan(load_rubric(args), read_seed(args))
         submissions = grading.discover([Path(p) for p in args.submissions], args.each, out=out, say=say)
+        if args.each:  # a child given itself with --each is a folder of hand-ins, each graded on its own
+            given = {Path(path).resolve() for path in args.submissions}
+            submissions = [s for s in submissions if s.path.resolve() not in given]
         if not submissions:
             raise UserError("no submissions to grade")
         # A class graded as one learner: stop first. Not on Gradescope, where a submission is one
@@ -339,14 +388,19 @@ def cmd_grade(args: argparse.Namespace) -> int:
         for path in [] if args.each or args.gradescope else args.submissions:
             if several := handin.folder_of_handins(Path(path)):
                 raise UserError(several)
-        if plan.needs_mnist:
-            ensure_mnist()
         shard = None
         if args.shard is not None:
             everyone = len(submissions)
             submissions = args.shard.select(submissions)
             shard = args.shard.header(everyone)
             say(f"shard {args.shard}: {len(submissions)} of the {everyone} hand-ins")
+        # With --each, each child is checked the same way (only this shard's: each is said once).
+        not_graded = {} if args.gradescope or not args.each else several_in_one(submissions, out, say)
+        submissions = [s for s in submissions if s.learner not in not_graded]
+        if not_graded and not submissions and args.shard is None:
+            raise UserError("no hand-in to grade: each holds several learners' hand-ins (see above)")
+        if plan.needs_mnist:
+            ensure_mnist()
         if args.gradescope:
             gradescope.gradescope_paths(args.gradescope, [s.learner for s in submissions])
         show = shown_learner(args.show, submissions, out)
@@ -357,6 +411,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
                 say(f"--timeout {args.timeout:g} s replaces every time limit of the rubric, also {', '.join(longer)}")
             plan.rubric.seconds = args.timeout
             plan.rubric.seconds_per_exercise = {}
+        if not args.force:
+            other_settings(out, plan, {s.learner for s in submissions} | set(not_graded))
         results = grading.grade(
             submissions,
             out,
@@ -377,6 +433,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     print(grading.table(results, plan))
     for line in grading.needs_a_look(results):
         print(line)
+    if not_graded:
+        print(f"not graded ({len(not_graded)}), as each holds several learners' hand-ins:")
+        for _, line in not_graded.values():
+            print(f"  {line}")
     print(f"gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/")
     if show:
         feedback = out / "feedback" / f"{show}.md"
@@ -394,6 +454,13 @@ def cmd_grade(args: argparse.Namespace) -> int:
             f"gradebook are 0 and not a grade; {out / 'feedback'}/<learner>.md says what failed, and running "
             "the same command again grades them again (the others are kept)"
         )
+    if not_graded:
+        # Their learners are missing from the gradebook: a script running this must not take it as final.
+        raise UserError(
+            f"{len(not_graded)} hand-in(s) holding several learners' hand-ins were not graded: "
+            f"{', '.join(str(path) for path, _ in not_graded.values())}; their learners are not in the gradebook "
+            "(see 'not graded' above)"
+        )
     return 0
 
 
@@ -408,7 +475,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     for warning in merged.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(grading.table(merged.results, merged.layout))
-    print(f"merged {len(args.shards)} shard(s), {len(merged.results)} learners")
+    print(f"merged {merged.shards} shard(s), {len(merged.results)} learners")
     print(f"gradebook: {out / 'gradebook.csv'}; feedback: {out / 'feedback'}/")
     return 0
 
@@ -509,7 +576,11 @@ def build_parser() -> argparse.ArgumentParser:
         "reference solution past 95%.",
     )
     train.add_argument(
-        "--impl", default=str(REPO_ROOT / "exercises"), metavar="DIR", help="implementation tree (default: exercises/)"
+        "--impl",
+        default=str(REPO_ROOT / "exercises"),
+        metavar="DIR",
+        help="implementation tree (default: exercises/); its code runs in this process, without the sandbox: "
+        "grade hand-ins with `grade`, never with this",
     )
     train.add_argument(
         "--epochs",
@@ -587,8 +658,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="wall and CPU seconds for every exercise, replacing all of the rubric's time limits, also "
         "08_training's 600 s for MNIST (default: the rubric's [limits])",
     )
-    grade.add_argument("--force", action="store_true", help="grade again even unchanged hand-ins")
-    grade.add_argument("--each", action="store_true", help="each child of every SUBMISSION is one learner")
+    grade.add_argument(
+        "--force",
+        action="store_true",
+        help="grade again even unchanged hand-ins, and into an --out that holds learners graded with other "
+        "settings (another seed), who are then left out of its gradebook",
+    )
+    grade.add_argument(
+        "--each",
+        action="store_true",
+        help="each child of every SUBMISSION is one learner (a child holding several learners' work is not graded)",
+    )
     grade.add_argument(
         "--show",
         metavar="LEARNER",

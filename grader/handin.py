@@ -681,6 +681,23 @@ def folder_of_handins(source: Path) -> str | None:
     return f"{_shown(source)} looks like a zip of hand-ins ({listed}): extract it and grade the folder with --each"
 
 
+def several_in_one_child(child: Path, folder: Path) -> str | None:
+    """Under ``grade --each``: the line refusing ``child`` of ``folder`` when it holds several
+    learners' hand-ins (``folder_of_handins``), rather than grading them as one learner; None when
+    it looks like one hand-in."""
+    several = folder_of_handins(child)
+    if several is None:
+        return None
+    listed = re.match(r" looks like a \w+ of hand-ins (\(.*\)): ", several[len(_shown(child)) :])
+    held = f"{_shown(child)} holds several learners' hand-ins{f' {listed[1]}' if listed else ''}: not graded."
+    if child.is_dir():
+        return (
+            f"{held} To grade each of them, add it to the command (grade {_shown(folder)} {_shown(child)} --each); "
+            "if it is one learner's, leave in it only the work to grade"
+        )
+    return f"{held} Extract it to a folder outside {_shown(folder)} and add that folder to the command (with --each)"
+
+
 def exercise_children(folder: Path) -> list[str]:
     """The children of ``folder`` that make it one learner's hand-in rather than a folder of them:
     exercise folders (``01_neuron/``), exercise modules or notebooks (``neuron.py``) and a clone's

@@ -82,6 +82,7 @@ class Merged:
     results: list[dict[str, Any]]
     layout: grading.Layout
     warnings: list[str]
+    shards: int  # how many were merged: a folder given twice counts once
 
 
 def _read_shard(directory: Path) -> dict[str, Any]:
@@ -127,16 +128,17 @@ def _scores(result: dict[str, Any]) -> dict[str, Any]:
 
 def merge(directories: Sequence[Path], out: Path) -> Merged:
     """Join the ``grade --out`` folders ``directories`` into ``out`` (see the module docstring)."""
-    directories = [Path(d) for d in directories]
     if not directories:
         raise ShardError("nothing to merge: name the shards' output folders")
     out = Path(out)
+    directories, warnings = _once_each([Path(d) for d in directories])
     for directory in directories:
         if directory.resolve() == out.resolve():
             raise ShardError(f"--out {out} is one of the shards: write the merged gradebook to a new folder")
     shards = [(directory, _read_shard(directory)) for directory in directories]
     for other in shards[1:]:
         _same_run(shards[0], other)
+    warnings += _same_shard_twice(shards)
 
     learners: dict[str, tuple[Path, dict[str, Any]]] = {}
     for directory, data in shards:
@@ -151,7 +153,7 @@ def merge(directories: Sequence[Path], out: Path) -> Merged:
                 continue
             learners[learner] = (directory, result)
 
-    warnings = _missing_shards([data.get("shard") for _, data in shards], len(learners))
+    warnings += _missing_shards([data.get("shard") for _, data in shards], len(learners))
     header = {key: value for key, value in shards[0][1].items() if key != "learners"}
     header["shard"] = None
     header["merged_from"] = len(shards)
@@ -165,7 +167,40 @@ def merge(directories: Sequence[Path], out: Path) -> Merged:
     for result in results:
         grading.save_result(out, result)
     grading.write_report(out, results, header)
-    return Merged(results, grading.Layout.from_header(header), warnings)
+    return Merged(results, grading.Layout.from_header(header), warnings, len(shards))
+
+
+def _once_each(directories: list[Path]) -> tuple[list[Path], list[str]]:
+    """The folders, each once (by resolved path), and a warning for each given again."""
+    kept: dict[Path, Path] = {}
+    warnings = []
+    for directory in directories:
+        first = kept.setdefault(directory.resolve(), directory)
+        if first is directory:
+            continue
+        if str(first) == str(directory):
+            warnings.append(f"{directory} was given twice: merged once")
+        else:
+            warnings.append(f"{first} and {directory} are the same folder: merged once")
+    return list(kept.values()), warnings
+
+
+def _same_shard_twice(shards: list[tuple[Path, dict[str, Any]]]) -> list[str]:
+    """Warnings for two folders that hold the same slice of one split (a copy, or a slice graded twice)."""
+    seen: dict[tuple[Any, Any], Path] = {}
+    warnings = []
+    for directory, data in shards:
+        shard = data.get("shard")
+        if not isinstance(shard, dict):
+            continue
+        slice_ = (shard.get("index"), shard.get("count"))
+        if slice_ in seen:
+            warnings.append(
+                f"{seen[slice_]} and {directory} are both shard {slice_[0]}/{slice_[1]}: each learner is counted once"
+            )
+        else:
+            seen[slice_] = directory
+    return warnings
 
 
 def _missing_shards(shards: list[dict[str, int] | None], learners: int) -> list[str]:

@@ -401,6 +401,87 @@ def test_a_grader_failure_fails_the_command_and_names_the_learners(
     assert "the grader itself failed on the hand-ins of bo in an earlier run" in capsys.readouterr().err
 
 
+def test_each_refuses_a_child_holding_several_learners_and_says_so_at_the_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader import cli, handin
+
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text(ONE_EXERCISE_RUBRIC)
+    batch = tmp_path / "batch"
+    _handin(batch / "ada", solution_text("01_neuron"))
+    for bulk in ("moodle", "unzipped"):  # two learners' different work in one child
+        _handin(batch / bulk / "eve", solution_text("01_neuron"))
+        _handin(batch / bulk / "fay", solution_text("01_neuron").replace("+ b", "+ 0 * b"))
+    with zipfile.ZipFile(batch / "moodle.zip", "w") as z:
+        for path in sorted((batch / "moodle").rglob("*.py")):
+            z.write(path, path.relative_to(batch / "moodle"))
+    shutil.rmtree(batch / "moodle")
+    out = tmp_path / "out"
+    command = ["grade", str(batch), "--each", "--out", str(out), "--rubric", str(rubric_path), "-j", "1"]
+    command += ["--first-slot", str(SLOT)]
+    assert cli.main(command) == 1
+    refused = [handin.several_in_one_child(batch / child, batch) for child in ("moodle.zip", "unzipped")]
+    assert refused[0].startswith(f"{batch / 'moodle.zip'} holds several learners' hand-ins (eve/, fay/): not graded.")
+    captured = capsys.readouterr()
+    header = "not graded (2), as each holds several learners' hand-ins:"
+    assert captured.out.splitlines()[-4:-1] == [header, f"  {refused[0]}", f"  {refused[1]}"]
+    assert all(line in captured.err.splitlines() for line in refused)  # said at once, too
+    assert captured.err.splitlines()[-1] == (
+        f"error: 2 hand-in(s) holding several learners' hand-ins were not graded: {batch / 'moodle.zip'}, "
+        f"{batch / 'unzipped'}; their learners are not in the gradebook (see 'not graded' above)"
+    )
+    assert _gradebook(out) == {"ada": "100"}  # no row for either: they are no learner
+    # A folder given too is a folder of hand-ins: its children are graded, and it is not a learner.
+    # A result that an earlier run gave the zip, as one learner, is named: the gradebook would keep it.
+    (out / "results" / "moodle.json").write_text(
+        (out / "results" / "ada.json").read_text().replace('"learner": "ada"', '"learner": "moodle"')
+    )
+    assert cli.main([*command[:2], str(batch / "unzipped"), *command[2:]]) == 1
+    captured = capsys.readouterr()
+    assert f"(with --each). An earlier run graded it as one learner: delete {out / 'results' / 'moodle.json'}" in (
+        captured.err
+    )
+    assert "not graded (1)" in captured.out and "unzipped" not in captured.out
+    assert set(_gradebook(out)) == {"ada", "eve", "fay", "moodle"}
+
+
+def test_grading_into_an_out_of_another_seed_is_refused_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader import cli
+
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text(ONE_EXERCISE_RUBRIC)
+    ada, bo = (_handin(tmp_path / name, solution_text("01_neuron")) for name in ("ada", "bo"))
+    out = tmp_path / "out"
+    options = ["--out", str(out), "--rubric", str(rubric_path), "-j", "1", "--first-slot", str(SLOT)]
+    assert cli.main(["grade", str(ada), *options, "--seed", "5"]) == 0
+    gradebook = (out / "gradebook.csv").read_text()
+    capsys.readouterr()
+    # Bo alone, with another seed: ada would leave the gradebook, her feedback of seed 5 staying.
+    assert cli.main(["grade", str(bo), *options, "--seed", "6"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: --out {out} holds 1 learner(s) graded with other settings, who are not in this run: ada (another "
+        "seed). This run's gradebook would leave them out, beside their old feedback: grade with their seed (the "
+        "same --seed-file), add their hand-ins to grade everyone anew, use a new --out, or give --force to grade "
+        "into it anyway\n"
+    )
+    assert (out / "gradebook.csv").read_text() == gradebook and not (out / "results" / "bo.json").exists()
+    # The same seed adds bo; and a run holding every learner regrades them all with the new seed.
+    assert cli.main(["grade", str(bo), *options, "--seed", "5"]) == 0
+    assert _gradebook(out) == {"ada": "100", "bo": "100"}
+    assert cli.main(["grade", str(ada), str(bo), *options, "--seed", "6"]) == 0
+    assert _gradebook(out) == {"ada": "100", "bo": "100"}
+    capsys.readouterr()
+    # --force grades into it anyway, and the run names who was left out.
+    assert cli.main(["grade", str(bo), *options, "--seed", "7", "--force"]) == 0
+    assert _gradebook(out) == {"bo": "100"}
+    assert "were graded with other settings and are not in this gradebook: ada (another seed)" in (
+        capsys.readouterr().err
+    )
+
+
 def test_a_limit_message_names_the_limit_and_what_to_do() -> None:
     limits = sandbox.Limits(wall_seconds=20, cpu_seconds=20, memory_bytes=2048 * 1024**2, output_bytes=64 * 1024)
     expected = {

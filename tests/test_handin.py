@@ -762,6 +762,42 @@ def test_grade_without_each_stops_on_a_folder_of_hand_ins(tmp_path: Path, capsys
     assert not (tmp_path / "out" / "gradebook.csv").exists()
 
 
+def test_a_child_holding_several_learners_is_refused_under_each(tmp_path: Path) -> None:
+    batch = tmp_path / "batch"
+    write_handin(batch / "ada", solution_texts(["01_neuron"]))
+    bulk = zip_folder(class_folder(tmp_path / "bulk"), batch / "bulk.zip")
+    shutil.copytree(tmp_path / "bulk", batch / "moodle")
+    assert handin.several_in_one_child(batch / "ada", batch) is None
+    assert handin.several_in_one_child(bulk, batch) == (
+        f"{bulk} holds several learners' hand-ins (alice/, bob/, carol.zip, …): not graded. Extract it to a folder "
+        f"outside {batch} and add that folder to the command (with --each)"
+    )
+    assert handin.several_in_one_child(batch / "moodle", batch) == (
+        f"{batch / 'moodle'} holds several learners' hand-ins (alice/, bob/, carol.zip, …): not graded. To grade "
+        f"each of them, add it to the command (grade {batch} {batch / 'moodle'} --each); if it is one learner's, "
+        "leave in it only the work to grade"
+    )
+
+
+def test_grade_each_stops_when_every_child_holds_several_learners(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grader import cli
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    bulk = zip_folder(class_folder(tmp_path / "bulk"), batch / "bulk.zip")
+    rubric_path = tmp_path / "rubric.toml"
+    rubric_path.write_text('total = 100\n[exercises]\n"01_neuron" = 1\n')
+    command = ["grade", str(batch), "--each", "--out", str(tmp_path / "out"), "--rubric", str(rubric_path)]
+    assert cli.main(command) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        handin.several_in_one_child(bulk, batch),
+        "error: no hand-in to grade: each holds several learners' hand-ins (see above)",
+    ]
+    assert not (tmp_path / "out").exists()
+
+
 def test_modules_beside_the_exercise_modules_are_named_as_not_graded(tmp_path: Path) -> None:
     root = tmp_path / "handin"
     for exercise in ("01_neuron", "02_sigmoid"):

@@ -179,6 +179,26 @@ def test_a_learner_in_two_shards_must_have_the_same_result(graded: dict[str, Pat
         shards.merge([graded["1"], copy], tmp_path / "different")
 
 
+def test_a_shard_given_twice_is_merged_once(graded: dict[str, Path], tmp_path: Path) -> None:
+    one, two = graded["1"], graded["2"]
+    again = two.parent / ".." / two.parent.name / two.name  # the same folder, spelt otherwise
+    done = run_cli("merge", str(one), str(two), str(one), str(again), "--out", str(tmp_path / "m"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"warning: {one} was given twice: merged once",
+        f"warning: {two} and {again} are the same folder: merged once",
+    ]
+    assert "merged 2 shard(s), 4 learners" in done.stdout
+    assert learners_in(tmp_path / "m") == list(LEARNERS)
+    assert json.loads((tmp_path / "m" / "results.json").read_text())["merged_from"] == 2
+    # A copy of a shard is another folder, but the same slice: merged, and said.
+    copy = tmp_path / "copy"
+    shutil.copytree(one, copy)
+    merged = shards.merge([one, copy, two], tmp_path / "m2")
+    assert merged.warnings == [f"{one} and {copy} are both shard 1/2: each learner is counted once"]
+    assert [r["learner"] for r in merged.results] == list(LEARNERS)
+
+
 def test_merge_warns_of_a_missing_shard_and_refuses_what_is_not_a_shard(
     graded: dict[str, Path], tmp_path: Path
 ) -> None:
