@@ -217,7 +217,10 @@ def _not_written(error: NotImplementedError, impl_option: str) -> str:
     learners_own = Path(impl_option).resolve() == (REPO_ROOT / "exercises").resolve()
     target = "" if learners_own else f" --impl {impl_option}"
     what = f"{function} is" if function == "train" else f"train calls {function}, which is"
-    return f"{what} not written yet (exercise {exercise[:2]}). Finish it first: pytest exercises/{exercise}{target}"
+    from grader.pytest_plugin import learner_pytest
+
+    command = f"{learner_pytest()} exercises/{exercise}{target}"
+    return f"{what} not written yet (exercise {exercise[:2]}). Finish it first: {command}"
 
 
 def cmd_download_mnist(args: argparse.Namespace) -> int:
