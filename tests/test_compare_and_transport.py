@@ -76,7 +76,7 @@ def test_dtype_advice_fits_the_way_the_dtype_went_wrong():
     (promoted,) = differences(np.ones(2, dtype=np.float32), np.ones(2), FLOAT64)
     assert "expected dtype float32, got float64 (keep the input's dtype" in promoted
     (integers,) = differences(np.ones(2), np.ones(2, dtype=np.int64), FLOAT64)
-    assert "got int64 (integers where float64 is wanted: .astype(int), int(...) or an array of ints" in integers
+    assert "got int64 (integers where float64 is wanted: dtype=int, .astype(int), int(...) or an array" in integers
     (narrowed,) = differences(np.ones(2), np.ones(2, dtype=np.float32), FLOAT64)
     assert "got float32 (work in float64: float32 keeps only about 7 significant digits)" in narrowed
 

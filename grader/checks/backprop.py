@@ -3,18 +3,20 @@
 ``backprop`` is compared with the gradients autograd finds for the same network (a
 ``torch.nn.Sequential`` of ``Linear`` + ``Sigmoid``) and the same cost, ½‖a_L − y‖² averaged over
 the batch. ``numerical_gradient`` is called with trusted functions (``KnownFunction``) and compared
-with autograd of the same functions written in PyTorch, in float64.
+with autograd of the same functions written in PyTorch, in float64; when given an eps, with their
+central difference at that eps, also computed by PyTorch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import torch
 
-from grader.calling import KNOWN_FUNCTIONS, Call, KnownFunction
+from grader.calling import KNOWN_FUNCTIONS, Call, KnownFunction, Outcome
 from grader.checks import Case, check
 from grader.checks.reference import (
     Network,
@@ -27,7 +29,7 @@ from grader.checks.reference import (
     sigmoid_network,
     tensor,
 )
-from grader.compare import Mistake, Tolerance, recognise
+from grader.compare import Diagnosis, Mistake, Tolerance, recognise, telling_apart
 
 EXERCISE = "05_backprop"
 
@@ -54,6 +56,26 @@ SIGMA_PRIME_OF_A = (
     "your hidden layers' errors use σ'(a), the slope taken at the activation: σ' belongs at z, and "
     "σ'(z_l) = a_l·(1 − a_l), so multiply by a * (1 - a), not by sigmoid_prime(a)."
 )
+SIGMA_PRIME_OF_A_EVERYWHERE = (
+    "your errors use σ'(a), the slope taken at the activation, in every layer (the output layer's too): "
+    "σ' belongs at z, and σ'(z_l) = a_l·(1 − a_l), so multiply by a * (1 - a), not by sigmoid_prime(a), "
+    "which is σ'(σ(z))."
+)
+SIGMA_PRIME_OF_A_AT_OUTPUT = (
+    "your output error uses σ'(a_L), the slope taken at the activation: δ_L = (a_L − y) ⊙ σ'(z_L), and "
+    "σ'(z_L) = a_L·(1 − a_L), so multiply by a_L * (1 - a_L) (or by sigmoid_prime(z_L)), not by "
+    "sigmoid_prime(a_L)."
+)
+NO_HIDDEN_SIGMA_PRIME = (
+    "your hidden layers' errors have no σ'(z_l): going back, the error passes through W and then through "
+    "the layer's sigmoid, δ_l = (W_(l+1)ᵀ·δ_(l+1)) ⊙ σ'(z_l), so multiply delta @ w by a * (1 - a), the "
+    "slope of that layer's activations a."
+)
+BIASES_SUMMED_ON_ROWS = (
+    "your bias gradients have one number per example, shape (batch,), instead of one per neuron, "
+    "(n_out,): δ has one row per example, so add up its rows, delta.sum(axis=0); delta.sum(axis=1) "
+    "adds up each example's neurons instead."
+)
 BIASES_AVERAGED_TWICE = (
     "your bias gradients are divided by the batch size twice: δ is already divided by it, so add "
     "up the examples' errors, delta.sum(axis=0), as delta.T @ a does for the weights."
@@ -70,6 +92,28 @@ HALF_STEP = "your result is twice the gradient: the two points are 2·eps apart,
 NOT_RESTORED = (
     "your result matches differences taken without putting each entry back: after f(x − eps·e_i), "
     "set x[i] to its original value again, so that each difference moves one entry only."
+)
+NOT_RESTORED_IN_PLACE = (
+    "your result matches differences taken without putting each entry back, and on the caller's own x "
+    "(`y = x` and np.asarray(x) make no copy of a float64 array): each x[i] is left at x[i] − eps, so "
+    "every later difference starts from a moved x, and the caller gets x back moved. Work on a copy, "
+    "x = np.array(x, dtype=np.float64), and after f(x − eps·e_i) set x[i] to its original value again."
+)
+STEPS_KEPT = (
+    "your result matches differences taken from working copies that keep every step: the difference "
+    "for x[i] moves x[i] and every entry before it, each by eps. Only x[i] may move: put each entry "
+    "back after its difference (x[i] = original), or start each difference from a fresh copy of x."
+)
+STEPPED_IN_PLACE = (
+    "you stepped the caller's own x and left it changed (`y = x` and np.asarray(x) make no copy of a "
+    "float64 array): work on a copy, x = np.array(x, dtype=np.float64), and after each difference put "
+    "the saved entry back with `=`, x[i] = original, which gives it exactly the value it had."
+)
+EPS_IGNORED = (
+    "your result does not change with eps: it is the gradient taken with a small step of your own, so "
+    "the eps argument was not used. With a large eps the central difference "
+    "(f(x + eps·e_i) − f(x − eps·e_i)) / (2·eps) is off the gradient by about eps²·f'''/6, and that is "
+    "the answer asked for: step by the eps given (no eps = 1e-5 of your own inside the function)."
 )
 ENTRY_REPLACED = (
     "your result matches differences taken with x[i] set to +eps and −eps instead of moved by eps: "
@@ -142,13 +186,39 @@ def _slope_at_the_activation(z: torch.Tensor) -> torch.Tensor:
     return s * (1 - s)
 
 
+def _no_slope(z: torch.Tensor) -> torch.Tensor:
+    return torch.ones_like(z)
+
+
 def _with_slope(
-    network: torch.nn.Sequential, slope: Callable[[torch.Tensor], torch.Tensor], hidden_only: bool
+    network: torch.nn.Sequential, slope: Callable[[torch.Tensor], torch.Tensor], layers: str
 ) -> torch.nn.Sequential:
-    """``network`` with ``slope`` taken for σ' at every sigmoid (or at the hidden layers' only)."""
+    """``network`` with ``slope`` taken for σ' at the sigmoids of ``layers``: "all", "hidden" or "output"."""
     sigmoids = [i for i, m in enumerate(network) if isinstance(m, torch.nn.Sigmoid)]
-    wrong = set(sigmoids[:-1] if hidden_only else sigmoids)
+    wrong = set({"all": sigmoids, "hidden": sigmoids[:-1], "output": sigmoids[-1:]}[layers])
     return torch.nn.Sequential(*(_SigmoidWithWrongSlope(slope) if i in wrong else m for i, m in enumerate(network)))
+
+
+def _gradients_with_slope(
+    network: torch.nn.Sequential,
+    slope: Callable[[torch.Tensor], torch.Tensor],
+    layers: str,
+    x: torch.Tensor,
+    y: torch.Tensor,
+) -> Network:
+    """The gradients backprop gives when it takes ``slope`` for σ' at the sigmoids of ``layers``."""
+    wrong = _with_slope(network, slope, layers)
+    return network_gradients(wrong, quadratic_cost(wrong(x), y))
+
+
+def _errors(network: torch.nn.Sequential, x: torch.Tensor, y: torch.Tensor) -> list[np.ndarray]:
+    """Each layer's error δ_l = ∂C/∂z_l, one row per example (a single example is a batch of one)."""
+    activation, y, zs = torch.atleast_2d(x), torch.atleast_2d(y), []
+    for module in network:
+        activation = module(activation)
+        if isinstance(module, torch.nn.Linear):
+            zs.append(activation)
+    return [array(delta) for delta in torch.autograd.grad(quadratic_cost(activation, y), zs)]
 
 
 def _backprop_case(rng: np.random.Generator, sizes: list[int], batch: int | None, dtype: Any) -> Case:
@@ -164,17 +234,25 @@ def _backprop_case(rng: np.random.Generator, sizes: list[int], batch: int | None
     examples = 1 if batch is None else batch
     # Without σ'(z_L), δ_L = a_L − y: the gradient of the cross-entropy cost of the logits z_L.
     cross_entropy = torch.nn.functional.binary_cross_entropy_with_logits(network[:-1](x_t), y_t, reduction="sum")
-    # The same Linear layers, with σ' taken as z·(1 − z) at every layer.
-    by_z = _with_slope(network, _slope_of_z_itself, hidden_only=False)
-    at_activation = _with_slope(network, _slope_at_the_activation, hidden_only=True)
     mistakes = [
         Mistake(network_gradients(network, cross_entropy / examples), NO_OUTPUT_SIGMA_PRIME),
         Mistake(scaled(expected, -1), SIGN_FLIPPED),
         Mistake((expected[0][::-1], expected[1][::-1]), REVERSED),
         Mistake(scaled(expected, 2), DOUBLED),
-        Mistake(network_gradients(by_z, quadratic_cost(by_z(x_t), y_t)), SIGMA_PRIME_OF_Z_AS_A),
-        Mistake(network_gradients(at_activation, quadratic_cost(at_activation(x_t), y_t)), SIGMA_PRIME_OF_A),
+        # The same Linear layers, with σ' taken as z·(1 − z) at every layer.
+        Mistake(_gradients_with_slope(network, _slope_of_z_itself, "all", x_t, y_t), SIGMA_PRIME_OF_Z_AS_A),
+        Mistake(_gradients_with_slope(network, _slope_at_the_activation, "all", x_t, y_t), SIGMA_PRIME_OF_A_EVERYWHERE),
+        # δ summed over each example's neurons: the weights' gradients right, one bias number per example.
+        Mistake((expected[0], [delta.sum(axis=1) for delta in _errors(network, x_t, y_t)]), BIASES_SUMMED_ON_ROWS),
     ]
+    if len(weights) > 1:  # with a single layer, the output layer is every layer and there is no hidden one
+        mistakes += [
+            Mistake(_gradients_with_slope(network, _slope_at_the_activation, "hidden", x_t, y_t), SIGMA_PRIME_OF_A),
+            Mistake(
+                _gradients_with_slope(network, _slope_at_the_activation, "output", x_t, y_t), SIGMA_PRIME_OF_A_AT_OUTPUT
+            ),
+            Mistake(_gradients_with_slope(network, _no_slope, "hidden", x_t, y_t), NO_HIDDEN_SIGMA_PRIME),
+        ]
     if examples > 1:
         mistakes.insert(0, Mistake(scaled(expected, examples), SUMMED))
         mistakes.append(Mistake((expected[0], [g / examples for g in expected[1]]), BIASES_AVERAGED_TWICE))
@@ -221,6 +299,19 @@ def autograd_gradient(name: str, x: np.ndarray) -> np.ndarray:
     return array(gradient)
 
 
+def central_difference(name: str, x: np.ndarray, eps: float) -> np.ndarray:
+    """(f(x + eps·e_i) − f(x − eps·e_i)) / (2·eps) for every entry i, with f in PyTorch, in float64.
+
+    Autograd's gradient but for an error of about eps²·f'''/6: none for a quadratic, and far
+    beyond the tolerance for the other functions with a large eps.
+    """
+    f, x_t = TORCH_FUNCTIONS[name], tensor(np.asarray(x, dtype=np.float64))
+    steps = eps * torch.eye(x_t.numel(), dtype=torch.float64).reshape(x_t.numel(), *x_t.shape)
+    with torch.no_grad():
+        differences = torch.stack([f(x_t + step) - f(x_t - step) for step in steps])
+    return array(differences / (2 * eps)).reshape(x_t.shape)
+
+
 def _differences(
     name: str, x: np.ndarray, eps: float, dtype: Any, central: bool, restore: bool = True, shift: bool = True
 ) -> np.ndarray:
@@ -246,6 +337,19 @@ def _differences(
     return gradient
 
 
+def _steps_kept(name: str, x: np.ndarray, eps: float) -> np.ndarray:
+    """The answer of two working copies of x, one stepped up and one down, never put back: the
+    difference for entry i is taken with every entry up to i moved."""
+    f = KNOWN_FUNCTIONS[name]
+    above, below = np.array(x, dtype=np.float64), np.array(x, dtype=np.float64)
+    gradient = np.zeros_like(above)
+    for index in np.ndindex(above.shape):
+        above[index] += eps
+        below[index] -= eps
+        gradient[index] = (f(above) - f(below)) / (2 * eps)
+    return gradient
+
+
 def _whole_rows_moved(name: str, x: np.ndarray, eps: float) -> list[np.ndarray]:
     """The answers of ``for i in range(len(x))`` on an x of several axes: each row x[i] moved whole.
 
@@ -263,17 +367,55 @@ def _whole_rows_moved(name: str, x: np.ndarray, eps: float) -> list[np.ndarray]:
     return [central, view]
 
 
+@dataclass
+class _GradientCase(Case):
+    """A case of numerical_gradient, judged as any other, whose advice for an x changed in place
+    depends on the result that came with it.
+
+    Stepping the caller's x without putting each entry back leaves later differences starting
+    from a moved x, which changes the result only where f is not a sum of one function per entry
+    (log-sum-exp, not the sum of squares or sin(x)·x²); putting it back by arithmetic leaves
+    only rounding in x, and the right result. Where the result cannot tell, neither is named.
+    """
+
+    never_restored: Any = None  # the result of differences taken without putting entries back
+
+    def verdict(self, outcomes: list[Outcome]) -> Diagnosis | None:
+        diagnosis = super().verdict(outcomes)
+        outcome = outcomes[0]
+        if diagnosis is None or not outcome.ok or not outcome.mutated:
+            return diagnosis
+        not_restored = Mistake(self.never_restored, NOT_RESTORED_IN_PLACE)
+        if telling_apart([not_restored], self.expected, self.tolerance):
+            if recognise([not_restored], outcome.value, self.tolerance):
+                return replace(diagnosis, likely_mistake=NOT_RESTORED_IN_PLACE)
+            if recognise([Mistake(self.expected, "right")], outcome.value, self.tolerance):
+                return diagnosis  # each entry put back, but by arithmetic: the rounding the advice explains
+        return replace(diagnosis, likely_mistake=STEPPED_IN_PLACE)
+
+
 def _gradient_case(name: str, x: np.ndarray, eps: float | None) -> Case:
+    """A case of numerical_gradient(f, x) (with ``eps`` None) or numerical_gradient(f, x, eps=eps).
+
+    With the default eps, the result must match autograd; with an eps given, the central
+    difference at that eps, which a step of the function's own choosing would miss.
+    """
     step = 1e-6 if eps is None else eps
-    expected = autograd_gradient(name, x)
+    gradient = autograd_gradient(name, x)
+    expected = gradient if eps is None else central_difference(name, x, eps)
     f, x64 = KNOWN_FUNCTIONS[name], np.asarray(x, dtype=np.float64)
     slope = (f(x64 + step) - f(x64 - step)) / (2 * step)  # every entry moved at once
+    never_restored = _differences(name, x, step, np.float64, central=True, restore=False)
     mistakes = [
         Mistake(_differences(name, x, step, np.float64, central=False), FORWARD_DIFFERENCE),
         Mistake(2 * expected, HALF_STEP),
-        Mistake(_differences(name, x, step, np.float64, central=True, restore=False), NOT_RESTORED),
+        Mistake(never_restored, NOT_RESTORED),
+        Mistake(_steps_kept(name, x, step), STEPS_KEPT),
         Mistake(np.full(x.shape, slope), ALL_AT_ONCE),
     ]
+    if eps is not None:  # a step of its own inside the function (1e-5, or 1e-2, 1e-3), whatever eps is given
+        mistakes.append(Mistake(gradient, EPS_IGNORED))
+        mistakes += [Mistake(central_difference(name, x, own), EPS_IGNORED) for own in (1e-2, 1e-3) if own != eps]
     # ±eps in place of x[i] gives about 0 for the even functions (sum of squares, sin·x²), and the
     # gradient times eps² is about 0 for a small eps: where a mistake's answer is about 0, a result
     # of zeros (from any mistake) would be named after it, so it is offered only where it is not.
@@ -294,7 +436,8 @@ def _gradient_case(name: str, x: np.ndarray, eps: float | None) -> Case:
             Mistake(perturbed.astype(np.float64), PERTURBED_IN_FLOAT32),
         ]
     kwargs = {} if eps is None else {"eps": eps}
-    return Case(Call("numerical_gradient", (KnownFunction(name), x), kwargs), expected, CENTRAL_DIFFERENCES, mistakes)
+    call = Call("numerical_gradient", (KnownFunction(name), x), kwargs)
+    return _GradientCase(call, expected, CENTRAL_DIFFERENCES, mistakes, never_restored=never_restored)
 
 
 @check(EXERCISE, "numerical_gradient")
@@ -309,10 +452,15 @@ def numerical_gradient_matches_autograd(rng: np.random.Generator) -> list[Case]:
 
 @check(EXERCISE, "numerical_gradient")
 def numerical_gradient_uses_central_differences(rng: np.random.Generator) -> list[Case]:
-    """numerical_gradient(f, x, eps) with a large eps still matches autograd: central differences"""
-    # Central differences are exact for a quadratic whatever eps, and err by eps²·f'''/6 (below
-    # 1e-8 here) for log-sum-exp; a forward difference errs by about eps·f''/2, far above that.
+    """numerical_gradient(f, x, eps) is the central difference with the eps it is given, a large one too"""
+    # Central differences are exact for a quadratic whatever eps, and err by eps²·f'''/6 otherwise:
+    # far beyond the tolerance for log-sum-exp and sin(x)·x² with eps 0.3 and 0.1, where a step
+    # other than eps fails, and below 1e-8 for log-sum-exp with eps 1e-4. A forward difference
+    # errs by about eps·f''/2, far above that. Log-sum-exp comes first: of the three functions only
+    # it, no sum of one function per entry, tells whether each entry was put back.
     return [
+        _gradient_case("log_sum_exp", random_array(rng, (2, 3)), 0.3),
+        _gradient_case("sin_times_square", random_array(rng, (5,)), 0.1),
         _gradient_case("sum_of_squares", random_array(rng, (6,)), 1e-3),
         _gradient_case("sum_of_squares", random_array(rng, (2, 3)), 0.1),
         _gradient_case("log_sum_exp", random_array(rng, (4,)), 1e-4),

@@ -1,7 +1,8 @@
 """Checks of exercise 06: convolve2d and conv2d, against ``torch.nn.functional.conv2d``.
 
 Every known mistake is recomputed with PyTorch too, by calling ``conv2d`` the wrong way: with
-the kernel flipped, without padding, with stride 1, without bias, with one input channel.
+the kernel flipped, without padding, with stride 1 (kept whole, or cut to the strided output's
+size), without bias, with one input channel.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ PADDED_EVERY_AXIS = (
 NO_STRIDE = (
     "your result equals the convolution with stride 1: the kernel must move `stride` pixels at a "
     "time, so keep only every stride-th position in each direction."
+)
+STRIDE_ONLY_IN_SIZE = (
+    "your result is the right size but holds the convolution with stride 1, cut to that size: the "
+    "stride went into H_out and W_out but not into where each patch starts. Output position (i, j) "
+    "reads the patch from row i·stride and column j·stride, x[..., i*stride : i*stride + kh, "
+    "j*stride : j*stride + kw], not from row i and column j."
 )
 NO_BIAS = "your result equals the convolution without the bias: add bias[o] to every pixel of output channel o."
 LAST_CHANNEL = (
@@ -152,7 +159,12 @@ def _conv2d_case(
         padded_everywhere = np.pad(x, p)[: x.shape[0], : x.shape[1]]
         mistakes.append(Mistake(_conv(padded_everywhere, weight, b, s, 0), PADDED_EVERY_AXIS))
     if s > 1:
-        mistakes.append(Mistake(_conv(x, weight, b, 1, p), NO_STRIDE))
+        stride_one = _conv(x, weight, b, 1, p)
+        mistakes += [
+            Mistake(stride_one, NO_STRIDE),
+            # Patches read from (i, j) instead of (i·stride, j·stride): stride 1's top-left corner.
+            Mistake(stride_one[..., : expected.shape[2], : expected.shape[3]].copy(), STRIDE_ONLY_IN_SIZE),
+        ]
     if b is not None:
         mistakes.append(Mistake(_conv(x, weight, None, s, p), NO_BIAS))
     if c_in > 1:

@@ -1,21 +1,24 @@
 """Checks of exercise 07: max_pool2d, against ``torch.nn.functional.max_pool2d``.
 
 The known mistakes are recomputed with PyTorch too: pooling with stride 1 or with the stride
-left out, average or min pooling instead of max, ceil mode instead of floor mode, a running maximum
-started at 0, the max taken across the channels too, and the max over the windows' positions.
+left out, average or min pooling instead of max, ceil mode instead of floor mode (in index loops,
+the IndexError of its partial windows), a running maximum started at 0, the max taken across the
+channels too, and the max over the windows' positions.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import torch
 
-from grader.calling import Call
+from grader.calling import Call, Outcome
 from grader.checks import Case, check
 from grader.checks.reference import array, random_array, tensor
-from grader.compare import FLOAT64, Mistake
+from grader.compare import FLOAT64, Diagnosis, Mistake
 
 EXERCISE = "07_pooling"
 
@@ -33,6 +36,12 @@ CEIL_MODE = (
     "your result keeps the partial windows at the right and bottom edges (ceil mode): PyTorch's "
     "default floor mode leaves them out, H_out = (H − kernel_size) // stride + 1."
 )
+CEIL_MODE_INDEX = (
+    "an index went past the end, and this x has a partial window at its bottom or right edge: an H_out "
+    "or W_out that rounds up, −(−(H − k) // s) + 1 or math.ceil(...), counts that window (ceil mode), "
+    "and its last rows or columns are past the end. PyTorch's default floor mode leaves it out: "
+    "H_out = (H − kernel_size) // stride + 1, and the same for W_out."
+)
 MAX_FROM_ZERO = (
     "your result is never below 0 where every value of a window is negative: a running maximum "
     "must start from the window's first value (or -inf), not from 0 (np.zeros)."
@@ -46,6 +55,26 @@ OVER_POSITIONS = (
     "(N, C, k, k)): sliding_window_view's windows have shape (N, C, H_out, W_out, k, k), and each "
     "window's own max is over the last two axes, windows.max(axis=(4, 5))."
 )
+
+
+# How NumPy and Python say that an index went past the end.
+PAST_THE_END = re.compile(r"out of bounds for axis|index out of range")
+
+
+@dataclass
+class _PoolCase(Case):
+    """A case of max_pool2d, judged as any other, whose advice for an index past the end names
+    the output size's rounding when x has a partial window to count (where its loops' range is
+    right, a ceil H_out is what reads past the end)."""
+
+    partial_window: bool = False
+
+    def verdict(self, outcomes: list[Outcome]) -> Diagnosis | None:
+        diagnosis = super().verdict(outcomes)
+        past_the_end = diagnosis is not None and diagnosis.raised and PAST_THE_END.search(outcomes[0].message)
+        if past_the_end and self.partial_window:
+            return replace(diagnosis, likely_mistake=CEIL_MODE_INDEX)
+        return diagnosis
 
 
 def _pool(x: np.ndarray, kernel_size: int, stride: int, ceil_mode: bool = False) -> np.ndarray:
@@ -99,7 +128,7 @@ def _max_pool2d_case(
     else:
         assert kernel_size is not None or stride is None, "a stride alone must be given by keyword"
         call = Call("max_pool2d", (x, *(value for _, value in given)))
-    return Case(call, expected, FLOAT64, mistakes)
+    return _PoolCase(call, expected, FLOAT64, mistakes, partial_window=ceil.shape != expected.shape)
 
 
 @check(EXERCISE, "max_pool2d")

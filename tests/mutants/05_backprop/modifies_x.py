@@ -1,6 +1,7 @@
 """MUTANT: numerical_gradient perturbs the caller's x and never restores it.
 
-expect: in place
+expect: without putting each entry back, and on the caller's own x
+avoid: does not give exactly the old value back
 """
 
 import numpy as np

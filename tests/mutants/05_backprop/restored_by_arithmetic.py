@@ -1,6 +1,7 @@
 """MUTANT: numerical_gradient steps the caller's x up and down and trusts arithmetic to restore it.
 
 expect: does not give exactly the old value back
+avoid: without putting each entry back
 """
 
 import numpy as np

@@ -1,6 +1,6 @@
-"""MUTANT: hidden errors use σ'(a) instead of σ'(z) (the derivative at the wrong point).
+"""MUTANT: the hidden layers' errors use σ'(a) instead of σ'(z); the output error is right.
 
-expect: the slope taken at the activation
+expect: your hidden layers' errors use σ'(a)
 """
 
 import numpy as np
