@@ -19,6 +19,7 @@ import os
 import re
 import signal
 import site
+import symtable
 import sys
 import sysconfig
 import threading
@@ -815,8 +816,10 @@ def numbered_code_cells(
 
     Of nnkata's setup and tests cells only the learner's own code is kept (see ``own_code``):
     an ``import numpy as np`` added there is run in the notebook, so it must be when checked.
+    They are told by their metadata, or by their text when it is gone (``nnkata_role``).
     ``left_out``, when given, receives ``(cell number, role, lines)`` for each of those cells that
-    holds code of the learner's left out all the same (see ``own_code``).
+    holds code of the learner's left out all the same (see ``own_code``). Code that uses a
+    forbidden library outside the exercise functions is left out (``leave_out_forbidden``).
     """
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
@@ -828,6 +831,8 @@ def numbered_code_cells(
         nnkata = metadata.get(NOTEBOOK_METADATA_KEY) if isinstance(metadata, dict) else None
         role = nnkata.get("role") if isinstance(nnkata, dict) else None
         text = cell_source(cell)
+        if role not in NNKATA_CELL_ROLES:  # its metadata lost (cells pasted into a new notebook), or none of nnkata's
+            role = nnkata_role(text) or role
         if role in NNKATA_CELL_ROLES:
             kept, lines = own_code(text)
             if lines and left_out is not None:
@@ -836,7 +841,8 @@ def numbered_code_cells(
                 chunks.append((number, kept))
             continue
         chunks.append((number, strip_experiments(strip_magics(text))))
-    return chunks
+    numbers = [number for number, _ in chunks]
+    return list(zip(numbers, leave_out_forbidden([text for _, text in chunks])))
 
 
 def cell_source(cell: Any) -> str:
@@ -855,6 +861,27 @@ def cell_source(cell: Any) -> str:
 # grader is not installed); the learner's own code in them is theirs.
 NNKATA_CELL_ROLES = ("setup", "tests")
 _NNKATA_NAMES = frozenset({"setup_notebook", "run_checks"})
+
+
+def nnkata_role(text: str) -> str | None:
+    """The role of one of nnkata's cells told by its text, for a cell without nnkata's metadata (a
+    notebook whose cells were pasted into a new one, or saved by a tool that drops cell metadata):
+    "setup" when a statement at its top imports ``grader`` (the ``try: import grader`` block, ``from
+    grader.notebook_support import ...``) or calls ``setup_notebook``, "tests" when one only calls
+    ``run_checks``, None when none is nnkata's or the cell does not parse."""
+    if "grader" not in text and not any(name in text for name in _NNKATA_NAMES):
+        return None
+    tree = parse_learner_code(strip_magics(text))
+    theirs = [node for node in (tree.body if tree is not None else []) if _is_nnkata_statement(node)]
+    if not theirs:
+        return None
+    names = {
+        sub.id if isinstance(sub, ast.Name) else sub.name
+        for node in theirs
+        for sub in ast.walk(node)
+        if isinstance(sub, (ast.Name, ast.alias))
+    }
+    return "tests" if "run_checks" in names and "setup_notebook" not in names else "setup"
 
 
 def own_code(text: str, uses: dict[int, list[str]] | None = None) -> tuple[str | None, list[int]]:
@@ -1022,15 +1049,40 @@ def _statements_in(node: ast.AST) -> Iterator[ast.stmt]:
 
 # Libraries a notebook uses to show things; the checks run where they are not installed.
 DISPLAY_LIBRARIES = ("IPython", "matplotlib")
+# Modules whose lines set up a notebook's environment (Colab's: ``from google.colab import drive``,
+# then ``drive.mount(...)``): left out as the display libraries are, for the same reason.
+SETUP_MODULES = ("google.colab",)
+
+
+def left_out_library(module: str) -> str | None:
+    """The display library or setup module (``DISPLAY_LIBRARIES``, ``SETUP_MODULES``) that the module
+    named ``module`` belongs to (``matplotlib.pyplot``: matplotlib), if any."""
+    if module.split(".")[0] in DISPLAY_LIBRARIES:
+        return module.split(".")[0]
+    return next((setup for setup in SETUP_MODULES if module == setup or module.startswith(f"{setup}.")), None)
+
+
+def left_out_import(node: ast.AST) -> str | None:
+    """The display library or setup module that the import ``node`` imports from (see
+    ``left_out_library``), when it imports from nothing else; None for any other statement."""
+    if isinstance(node, ast.Import):
+        found = [left_out_library(alias.name) for alias in node.names]
+    elif isinstance(node, ast.ImportFrom):  # `from google import colab` imports google.colab
+        module = node.module or ""
+        found = [left_out_library(module) or left_out_library(f"{module}.{alias.name}") for alias in node.names]
+    else:
+        return None
+    return found[0] if found and all(found) else None
 
 
 def strip_experiments(text: str) -> str:
     """Comment out a cell's top-level lines that only show something, so checking skips them.
 
     A notebook is checked as a module of its cells: a bare expression (``sigmoid(z)``,
-    ``print(...)``, ``display(...)``) or an import of a display library would otherwise run on
-    every check, and fail where those libraries do not exist. Definitions, assignments and
-    everything else stay. Line numbers are kept. A cell that does not parse is left as it is.
+    ``print(...)``, ``display(...)``, ``drive.mount(...)``) or an import of a display library or of
+    Colab's (``left_out_import``) would otherwise run on every check, and fail where those do not
+    exist. Definitions, assignments and everything else stay. Line numbers are kept. A cell that
+    does not parse is left as it is.
     """
     tree = parse_learner_code(text)
     if tree is None:
@@ -1040,11 +1092,7 @@ def strip_experiments(text: str) -> str:
     def only_shows(node: ast.stmt) -> bool:
         if isinstance(node, ast.Expr):
             return not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str))
-        if isinstance(node, ast.Import):
-            return all(alias.name.split(".")[0] in DISPLAY_LIBRARIES for alias in node.names)
-        if isinstance(node, ast.ImportFrom):
-            return (node.module or "").split(".")[0] in DISPLAY_LIBRARIES
-        return False
+        return left_out_import(node) is not None
 
     # A line that also holds a statement that stays (`a = f(); a`) is kept whole.
     kept = {line for n in tree.body if not only_shows(n) for line in range(n.lineno, (n.end_lineno or n.lineno) + 1)}
@@ -1343,12 +1391,249 @@ def forbidden_imports(text: str) -> list[str]:
     return sorted({name.split(".")[0] for name in imported_modules(text)}.intersection(FORBIDDEN_LIBRARIES))
 
 
-def forbidden_message(what: str, banned: list[str]) -> str:
-    """Why code that imports ``banned`` libraries gets no marks; ``what`` names the file or notebook."""
+def forbidden_message(what: str, banned: list[str], user: str = "") -> str:
+    """Why code that imports ``banned`` libraries gets no marks; ``what`` names the file or notebook,
+    ``user`` (``forbidden_user``) the exercise function that uses them."""
     return (
-        f"{what} {', '.join(banned)}: write the exercises with NumPy only "
+        f"{what} {', '.join(banned)}{user}: write the exercises with NumPy only "
         "(the grader runs your code where no other library can be imported)."
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# A notebook's comparisons with PyTorch
+#
+# The exercises are written with NumPy only: code that imports a forbidden library is refused
+# (``loading.load_exercise``, in both runners; the grader's worker could not import it anyway). A
+# notebook learner compares their results with PyTorch in cells of their own, though: ``import
+# torch`` at the top, ``expected = torch.nn.functional.linear(...)`` below. Such code is left out
+# of a notebook's module as experiments are, when no exercise function uses it. Left out are the
+# top-level statements that import a forbidden library, then, in turn, every one that uses a name
+# those bind (its functions' bodies included): a helper that uses torch is, and so is a function
+# that calls that helper. When one of them binds an exercise function's name, nothing is left out,
+# and the notebook is refused as a module would be.
+
+# A name of an exercise's functions, whatever the exercise.
+_EXERCISE_FUNCTIONS = frozenset(name for names in API.values() for name in names)
+# A line that may import one of them (the syntax tree decides): most code never names them so.
+_FORBIDDEN_IMPORT = re.compile(
+    rf"(?:^|;)[ \t]*(?:from|import)\b[^\n]*\b(?:{'|'.join(map(re.escape, FORBIDDEN_LIBRARIES))})\b", re.MULTILINE
+)
+FORBIDDEN_MARK = "# (not checked: {}) "  # the libraries
+
+
+@dataclass(frozen=True)
+class ForbiddenUse:
+    """How code cells use the forbidden libraries they import (``forbidden_use``).
+
+    ``left_out`` holds, by cell (its index among the cells), the lines of the statements to leave
+    out. ``function``, when set, is the first exercise function that uses the libraries, itself or
+    ``through`` a name of the learner's (a helper), defined at line ``line`` of cell ``cell``;
+    ``refused`` says that nothing may be left out (such a function, or ``from torch import *``).
+    ``shared``, when set, is what that function uses of a line that imports the libraries too
+    (``import numpy as np, torch``: ``np``), at line ``shared_line`` of cell ``shared_cell``.
+    """
+
+    libraries: tuple[str, ...]
+    left_out: dict[int, list[int]]
+    refused: bool = False
+    function: str = ""
+    through: str = ""
+    cell: int = 0
+    line: int = 0
+    shared: str = ""
+    shared_cell: int = 0
+    shared_line: int = 0
+
+
+def forbidden_use(cells: Sequence[str]) -> ForbiddenUse | None:
+    """How the code ``cells`` (a notebook's, or one module) use the forbidden libraries they import
+    in statements at their top (or in functions defined there); None when they import none.
+
+    Cells that do not parse count for nothing. Names are read as Python scopes them (``symtable``):
+    a parameter named like a name the libraries bind is not a use of it.
+    """
+    if not any(_FORBIDDEN_IMPORT.search(text) for text in cells):
+        return None
+    statements: list[tuple[int, ast.stmt, set[str], set[str]]] = []  # (cell, node, names read, names bound)
+    reason: dict[int, str] = {}  # tainted statement -> the name that taints it ("" for an import of its own)
+    aliases: set[str] = set()  # the names the imports of the libraries bind
+    libraries: set[str] = set()
+    starred = False
+    for index, text in enumerate(cells):
+        tree = parse_learner_code(text)
+        for node in tree.body if tree is not None else []:
+            imports, used, bound = _names_of(node)
+            for sub in imports:
+                for alias in sub.names:
+                    module = alias.name if isinstance(sub, ast.Import) else sub.module or ""
+                    if module.split(".")[0] not in FORBIDDEN_LIBRARIES:
+                        continue
+                    libraries.add(module.split(".")[0])
+                    reason[len(statements)] = ""
+                    starred |= alias.name == "*"
+                    aliases.add(alias.asname or alias.name.split(".")[0])
+            statements.append((index, node, used, bound))
+    if not libraries:
+        return None
+    users: dict[str, list[int]] = {}  # a name -> the statements that read it, in order
+    binders: dict[str, list[int]] = {}  # a name -> the statements that bind it, in order
+    on_line: dict[tuple[int, int], list[int]] = {}  # `import torch; y = 1`: left out, y is left out too
+    for number, (index, node, used, bound) in enumerate(statements):
+        for name in used:
+            users.setdefault(name, []).append(number)
+        for name in bound:
+            binders.setdefault(name, []).append(number)
+        for line in _span(node):
+            on_line.setdefault((index, line), []).append(number)
+    # Why each statement is left out: it uses what the libraries give ("uses"; an import of theirs
+    # that is not a plain import statement, a function that imports them, is one too), it imports
+    # them ("import"), it shares a line with one left out ("line"), or it reads a name that only
+    # such statements bind before it ("lost": `np` of `import numpy as np, torch`).
+    kind = {n: "import" if isinstance(statements[n][1], (ast.Import, ast.ImportFrom)) else "uses" for n in reason}
+    derived: dict[str, int] = {}  # a name bound to what the libraries give -> the statement that binds it
+    lost: dict[str, int] = {}  # a name bound otherwise by a statement left out -> that statement
+    rescued_by: dict[int, list[str]] = {}  # a statement kept -> the lost names it binds before their first use
+    pending, losing = list(reason), []
+
+    def leave_out(number: int, name: str, how: str) -> None:
+        if number not in reason:
+            reason[number], kind[number] = name, how
+            pending.append(number)
+
+    while pending or losing:
+        while pending:
+            number = pending.pop()
+            index, node, _, bound = statements[number]
+            for line in _span(node):
+                for other in on_line.pop((index, line), []):
+                    leave_out(other, reason[number], "line")
+            for name in sorted(bound):
+                if kind[number] == "uses" or (kind[number] == "import" and name in aliases):
+                    if name not in derived:
+                        derived[name] = number
+                        for other in users.get(name, []):
+                            leave_out(other, name, "uses")
+                elif name not in lost:
+                    lost[name] = number
+                    losing.append(name)
+            losing += rescued_by.pop(number, [])  # no longer kept: the names it bound may be lost now
+        while losing and not pending:
+            name = losing.pop()
+            kept = [n for n in users.get(name, []) if n not in reason]
+            if name in derived or not kept:
+                continue
+            rescuers = [n for n in binders[name] if n < kept[0] and n not in reason]
+            for rescuer in rescuers:
+                rescued_by.setdefault(rescuer, []).append(name)
+            for other in [] if rescuers else kept:
+                leave_out(other, name, "lost")
+    left_out: dict[int, list[int]] = {}
+    found = ForbiddenUse(tuple(sorted(libraries)), left_out, refused=starred)
+    for number in sorted(reason):
+        index, node, _, bound = statements[number]
+        left_out.setdefault(index, []).extend(_span(node))
+        functions = sorted(bound & _EXERCISE_FUNCTIONS)
+        if not functions or found.function:
+            continue
+        name = reason[number]
+        through = name if name not in aliases else ""
+        found = replace(found, refused=True, function=functions[0], through=through, cell=index)
+        found = replace(found, line=_first_line(node))
+        # Through a name that is left out only as it shares a statement or a line with the libraries?
+        binder = lost.get(name) if name not in derived else None
+        while binder is not None and kind[binder] == "lost":
+            name = reason[binder]
+            binder = lost.get(name) if name not in derived else None
+        if binder is not None:
+            index, node = statements[binder][:2]
+            found = replace(found, shared=name, shared_cell=index, shared_line=_first_line(node))
+    return found
+
+
+def leave_out_forbidden(cells: Sequence[str]) -> list[str]:
+    """The code ``cells`` with the statements that use a forbidden library outside the exercise
+    functions commented out (``FORBIDDEN_MARK``), line numbers kept; as they are when an exercise
+    function uses it (see ``forbidden_use``)."""
+    found = forbidden_use(cells)
+    if found is None or found.refused:
+        return list(cells)
+    mark = FORBIDDEN_MARK.format(", ".join(found.libraries))
+    kept = list(cells)
+    for index, numbers in found.left_out.items():
+        lines = kept[index].split("\n")
+        for line in sorted(set(numbers)):
+            lines[line - 1] = mark + lines[line - 1]
+        kept[index] = "\n".join(lines)
+    return kept
+
+
+def forbidden_user(text: str, filename: str) -> str:
+    """For ``forbidden_message``: the exercise function of the module ``text`` (compiled as
+    ``filename``) that uses the forbidden libraries it imports, and where: ``, and `conv2d` uses
+    it (code cell 5, line 3 of convolution.ipynb)``; empty when none does."""
+    found = forbidden_use([text])
+    if found is None or not found.function:
+        return ""
+    if found.shared:
+        return (
+            f" on a line that also binds `{found.shared}` ({where(filename, found.shared_line)}), which "
+            f"`{found.function}` uses (import {listed(found.libraries)} on a line of its own)"
+        )
+    it = "it" if len(found.libraries) == 1 else "them"
+    through = f" through `{found.through}`" if found.through else ""
+    return f", and `{found.function}` uses {it}{through} ({where(filename, found.line)})"
+
+
+_SCOPES = (*_FUNCTIONS, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_Imports = list[ast.Import | ast.ImportFrom]
+
+
+def _names_of(node: ast.stmt) -> tuple[_Imports, set[str], set[str]]:
+    """The absolute imports in a top-level statement, and the names of the module that it reads
+    (the bodies of the functions it defines included) and binds (``global`` ones too).
+
+    One walk over the statement: the code is as large as a hand-in's, and most statements define
+    no scope of their own (a function, a class, a comprehension) for ``symtable`` to tell apart.
+    """
+    imports: _Imports = []
+    used: set[str] = set()
+    bound: set[str] = set()
+    scoped = False
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name):
+            (bound if isinstance(sub.ctx, ast.Store) else used).add(sub.id)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            if isinstance(sub, ast.Import) or not sub.level:
+                imports.append(sub)
+            bound.update((a.asname or a.name).split(".")[0] for a in sub.names if a.name != "*")
+        elif isinstance(sub, _SCOPES):
+            scoped = True
+        elif isinstance(sub, ast.AugAssign) and isinstance(sub.target, ast.Name):  # `x += 1` reads x
+            used.add(sub.target.id)
+        elif isinstance(sub, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and sub.name:
+            bound.add(sub.name)
+        elif isinstance(sub, ast.MatchMapping) and sub.rest:
+            bound.add(sub.rest)
+    if not scoped:
+        return imports, used, bound
+    try:
+        table = symtable.symtable(ast.unparse(node), "<statement>", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # `return` at the top: every name
+        declared = {name for sub in ast.walk(node) if isinstance(sub, ast.Global) for name in sub.names}
+        return imports, used | bound, _bound_names(node) | declared
+    used = {s.get_name() for s in table.get_symbols() if s.is_referenced()}
+    bound = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    pending = list(table.get_children())
+    while pending:
+        child = pending.pop()
+        pending += child.get_children()
+        for symbol in child.get_symbols():
+            if symbol.is_global() and symbol.is_referenced():
+                used.add(symbol.get_name())
+            if symbol.is_declared_global() and symbol.is_assigned():
+                bound.add(symbol.get_name())
+    return imports, used, bound
 
 
 class LearnerModules:
@@ -1518,6 +1803,15 @@ def _name_not_found(error: ImportError, importing: str, exercise: str, modules: 
 
 
 def _not_found_message(error: ModuleNotFoundError, importing: str) -> str:
+    learners = _learner_entries(error)  # the learner's line that imports it: a notebook's cell and line
+    at = ""
+    if learners:
+        filename, line = learners[-1].tb_frame.f_code.co_filename, learners[-1].tb_lineno
+        code = source_line(filename, line)
+        at = f" ({where(filename, line)}{f': `{code}`' if code else ''})"
     if (error.name or "").split(".")[0] in FORBIDDEN_LIBRARIES:
-        return f"{error.name} is not available here: the exercises are written with NumPy only."
-    return f"importing {importing} failed: {error}"
+        return f"{error.name} is not available here{at}: the exercises are written with NumPy only."
+    return (
+        f"importing {importing} failed: {error}{at}: where your code is checked, only NumPy, the standard library "
+        "and your exercises can be imported"
+    )

@@ -19,6 +19,7 @@ from grader.calling import (
     LearnerSource,
     forbidden_imports,
     forbidden_message,
+    forbidden_user,
 )
 
 
@@ -49,7 +50,7 @@ def load_exercise(modules: LearnerModules, exercise: str) -> LoadedExercise:
     shown = modules.display(source.origin) if source is not None else ""
     banned = forbidden_imports(source.text) if source is not None else []
     if banned:
-        message = forbidden_message(f"{shown} imports", banned)
+        message = forbidden_message(f"{shown} imports", banned, forbidden_user(source.text, str(source.origin)))
         return LoadedExercise(source, shown, FORBIDDEN_IMPORT, message=message)
     try:
         module = modules.load(exercise)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import inspect
 import json
 import re
@@ -33,6 +34,7 @@ from typing import Any
 import pytest
 
 from grader.calling import (
+    API,
     DISPLAY_LIBRARIES,
     EXERCISES,
     FORBIDDEN_LIBRARIES,
@@ -44,8 +46,11 @@ from grader.calling import (
     cell_source,
     checks_counted,
     forbidden_message,
+    forbidden_use,
     imports_of_own_functions,
     join_cells,
+    left_out_import,
+    left_out_library,
     listed,
     missing_message,
     module_name,
@@ -170,19 +175,81 @@ class _NotebookModules(LearnerModules):
         return self._base.load(exercise)
 
 
-def _forbidden_in(namespace: dict) -> list[str]:
-    """Forbidden libraries the notebook's namespace holds (imported modules or their objects)."""
-    found = set()
-    for name, value in namespace.items():
-        if name.startswith("_"):
-            continue
+def _forbidden_library(value: Any) -> str | None:
+    """The forbidden library (one of ``FORBIDDEN_LIBRARIES``) a value of the session comes from: a
+    module, a function or class, or an object (a tensor) of it."""
+    try:
         if isinstance(value, types.ModuleType):
-            root = value.__name__.split(".")[0]
+            name = value.__name__
+        elif callable(value):
+            name = getattr(value, "__module__", None)
         else:
-            root = (getattr(value, "__module__", None) or "").split(".")[0] if callable(value) else ""
-        if root in FORBIDDEN_LIBRARIES:
-            found.add(root)
-    return sorted(found)
+            name = type(value).__module__
+    except Exception:  # whatever a learner's object does on attribute access
+        return None
+    root = name.split(".")[0] if isinstance(name, str) else ""
+    return root if root in FORBIDDEN_LIBRARIES else None
+
+
+def _forbidden_used(namespace: dict) -> tuple[list[str], str, str]:
+    """A forbidden library that an exercise function of the session uses, itself or through the
+    session's other functions and classes (by the global names their code reads), as the grader
+    tells it from the saved notebook (``calling.forbidden_use``): ``([library], function,
+    through)``, ``through`` the learner's function or class that uses it when the exercise function
+    does not itself; ``([], "", "")`` when none does. A comparison with PyTorch in a cell of the
+    learner's own uses none: the grader leaves it out."""
+    here = namespace.get("__name__")
+    tainted: dict[str, tuple[str, str]] = {}  # a name of the session -> (the library it uses, through what)
+    reads: dict[str, set[str]] = {}  # a function or class of the session -> the session's names its code reads
+    for name, value in list(namespace.items()):
+        library = _forbidden_library(value)
+        for code, values in [] if library else _code_of(value, here):
+            names = {n for c in _codes_in(code) for n in c.co_names}
+            imported = sorted(n.split(".")[0] for n in names if n.split(".")[0] in FORBIDDEN_LIBRARIES)
+            library = library or next(iter(imported), None) or next(filter(None, map(_forbidden_library, values)), None)
+            reads.setdefault(name, set()).update(n for n in names if n in namespace and n != name)
+        if library:
+            tainted[name] = (library, "")
+    grown = True
+    while grown:
+        grown = False
+        for name, names in reads.items():
+            used = next((n for n in sorted(names) if n in tainted), None) if name not in tainted else None
+            if used is not None:
+                itself = _forbidden_library(namespace[used]) is not None  # `torch`, or `F` for torch.nn.functional
+                tainted[name] = (tainted[used][0], "" if itself else used)
+                grown = True
+    for function in (name for names in API.values() for name in names):
+        if function in namespace and function in tainted:
+            library, through = tainted[function]
+            return [library], function, through
+    return [], "", ""
+
+
+def _code_of(value: Any, here: Any) -> list[tuple[types.CodeType, list[Any]]]:
+    """The code of a function or class that the session defines (a class's: its methods'), each with
+    the values its defaults and closure hold; nothing for anything else."""
+    if isinstance(value, types.FunctionType) and value.__module__ == here:
+        cells = []
+        for cell in value.__closure__ or ():
+            with contextlib.suppress(ValueError):  # a cell not filled yet
+                cells.append(cell.cell_contents)
+        return [(value.__code__, [*(value.__defaults__ or ()), *(value.__kwdefaults__ or {}).values(), *cells])]
+    if isinstance(value, type) and value.__module__ == here:
+        found = []
+        for member in vars(value).values():
+            member = getattr(member, "__func__", getattr(member, "fget", member))  # static, class methods; properties
+            found += [] if isinstance(member, type) else _code_of(member, here)
+        return found
+    return []
+
+
+def _codes_in(code: types.CodeType) -> Iterator[types.CodeType]:
+    """``code`` and the code objects inside it (its lambdas, comprehensions, nested functions)."""
+    yield code
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            yield from _codes_in(constant)
 
 
 def namespace_module(exercise: str, namespace: dict) -> types.ModuleType:
@@ -202,7 +269,7 @@ def run_checks(exercise: str, namespace: dict, *, out: Any = None) -> ChecksRepo
     base = _state["modules"] or setup_notebook(exercise)
     runner = Runner(base.impl_root, REPO_ROOT)
     runner.modules = _NotebookModules(base, exercise, namespace_module(exercise, namespace))
-    banned = _forbidden_in(namespace)
+    banned, user, through = _forbidden_used(namespace)
     replaced = replaced_definitions(namespace)
     if replaced:
         write("\n".join(replaced) + "\n\n")
@@ -216,7 +283,9 @@ def run_checks(exercise: str, namespace: dict, *, out: Any = None) -> ChecksRepo
                 check.name,
                 check.summary,
                 "fail",
-                forbidden_message("this notebook uses", banned),
+                forbidden_message(
+                    f"`{user}` in this notebook uses", banned, f" (through `{through}`)" if through else ""
+                ),
             )
         elif check.function in undefined:
             result = CheckResult(check.name, check.summary, "fail")
@@ -507,6 +576,7 @@ def saved_notebook_notes(exercise: str, namespace: dict, path: Path) -> list[str
         so = f", so {_listed(its)} {'is' if len(its) == 1 else 'are'} not defined" if its else ""
         notes.append(f"Python cannot read code cell {number}{why}: none of that cell counts{so}.")
 
+    notes += _forbidden_notes(readable)
     lost = _lost_bindings(code_cells, dict(numbered), {n for n, _, _ in readable}, left_out, {*needed, *unknown})
     at_binding: dict[_Lost, list[str]] = {}
     for name in [*needed, *unknown]:
@@ -541,6 +611,33 @@ def saved_notebook_notes(exercise: str, namespace: dict, path: Path) -> list[str
             "not this notebook: keep your work in one of them, and hand in that one."
         )
     return notes
+
+
+def _forbidden_notes(readable: list[tuple[int, str, ast.Module]]) -> list[str]:
+    """Why the grader refuses the saved notebook's code (``readable``: its cells Python reads, with
+    their numbers) for using a forbidden library, if it does (``calling.forbidden_use``): the
+    session's functions may not, as when one uses a value computed with torch."""
+    found = forbidden_use([text for _, text, _ in readable])
+    if found is None or not found.refused:
+        return []
+    libraries = listed([*found.libraries])
+    if not found.function:  # `from torch import *`
+        return [
+            f"It imports everything from {libraries} (`import *`), so the grader gives this exercise no marks: "
+            f"import only what your own comparisons use (`import {found.libraries[0]}`)."
+        ]
+    if found.shared:
+        return [
+            f"Code cell {readable[found.shared_cell][0]}, line {found.shared_line} imports {libraries} on a line that "
+            f"also binds `{found.shared}`, which `{found.function}` uses, so the grader gives this exercise no marks: "
+            f"import {libraries} on a line of its own."
+        ]
+    through = f" through `{found.through}`" if found.through else ""
+    return [
+        f"Code cell {readable[found.cell][0]}, line {found.line} defines `{found.function}`, which uses "
+        f"{libraries}{through}, so the grader gives this exercise no marks: write it with NumPy only "
+        f"(comparisons with {libraries} may stay in code outside your functions)."
+    ]
 
 
 def _lost_note(where: _Lost, names: list[str]) -> str:
@@ -587,7 +684,7 @@ def _unknown_note(name: str, where: _Lost | None, use: tuple[int, int] | None, n
     if where is not None and where.why == "display import":
         return (
             f"{uses}, imported from {where.detail} in code cell {where.cell}, line {where.line}: the grader "
-            f"leaves out imports of {_DISPLAY}, so use `{name}` {_ONLY_SHOWS}."
+            f"leaves out imports of {_left_out_libraries(where.detail)}, so use `{name}` {_ONLY_SHOWS}."
         )
     if where is not None and where.why == "nnkata's own":
         return (
@@ -597,8 +694,8 @@ def _unknown_note(name: str, where: _Lost | None, use: tuple[int, int] | None, n
     library = "IPython" if name in _IPYTHON_BUILTINS else _display_library(namespace.get(name))
     if library:
         return (
-            f"{uses}, which this session has from {library}: the grader leaves out imports of {_DISPLAY}, "
-            f"so use `{name}` {_ONLY_SHOWS}."
+            f"{uses}, which this session has from {library}: the grader leaves out imports of "
+            f"{_left_out_libraries(library)}, so use `{name}` {_ONLY_SHOWS}."
         )
     if name in namespace:
         return (
@@ -609,10 +706,16 @@ def _unknown_note(name: str, where: _Lost | None, use: tuple[int, int] | None, n
 
 
 def _display_library(value: Any) -> str | None:
-    """The display library (one of ``DISPLAY_LIBRARIES``) a module or an object of the session comes from."""
+    """The display library or setup module (``calling.left_out_library``: IPython, google.colab) a
+    module or an object of the session comes from."""
     name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
-    root = name.split(".")[0] if isinstance(name, str) else ""
-    return root if root in DISPLAY_LIBRARIES else None
+    return left_out_library(name) if isinstance(name, str) else None
+
+
+def _left_out_libraries(library: str) -> str:
+    """What the grader leaves out the imports of, said of ``library``: the display libraries, or
+    Colab's modules (which only exist in Colab)."""
+    return _DISPLAY if library in DISPLAY_LIBRARIES else f"{library} (it only exists in Colab)"
 
 
 def _lost_bindings(
@@ -715,7 +818,7 @@ def _lines(node: ast.stmt) -> set[int]:
 
 def _imported_library(node: ast.Import | ast.ImportFrom) -> str:
     modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-    return next((m.split(".")[0] for m in modules if m.split(".")[0] in DISPLAY_LIBRARIES), modules[0])
+    return left_out_import(node) or modules[0]
 
 
 def _first_use(readable: list[tuple[int, str, ast.Module]], name: str) -> tuple[int, int] | None:

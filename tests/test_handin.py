@@ -1577,3 +1577,169 @@ def test_the_intake_and_notebook_code_join_a_notebook_alike(tmp_path: Path) -> N
     assert (tree / "02_sigmoid" / "sigmoid.py").read_text() == code
     origin = notebook_origin(tree / "02_sigmoid" / "sigmoid.py")
     assert origin is not None and _NOTEBOOK_CELLS[str(tmp_path / "sigmoid.ipynb")] == ("sigmoid.ipynb", origin["cells"])
+
+
+# ----------------------------------------------------------------------------------------------
+# Lines of a notebook's own that the checks leave out: Colab's setup, comparisons with PyTorch,
+# and nnkata's setup and tests cells told by their text when their metadata is gone
+
+
+def test_colabs_setup_lines_are_left_out_like_display_imports(tmp_path: Path) -> None:
+    colab = "from google.colab import drive\ndrive.mount('/content/drive')\n"
+    colab += "from google import colab\nimport google.colab"
+    (tmp_path / "neuron.ipynb").write_text(notebook_json([colab, solution_text("01_neuron")]))
+    tree = tmp_path / "tree"
+    intake = handin.normalise(tmp_path / "neuron.ipynb", tree)
+    assert intake.notes == []
+    module = (tree / "01_neuron" / "neuron.py").read_text()
+    assert module.startswith(
+        "# (not checked) from google.colab import drive\n# (not checked) drive.mount('/content/drive')\n"
+        "# (not checked) from google import colab\n# (not checked) import google.colab\n"
+    )
+    assert load_in_process(tree, "01_neuron").module is not None
+    # Only Colab's own modules: another of Google's is the learner's to answer for, named where it is.
+    (tmp_path / "other.ipynb").write_text(notebook_json(["import google.not_colab", solution_text("01_neuron")]))
+    tree = handin.normalise(tmp_path / "other.ipynb", tmp_path / "t2").root
+    assert (tree / "01_neuron" / "neuron.py").read_text().startswith("import google.not_colab\n")
+    assert load_in_process(tree, "01_neuron").message.endswith(
+        " (code cell 1, line 1 of other.ipynb: `import google.not_colab`): where your code is checked, only NumPy, "
+        "the standard library and your exercises can be imported"
+    )
+
+
+def test_torch_used_only_outside_the_exercise_functions_is_left_out(tmp_path: Path) -> None:
+    from grader.calling import FORBIDDEN_IMPORT, OK
+
+    comparison = (
+        "import torch\nimport torch.nn.functional as F\n"
+        "W, a, b = np.ones((3, 4)), np.ones(4), np.ones(3)\n"
+        "expected = F.linear(torch.tensor(a), torch.tensor(W), torch.tensor(b)).numpy()\n"
+        "def close(mine):\n    return np.allclose(mine, expected)\n"
+        "ok = close(layer_weighted_sums(W, a, b))\nprint(ok)\n"
+        "z = 1; t = torch.zeros(1)"
+    )
+    (tmp_path / "neuron.ipynb").write_text(notebook_json([solution_text("01_neuron"), comparison]))
+    tree = tmp_path / "tree"
+    assert handin.normalise(tmp_path / "neuron.ipynb", tree).notes == []
+    module = (tree / "01_neuron" / "neuron.py").read_text()
+    cell = module[module.index("import torch\n") - len("# (not checked: torch) ") :].split("\n")
+    assert cell == [
+        "# (not checked: torch) import torch",
+        "# (not checked: torch) import torch.nn.functional as F",
+        "W, a, b = np.ones((3, 4)), np.ones(4), np.ones(3)",
+        "# (not checked: torch) expected = F.linear(torch.tensor(a), torch.tensor(W), torch.tensor(b)).numpy()",
+        "# (not checked: torch) def close(mine):",
+        "# (not checked: torch)     return np.allclose(mine, expected)",
+        "# (not checked: torch) ok = close(layer_weighted_sums(W, a, b))",
+        "# (not checked) print(ok)",
+        "# (not checked: torch) z = 1; t = torch.zeros(1)",  # a line is left out whole
+        "",
+    ]
+    assert load_in_process(tree, "01_neuron").status == OK
+    # An exercise function that uses it, itself or through a helper, leaves nothing out: refused, and said why.
+    uses = solution_text("01_neuron").replace(
+        "return activations @ weights.T + biases", "return close(activations @ weights.T + biases)"
+    )
+    assert uses != solution_text("01_neuron")
+    for name, work in (("helper", uses), ("itself", uses.replace("close(", "torch.as_tensor("))):
+        (tmp_path / f"{name}.ipynb").write_text(notebook_json(["import numpy as np", work, comparison]))
+        tree = tmp_path / f"tree-{name}"
+        handin.normalise(tmp_path / f"{name}.ipynb", tree)
+        assert "# (not checked: torch)" not in (tree / "01_neuron" / "neuron.py").read_text()
+        loaded = load_in_process(tree, "01_neuron")
+        line = work.split("\n").index("def layer_weighted_sums(weights, activations, biases):") + 1
+        through = " through `close`" if name == "helper" else ""
+        assert loaded.status == FORBIDDEN_IMPORT and loaded.message == (
+            f"{name}.ipynb imports torch, and `layer_weighted_sums` uses it{through} (code cell 2, line {line} of "
+            f"{name}.ipynb): write the exercises with NumPy only (the grader runs your code where no other library "
+            "can be imported)."
+        )
+
+
+def test_a_name_the_comparison_binds_is_not_a_use_where_python_scopes_it_apart() -> None:
+    from grader.calling import forbidden_use, leave_out_forbidden
+
+    cells = [
+        "import torch\nW = torch.ones(3, 4).numpy()",
+        "def layer_weighted_sums(W, a, b):\n    return a @ W.T + b\n\nclass Net:\n    W = 1",
+        "def helper():\n    global G\n    G = torch.zeros(1)\n\n"
+        "def flatten(images):\n    return images.reshape(len(images), G)",
+    ]
+    found = forbidden_use(cells)
+    assert found is not None and found.refused and (found.function, found.through) == ("flatten", "G")
+    assert (found.cell, found.line) == (2, 5)
+    assert leave_out_forbidden(cells[:2])[1] == cells[1]  # a parameter W is not the comparison's W
+    assert forbidden_use(["import numpy as np"]) is None
+    starred = forbidden_use(["from torch import *\nx = tensor(1)"])
+    assert starred is not None and starred.refused and not starred.function
+
+
+def test_nnkatas_cells_without_their_metadata_are_told_by_their_text(tmp_path: Path) -> None:
+    setup, exercise, tests = generated_cells("02_sigmoid").values()
+    root = tmp_path / "pia"
+    root.mkdir()
+    # Pasted into a new notebook: no cell metadata; a line of hers in the setup cell and inside its try.
+    mine = setup.replace("    import grader\n", "    import grader\n    import math\n")
+    checked = tests.replace('run_checks("02_sigmoid"', 'report = run_checks("02_sigmoid"')
+    cells = ["import numpy as np\n" + mine, solution_text("02_sigmoid"), checked + "\nassert report.ok"]
+    (root / "sigmoid.ipynb").write_text(notebook_json(cells))
+    tree = tmp_path / "tree"
+    intake = handin.normalise(root, tree)
+    module = (tree / "02_sigmoid" / "sigmoid.py").read_text()
+    assert "grader" not in module and "setup_notebook" not in module and "run_checks" not in module
+    assert module.startswith("import numpy as np\n")
+    line = cells[0].split("\n").index("    import math") + 1
+    assert intake.notes == [
+        f"code cell 1 of sigmoid.ipynb, nnkata's setup cell: your line {line} was left out, being inside nnkata's "
+        "own code there (or on one of its lines); move your code below nnkata's lines or into a cell of its own",
+        f"code cell 3 of sigmoid.ipynb, nnkata's tests cell: your line {len(checked.split(chr(10))) + 1} was left "
+        "out, as it uses `report`, which only code the grader leaves out there defines (nnkata's, or yours inside "
+        "it); define what your functions need in a cell of your own",
+    ]
+    assert load_in_process(tree, "02_sigmoid").module is not None
+    # Untouched, it reads as the stub it holds, as with its metadata.
+    (root / "sigmoid.ipynb").write_text(notebook_json([setup, exercise, tests]))
+    assert handin.is_untouched_stub(
+        (handin.normalise(root, tmp_path / "t2").root / "02_sigmoid" / "sigmoid.py").read_text()
+    )
+    # Its lines in a cell of the learner's (its check pasted below their code) are left out there too.
+    (root / "sigmoid.ipynb").write_text(notebook_json([solution_text("02_sigmoid") + "\n" + tests]))
+    module = (handin.normalise(root, tmp_path / "t3").root / "02_sigmoid" / "sigmoid.py").read_text()
+    assert "def sigmoid_prime(" in module and "run_checks" not in module
+
+
+def test_leaving_out_a_notebooks_comparisons_with_torch_is_linear_work() -> None:
+    from grader.calling import FORBIDDEN_MARK, leave_out_forbidden
+
+    # Statements sharing one line, and names that each use the one before: each met once.
+    with finishes_within(3):
+        (one_line,) = leave_out_forbidden(["import torch\n" + "a = torch; " * 30_000])
+    assert one_line.split("\n")[1].startswith(FORBIDDEN_MARK.format("torch") + "a = torch; ")
+    chain = "import torch\nx0 = torch\n" + "".join(f"x{i + 1} = x{i}\n" for i in range(30_000))
+    with finishes_within(3):
+        (left,) = leave_out_forbidden([chain + "def weighted_sum(w, a, b):\n    return 0.0\n"])
+    assert left.count(FORBIDDEN_MARK.format("torch")) == 30_002 and left.endswith("    return 0.0\n")
+
+
+def test_torch_imported_on_a_line_with_what_the_exercises_use_is_named_when_that_is_lost(tmp_path: Path) -> None:
+    from grader.calling import FORBIDDEN_IMPORT, OK
+
+    work = solution_text("01_neuron")
+    assert "\nimport numpy as np\n" in work
+    # The exercise cell imports NumPy itself: the line that imports both can go.
+    (tmp_path / "kept.ipynb").write_text(notebook_json(["import numpy as np, torch", work]))
+    tree = tmp_path / "kept"
+    handin.normalise(tmp_path / "kept.ipynb", tree)
+    assert (tree / "01_neuron" / "neuron.py").read_text().startswith("# (not checked: torch) import numpy as np, torch")
+    assert load_in_process(tree, "01_neuron").status == OK
+    # It does not: the exercise functions would lose `np` with it. Refused, and said what to do.
+    for name, line in (("mixed", "import numpy as np, torch"), ("shared", "import numpy as np; import torch")):
+        (tmp_path / f"{name}.ipynb").write_text(notebook_json([line, work.replace("\nimport numpy as np\n", "\n")]))
+        tree = tmp_path / name
+        handin.normalise(tmp_path / f"{name}.ipynb", tree)
+        loaded = load_in_process(tree, "01_neuron")
+        assert loaded.status == FORBIDDEN_IMPORT and loaded.message == (
+            f"{name}.ipynb imports torch on a line that also binds `np` (code cell 1, line 1 of {name}.ipynb), "
+            "which `weighted_sum` uses (import torch on a line of its own): write the exercises with NumPy only "
+            "(the grader runs your code where no other library can be imported)."
+        )

@@ -265,3 +265,89 @@ def test_code_in_the_setup_and_tests_cells_is_the_learners_too(problems_graded: 
         "code cell 3 of sigmoid.ipynb, nnkata's tests cell",
     ]
     assert "as it uses `report`, which only code the grader leaves out there defines" in results["tia"]["notes"][1]
+
+
+# ----------------------------------------------------------------------------------------------
+# Notebooks as they come back from Colab: its setup lines at the top, comparisons with PyTorch in
+# cells of the learner's own, cell metadata gone (cells pasted into a new notebook).
+
+COLAB_RUBRIC = 'total = 100\n[exercises]\n"01_neuron" = 1\n"02_sigmoid" = 1\n[limits]\nseconds = 30\n'
+COLAB_SETUP = "from google.colab import drive\ndrive.mount('/content/drive')"
+COMPARISON = (
+    "import torch\n"
+    "z = np.linspace(-5, 5, 7)\n"
+    "expected = torch.sigmoid(torch.tensor(z)).numpy()\n"
+    "def close(mine):\n    return np.allclose(mine, expected)\n"
+    "print(close(sigmoid(z)))"
+)
+
+
+def colab_handins(root: Path) -> dict[str, Path]:
+    handins = {}
+    # wes: Colab's lines at the top, torch in a cell of his own; xia: the same, but her sigmoid_prime calls close.
+    for name, work in (
+        ("wes", solution_text("02_sigmoid")),
+        ("xia", solution_text("02_sigmoid").replace("    return s * (1 - s)", "    close(s)\n    return s * (1 - s)")),
+    ):
+        (root / name).mkdir()
+        for exercise in ("01_neuron", "02_sigmoid"):
+            notebook = filled(exercise, work if exercise == "02_sigmoid" else None)
+            notebook.cells.insert(0, nbformat.v4.new_code_cell(COLAB_SETUP))
+            if exercise == "02_sigmoid":
+                notebook.cells.insert(notebook.cells.index(cell_of(notebook, "exercise")) + 1, new_cell(COMPARISON))
+            nbformat.write(notebook, root / name / notebook_path(Path(), exercise).name)
+        handins[name] = root / name
+    assert "close(s)" in (root / "xia" / "sigmoid.ipynb").read_text()
+    # pia: the generated notebooks, filled, with every cell's metadata gone; no .py beside them.
+    (root / "pia").mkdir()
+    for exercise in ("01_neuron", "02_sigmoid"):
+        notebook = filled(exercise)
+        for cell in notebook.cells:
+            cell.metadata = {}
+        notebook.metadata = nbformat.from_dict({"colab": {"provenance": []}})
+        nbformat.write(notebook, root / "pia" / notebook_path(Path(), exercise).name)
+    handins["pia"] = root / "pia"
+    # fay: the setup and check cells copied into a new notebook, her work pasted between them.
+    (root / "fay").mkdir()
+    for exercise in ("01_neuron", "02_sigmoid"):
+        generated = filled(exercise)
+        fresh = nbformat.v4.new_notebook()
+        fresh.cells = [
+            new_cell(cell_of(generated, "setup").source),
+            new_cell(solution_text(exercise)),
+            new_cell(cell_of(generated, "tests").source),
+        ]
+        nbformat.write(fresh, root / "fay" / notebook_path(Path(), exercise).name)
+    handins["fay"] = root / "fay"
+    return handins
+
+
+def new_cell(source: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_code_cell(source)
+
+
+@pytest.fixture(scope="module")
+def colab_graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
+    root = tmp_path_factory.mktemp("colab")
+    plan = grading.build_plan(rubric.parse(COLAB_RUBRIC), seed=5)
+    submissions = [grading.Submission(name, path) for name, path in colab_handins(root).items()]
+    return {r["learner"]: r for r in grading.grade(submissions, root / "out", plan, jobs=2, first_slot=SLOT)}
+
+
+@pytest.mark.parametrize("learner", ["wes", "pia", "fay"])
+def test_colabs_setup_torch_comparisons_and_lost_metadata_cost_nothing(colab_graded: dict, learner: str) -> None:
+    result = colab_graded[learner]
+    assert result["total"] == pytest.approx(100), failures(result)[:2]
+    assert result["notes"] == []
+
+
+def test_an_exercise_function_that_uses_torch_through_a_helper_gets_no_marks(colab_graded: dict) -> None:
+    xia = colab_graded["xia"]
+    assert xia["exercises"]["01_neuron"]["score"] == pytest.approx(50)
+    assert xia["exercises"]["02_sigmoid"]["score"] == 0
+    line = solution_text("02_sigmoid").split("\n").index("def sigmoid_prime(z):") + 1
+    assert problem(xia, "02_sigmoid") == (
+        f"sigmoid.ipynb imports torch, and `sigmoid_prime` uses it through `close` (code cell 3, line {line} of "
+        "sigmoid.ipynb): write the exercises with NumPy only (the grader runs your code where no other library "
+        "can be imported)."
+    )

@@ -396,6 +396,8 @@ def test_run_checks_refuses_torch(tmp_path):
     setup_notebook("01_neuron", root / "01_neuron")
     namespace: dict = {"torch": torch}
     exec(solution_text("01_neuron"), namespace)
+    # An exercise function that uses it (an import alone costs nothing: see below).
+    exec("def weighted_sum(weights, activations, bias):\n    return float(torch.dot(weights, activations))", namespace)
     out = io.StringIO()
     report = run_checks("01_neuron", namespace, out=out)
     assert not report.ok and "NumPy only" in out.getvalue()
@@ -1112,3 +1114,173 @@ def test_an_error_in_a_notebook_shows_the_line_of_its_cell(tmp_path):
         "NameError: name 'activation' is not defined "
         "(code cell 2, line 2 of neuron.ipynb, in weighted_sum: `return weights @ activation + bias`)"
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Colab's setup lines, comparisons with PyTorch, nnkata's cells without their metadata: pytest,
+# the check cell and the grader agree
+
+
+def _colab_and_torch_around_stub_cell(notebook, index, work=None):
+    notebook.cells[index].source = work or solution_text("01_neuron")
+    notebook.cells.insert(0, nbformat.v4.new_code_cell("from google.colab import drive\ndrive.mount('/content/drive')"))
+    comparison = (
+        "import torch\n"
+        "W, a, b = np.ones((3, 4)), np.ones(4), np.ones(3)\n"
+        "expected = torch.nn.functional.linear(torch.tensor(a), torch.tensor(W), torch.tensor(b)).numpy()\n"
+        "def as_numpy(t):\n    return torch.as_tensor(t).numpy()\n"
+        "print(np.allclose(layer_weighted_sums(W, a, b), expected))"
+    )
+    notebook.cells.insert(index + 2, nbformat.v4.new_code_cell(comparison))
+
+
+def test_colab_setup_and_torch_comparisons_cost_nothing_in_pytest_as_in_the_grader(tmp_path):
+    from grader import handin
+
+    root = copy_exercises(tmp_path)
+    _edit_exercise_cell(notebook_path(root, "01_neuron"), _colab_and_torch_around_stub_cell)
+    source = find_source(root, "01_neuron")
+    assert source is not None and source.from_notebook
+    lines = source.text.split("\n")
+    colab = ["# (not checked) from google.colab import drive", "# (not checked) drive.mount('/content/drive')"]
+    assert lines[:2] == colab
+    assert "# (not checked: torch) import torch" in lines and "# (not checked: torch) def as_numpy(t):" in lines
+    assert "W, a, b = np.ones((3, 4)), np.ones(4), np.ones(3)" in lines
+    runner = Runner(root)
+    for check in checks_of("01_neuron"):
+        runner.run("01_neuron", check.name)  # no "No module named 'google'", no "imports torch"
+    intake = handin.normalise(notebook_path(root, "01_neuron"), tmp_path / "handed_in")
+    assert intake.notes == [] and (intake.root / "01_neuron" / "neuron.py").read_text() == source.text
+
+
+def test_an_exercise_function_that_uses_torch_through_a_helper_fails_in_pytest_as_in_the_grader(tmp_path):
+    from grader.pytest_plugin import CheckFailed
+
+    work = solution_text("01_neuron").replace(
+        "return activations @ weights.T + biases", "return as_numpy(activations @ weights.T + biases)"
+    )
+    assert work != solution_text("01_neuron")
+    root = copy_exercises(tmp_path)
+    path = notebook_path(root, "01_neuron")
+    _edit_exercise_cell(path, lambda notebook, index: _colab_and_torch_around_stub_cell(notebook, index, work))
+    source = find_source(root, "01_neuron")
+    assert source is not None and "import torch" in source.text.split("\n")  # nothing left out
+    line = work.split("\n").index("def layer_weighted_sums(weights, activations, biases):") + 1
+    with pytest.raises(CheckFailed) as failed:
+        Runner(root).run("01_neuron", checks_of("01_neuron")[0].name)
+    assert str(failed.value.msg).endswith(
+        f"neuron.ipynb imports torch, and `layer_weighted_sums` uses it through `as_numpy` (code cell 3, line {line} "
+        "of neuron.ipynb): write the exercises with NumPy only (the grader runs your code where no other library "
+        "can be imported)."
+    )
+
+
+def test_run_checks_leaves_torch_to_the_learners_own_comparisons(tmp_path):
+    import torch
+
+    root = copy_exercises(tmp_path)
+    setup_notebook("01_neuron", root / "01_neuron")
+    namespace: dict = {"__name__": "__main__", "torch": torch}
+    exec(solution_text("01_neuron"), namespace)
+    comparison = "expected = torch.ones(3)\ndef compare(x):\n    return torch.allclose(torch.as_tensor(x), expected)"
+    exec(comparison, namespace)
+    report = run_checks("01_neuron", namespace, out=io.StringIO())
+    assert report.ok, [r.message for r in report.results]
+    # An exercise function that calls that helper uses torch: refused, as the grader refuses it.
+    exec(
+        "def layer_weighted_sums(weights, activations, biases):\n"
+        "    assert compare(activations @ weights.T + biases) or True\n"
+        "    return activations @ weights.T + biases",
+        namespace,
+    )
+    out = io.StringIO()
+    report = run_checks("01_neuron", namespace, out=out)
+    assert not report.ok and report.failed == report.total
+    assert (
+        "`layer_weighted_sums` in this notebook uses torch (through `compare`): write the exercises with NumPy only"
+    ) in out.getvalue()
+
+
+def test_the_check_cell_says_when_the_saved_notebook_uses_torch_where_the_session_does_not(tmp_path):
+    work = solution_text("01_neuron").replace("return float(", "return SHIFT + float(", 1)
+    assert work != solution_text("01_neuron")
+    path = tmp_path / "neuron.ipynb"
+    cells = [("import numpy as np\nimport torch\nSHIFT = float(torch.zeros(1))", None), (work, "exercise")]
+    path.write_text(json.dumps(jupyterlab_notebook(cells)))
+    namespace: dict = {"__name__": "__main__", "SHIFT": 0.0}  # a float: the session uses no torch
+    exec(solution_text("01_neuron"), namespace)
+    line = work.split("\n").index("def weighted_sum(weights, activations, bias):") + 1
+    assert (
+        f"Code cell 2, line {line} defines `weighted_sum`, which uses torch through `SHIFT`, so the grader gives this "
+        "exercise no marks: write it with NumPy only (comparisons with torch may stay in code outside your functions)."
+    ) in saved_notebook_notes("01_neuron", namespace, path)
+    # One line imports NumPy and torch, and the exercise cell does not import NumPy again.
+    cells = [("import numpy as np, torch", None), (solution_text("01_neuron").replace("\nimport numpy", "\n#"), None)]
+    path.write_text(json.dumps(jupyterlab_notebook(cells)))
+    assert saved_notebook_notes("01_neuron", namespace, path) == [
+        "Code cell 1, line 1 imports torch on a line that also binds `np`, which `weighted_sum` uses, so the grader "
+        "gives this exercise no marks: import torch on a line of its own."
+    ]
+
+
+def _without_cell_metadata(path: Path, exercise: str) -> None:
+    """The notebook's cells pasted into a new notebook: its metadata and its cells' gone."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        cell.metadata = {}
+    notebook.metadata = nbformat.from_dict({"colab": {"provenance": []}})
+    nbformat.write(notebook, path)
+
+
+def _into_a_fresh_notebook(path: Path, exercise: str) -> None:
+    """The setup and check cells copied into a new notebook, the learner's work pasted between them."""
+    cells = {c.metadata[NOTEBOOK_METADATA_KEY]["role"]: c.source for c in _generated_cells(path)}
+    fresh = nbformat.v4.new_notebook()
+    fresh.cells = [
+        nbformat.v4.new_code_cell("import numpy as np\n" + cells["setup"] + "\nprint('ready')"),
+        nbformat.v4.new_markdown_cell("My work"),
+        nbformat.v4.new_code_cell(solution_text(exercise)),
+        nbformat.v4.new_code_cell(cells["tests"].replace("run_checks(", "report = run_checks(")),
+    ]
+    nbformat.write(fresh, path)
+
+
+def _generated_cells(path: Path) -> list:
+    notebook = nbformat.read(path, as_version=4)
+    return [c for c in notebook.cells if NOTEBOOK_METADATA_KEY in c.metadata]
+
+
+@pytest.mark.parametrize("lose", [_without_cell_metadata, _into_a_fresh_notebook], ids=["metadata-gone", "fresh"])
+def test_nnkatas_cells_are_told_by_their_text_when_their_metadata_is_gone(tmp_path, lose):
+    from grader import handin
+
+    root = copy_exercises(tmp_path)
+    path = notebook_path(root, "02_sigmoid")
+    fill_notebook(path, "02_sigmoid")
+    lose(path, "02_sigmoid")
+    (root / "02_sigmoid" / "sigmoid.py").unlink()  # worked in the notebook only, as handed in
+    source = find_source(root, "02_sigmoid")
+    assert source is not None and source.from_notebook
+    assert "grader" not in source.text and "setup_notebook" not in source.text and "run_checks" not in source.text
+    runner = Runner(root)
+    for check in checks_of("02_sigmoid"):
+        runner.run("02_sigmoid", check.name)  # no "No module named 'grader.notebook_support'"
+    intake = handin.normalise(path, tmp_path / "handed_in")
+    assert intake.notes == [] and (intake.root / "02_sigmoid" / "sigmoid.py").read_text() == source.text
+    # The check cell reads the saved notebook as the grader does: nothing to say.
+    namespace: dict = {"__name__": "__main__"}
+    exec(solution_text("02_sigmoid"), namespace)
+    assert saved_notebook_notes("02_sigmoid", namespace, path) == []
+
+
+def test_the_check_cell_names_colabs_setup_lines_the_grader_leaves_out(tmp_path):
+    path = tmp_path / "neuron.ipynb"
+    cells = [("from google.colab import drive\nmounted = drive.mount('/content/drive')", None)]
+    path.write_text(json.dumps(jupyterlab_notebook([*cells, (solution_text("01_neuron"), "exercise")])))
+    namespace: dict = {"__name__": "__main__", "mounted": None}
+    exec(solution_text("01_neuron"), namespace)
+    assert saved_notebook_notes("01_neuron", namespace, path) == [
+        "Code cell 1, line 2 uses `drive`, imported from google.colab in code cell 1, line 1: the grader leaves out "
+        "imports of google.colab (it only exists in Colab), so use `drive` only in lines that just show something "
+        "(a call on a line of its own)."
+    ]
